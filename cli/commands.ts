@@ -1,0 +1,27 @@
+// The subcommand table. Each part of the system owns its command module; this file only lists them.
+import { version } from './version';
+
+export interface Command {
+  name: string;
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+function pending(name: string, summary: string): Command {
+  return {
+    name,
+    summary,
+    async run() {
+      process.stderr.write(`meshwright ${name}: not available in this build yet\n`);
+      return 3;
+    },
+  };
+}
+
+export const commands: Command[] = [
+  pending('operator', 'Run the IstioOperator controller'),
+  pending('webhook', 'Serve the sidecar injection admission webhook over HTTPS'),
+  pending('kube-inject', 'Inject sidecars into Kubernetes YAML'),
+  pending('manifest generate', 'Print the objects an IstioOperator renders to, in apply order'),
+  version,
+];

@@ -1,0 +1,46 @@
+// The single `meshwright` entry point: dispatches to the subcommand modules of each part.
+import { UsageError } from '../lib/flags';
+import { errorMessage } from '../lib/log';
+import { commands } from './commands';
+
+const HELP = `meshwright: IstioOperator installer and Istio-conformant sidecar injector
+
+Usage: meshwright <command> [flags]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(20)} ${c.summary}`).join('\n')}
+
+Run 'meshwright <command> --help' for a command's flags.
+`;
+
+export async function main(argv: string[]): Promise<void> {
+  const code = await run(argv);
+  if (code !== 0) process.exitCode = code;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(HELP);
+    return argv.length === 0 ? 2 : 0;
+  }
+  // Two-word commands such as `manifest generate` match before one-word ones.
+  const cmd = commands.find((c) => {
+    const words = c.name.split(' ');
+    return words.every((w, i) => argv[i] === w);
+  });
+  if (!cmd) {
+    process.stderr.write(`meshwright: unknown command ${JSON.stringify(argv.join(' '))}\n\n${HELP}`);
+    return 2;
+  }
+  const rest = argv.slice(cmd.name.split(' ').length);
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`meshwright ${cmd.name}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`meshwright ${cmd.name}: ${errorMessage(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+// Structured JSON logging shared by both binaries. One root logger; components take child loggers
+// with stable keys (controller, namespace, name, uid) so log pipelines can filter on them.
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+export interface LogOptions {
+  level?: string;
+  /** Where records go; defaults to stderr so stdout stays free for command output (kube-inject, manifest). */
+  stream?: NodeJS.WritableStream;
+}
+
+export function createLogger(opts: LogOptions = {}): Logger {
+  const level = opts.level ?? process.env.LOG_LEVEL ?? 'info';
+  const transport = opts.stream
+    ? new winston.transports.Stream({ stream: opts.stream })
+    : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'] });
+  return winston.createLogger({
+    level,
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      winston.format.errors({ stack: true }),
+      winston.format.json(),
+    ),
+    transports: [transport],
+  });
+}
+
+let root: Logger | undefined;
+
+/** The process-wide logger, created on first use. */
+export function rootLogger(): Logger {
+  root ??= createLogger();
+  return root;
+}
+
+export function setRootLogger(logger: Logger): void {
+  root = logger;
+}
+
+/** Renders an unknown thrown value as a message without leaking request bodies or objects. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}
