@@ -1,0 +1,49 @@
+// The contract of the pure injection engine. The webhook server, kube-inject, the conformance runner
+// and the benchmarks all call `injectPod` (implemented in ./index.ts) through these types only.
+import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { Operation } from 'fast-json-patch';
+import type { MeshConfig } from '../../lib/istio/mesh';
+import type { Values } from '../../lib/istio/values';
+
+export type NativeSidecarMode = 'auto' | 'enabled' | 'disabled';
+
+/** Everything the injector is configured with: what istiod reads from the injector and mesh ConfigMaps. */
+export interface InjectionConfig {
+  /** Helm-style values of the istio-discovery chart (global.*, sidecarInjectorWebhook.*, ...), defaults applied. */
+  values: Values;
+  /** Mesh configuration (the `istio` ConfigMap's `mesh` key), defaults applied. */
+  meshConfig: MeshConfig;
+  /** Control-plane revision this injector serves ('default' for the unrevisioned one). */
+  revision: string;
+  nativeSidecars: NativeSidecarMode;
+  /** Kubelet versions of the known nodes (e.g. 'v1.33.0'); `auto` uses native sidecars when all are >= 1.33. */
+  nodeKubeletVersions: string[];
+}
+
+/** Workload identity when the caller knows it better than the pod's ownerReferences (kube-inject). */
+export interface WorkloadOwner {
+  apiVersion: string;
+  kind: string;
+  name: string;
+}
+
+export interface InjectionRequest {
+  pod: V1Pod;
+  /** Namespace the pod is created in (at admission `pod.metadata.namespace` may be empty). */
+  namespace: string;
+  /** The namespace object, for its labels and annotations (OpenShift UID ranges). */
+  namespaceObject?: V1Namespace;
+  /** Overrides ownerReference-based workload inference (kube-inject of a Deployment, CronJob, ...). */
+  owner?: WorkloadOwner;
+  /** True when called from the admission webhook (pod already built by a controller), false for kube-inject. */
+  admission: boolean;
+}
+
+export type InjectionOutcome =
+  | { kind: 'injected'; pod: V1Pod; patch: Operation[] }
+  /** Not injected, by policy or selection; `reason` is human readable (kube-inject prints it as a warning). */
+  | { kind: 'skipped'; reason: string; pod: V1Pod }
+  /** Invalid input (annotations, overrides): the pod must be rejected with this message. */
+  | { kind: 'rejected'; message: string };
+
+export type Injector = (req: InjectionRequest, cfg: InjectionConfig) => InjectionOutcome;
