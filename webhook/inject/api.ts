@@ -47,3 +47,25 @@ export type InjectionOutcome =
   | { kind: 'rejected'; message: string };
 
 export type Injector = (req: InjectionRequest, cfg: InjectionConfig) => InjectionOutcome;
+
+/**
+ * An IstioOperator-shaped overlay as the injection config is assembled from (profile defaults first, then
+ * `--set` paths, `--values`/`--mesh-config` files, conformance `iop`/`mesh` overlays, in order).
+ * Implemented by `buildInjectionConfig` in ./config.ts.
+ */
+export interface IopSpecOverlay {
+  values?: Record<string, unknown>;
+  meshConfig?: Record<string, unknown>;
+  components?: Record<string, unknown>;
+  revision?: string;
+  hub?: string;
+  tag?: string;
+}
+
+export interface BuildInjectionConfigOptions {
+  /** Applied in order on top of the chart defaults (later wins; deep merge, arrays replaced). */
+  overlays: IopSpecOverlay[];
+  revision?: string;
+  nativeSidecars?: NativeSidecarMode;
+  nodeKubeletVersions?: string[];
+}
