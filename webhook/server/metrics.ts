@@ -1,0 +1,67 @@
+// Webhook metrics. The generic request metrics use controller-runtime's names (dashboards written for
+// Go webhooks work unchanged); the injection-specific ones are meshwright_webhook_*.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Decision } from './review';
+
+export interface WebhookMetrics {
+  /** controller_runtime_webhook_requests_total{webhook, code}: HTTP requests by status code. */
+  requests: Counter<'webhook' | 'code'>;
+  /** controller_runtime_webhook_requests_in_flight{webhook}. */
+  inFlight: Gauge<'webhook'>;
+  /** controller_runtime_webhook_latency_seconds{webhook}: whole request handling time. */
+  latency: Histogram<'webhook'>;
+  /** meshwright_webhook_requests_total{result}: admission decisions. */
+  decisions: Counter<'result'>;
+  /** meshwright_webhook_injection_duration_seconds{result}: time spent deciding and building the patch. */
+  injectionDuration: Histogram<'result'>;
+  /** meshwright_webhook_config_generation: bumped whenever the live configuration changes. */
+  configGeneration: Gauge;
+}
+
+const DECISIONS: Decision[] = ['injected', 'skipped', 'rejected', 'error', 'allowed'];
+
+export function createWebhookMetrics(registry: Registry): WebhookMetrics {
+  const registers = [registry];
+  const decisions = new Counter({
+    name: 'meshwright_webhook_requests_total',
+    help: 'Admission requests by decision (injected, skipped, rejected, error, allowed)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  // Zero-initialised so rate() queries work before the first event of each kind.
+  for (const d of DECISIONS) decisions.inc({ result: d }, 0);
+  return {
+    requests: new Counter({
+      name: 'controller_runtime_webhook_requests_total',
+      help: 'Total number of admission requests by HTTP status code',
+      labelNames: ['webhook', 'code'] as const,
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'controller_runtime_webhook_requests_in_flight',
+      help: 'Current number of admission requests being served',
+      labelNames: ['webhook'] as const,
+      registers,
+    }),
+    latency: new Histogram({
+      name: 'controller_runtime_webhook_latency_seconds',
+      help: 'Histogram of the latency of processing admission requests',
+      labelNames: ['webhook'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    decisions,
+    injectionDuration: new Histogram({
+      name: 'meshwright_webhook_injection_duration_seconds',
+      help: 'Time spent deciding on and building the injection patch of one pod',
+      labelNames: ['result'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    configGeneration: new Gauge({
+      name: 'meshwright_webhook_config_generation',
+      help: 'Generation of the injection configuration; increases on every applied change',
+      registers,
+    }),
+  };
+}
