@@ -1,0 +1,113 @@
+import { PassThrough } from 'stream';
+import { connect } from 'tls';
+import { selfSignedServing } from '../../../lib/certs';
+import { createLogger } from '../../../lib/log';
+import { createRegistry } from '../../../lib/metrics';
+import { createWebhookMetrics } from '../../../webhook/server/metrics';
+import { startWebhookServer } from '../../../webhook/server/run';
+import { CertFileReloader } from '../../../webhook/tls/reloader';
+import type { KeyPair } from '../../../webhook/tls/options';
+import { fakeInjector, injectsProxy, staticSource } from './fixtures';
+
+const log = createLogger({ stream: new PassThrough() });
+
+async function pair(cn: string): Promise<KeyPair & { ca: string }> {
+  const { ca, serving } = await selfSignedServing({
+    commonName: cn,
+    ipAddresses: ['127.0.0.1'],
+    validityDays: 2,
+  });
+  return { cert: serving.certPem, key: serving.keyPem, ca: ca.certPem };
+}
+
+describe('CertFileReloader', () => {
+  it('loads, ignores unchanged files, applies a valid change and keeps the old pair on a bad one', async () => {
+    const a = await pair('a');
+    const b = await pair('b');
+    const files: Record<string, string> = { cert: String(a.cert), key: String(a.key) };
+    const applied: KeyPair[] = [];
+    const reloader = new CertFileReloader(
+      { certFile: 'cert', keyFile: 'key' },
+      (p) => applied.push(p),
+      log,
+      (f) => {
+        if (!(f in files)) throw new Error(`ENOENT ${f}`);
+        return files[f];
+      },
+    );
+    expect(reloader.load().cert).toBe(a.cert);
+    expect(reloader.check()).toBe(false);
+    // Half-way through a rotation: new cert, old key.
+    files.cert = String(b.cert);
+    expect(reloader.check()).toBe(false);
+    files.key = String(b.key);
+    expect(reloader.check()).toBe(true);
+    expect(applied.map((p) => p.cert)).toEqual([b.cert]);
+    delete files.key;
+    expect(reloader.check()).toBe(false);
+  });
+
+  it('refuses to start with an invalid pair', async () => {
+    const a = await pair('a');
+    const b = await pair('b');
+    const files: Record<string, string> = { cert: String(a.cert), key: String(b.key) };
+    const reloader = new CertFileReloader(
+      { certFile: 'cert', keyFile: 'key' },
+      () => undefined,
+      log,
+      (f) => files[f],
+    );
+    expect(() => reloader.load()).toThrow();
+  });
+});
+
+describe('startWebhookServer', () => {
+  function peerCommonName(port: number, opts: { ca: string; maxVersion?: 'TLSv1.1' }): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, ca: opts.ca, maxVersion: opts.maxVersion }, () => {
+        const cn = socket.getPeerCertificate().subject.CN;
+        socket.end();
+        resolve(String(cn));
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('serves TLS 1.2+ only, swaps the certificate live and reports readiness on the health port', async () => {
+    const a = await pair('first');
+    const b = await pair('second');
+    let notReady: string | undefined = 'waiting for informers: configmaps';
+    const registry = createRegistry(false);
+    const server = await startWebhookServer({
+      host: '127.0.0.1',
+      port: 0,
+      metricsPort: 0,
+      healthPort: 0,
+      defaultRevision: 'default',
+      keyPair: a,
+      injector: fakeInjector(injectsProxy),
+      source: staticSource(),
+      registry,
+      metrics: createWebhookMetrics(registry),
+      log,
+      notReadyReason: () => notReady,
+    });
+    try {
+      expect(await peerCommonName(server.port, { ca: a.ca })).toBe('first');
+      await expect(peerCommonName(server.port, { ca: a.ca, maxVersion: 'TLSv1.1' })).rejects.toThrow();
+      server.setKeyPair(b);
+      expect(await peerCommonName(server.port, { ca: b.ca })).toBe('second');
+
+      const ready = await fetch(`http://127.0.0.1:${server.healthPort}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toMatch(/configmaps/);
+      notReady = undefined;
+      expect((await fetch(`http://127.0.0.1:${server.healthPort}/readyz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${server.healthPort}/healthz`)).status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/meshwright_webhook_requests_total/);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,119 @@
+// The live injection configuration: ConfigMaps and node versions in, one InjectionConfig per revision
+// out. Fed by informers (./informers.ts) but free of I/O, so every transition is unit-tested.
+// A ConfigMap that fails to parse keeps the revision's last good configuration, as istiod does.
+import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
+import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
+import type { ConfigLookup, ConfigSource } from '../server/review';
+import { type ConfigMapBuilder, configMapRole, injectorConfigMapName, meshConfigMapName } from './configmaps';
+
+interface RevisionState {
+  config?: InjectionConfig;
+  /** Why the latest ConfigMaps could not be used (cleared by the next good build). */
+  error?: string;
+}
+
+export interface StoreEvents {
+  /** A revision's configuration was (re)built or removed; `generation` is the store's new generation. */
+  onChange?(revision: string, generation: number): void;
+  onError?(revision: string, message: string): void;
+}
+
+export class ConfigStore implements ConfigSource {
+  private readonly configMaps = new Map<string, V1ConfigMap>();
+  private readonly revisions = new Map<string, RevisionState>();
+  private nodeVersions: string[] = [];
+  private gen = 0;
+  private synced = false;
+
+  constructor(
+    private readonly istioNamespace: string,
+    private readonly build: ConfigMapBuilder,
+    private readonly nativeSidecars: NativeSidecarMode,
+    private readonly namespaces: (name: string) => V1Namespace | undefined = () => undefined,
+    private readonly events: StoreEvents = {},
+  ) {}
+
+  generation(): number {
+    return this.gen;
+  }
+
+  markSynced(): void {
+    this.synced = true;
+  }
+
+  ready(): boolean {
+    return this.synced;
+  }
+
+  namespace(name: string): V1Namespace | undefined {
+    return this.namespaces(name);
+  }
+
+  revisionNames(): string[] {
+    return [...this.revisions.keys()].filter((r) => this.revisions.get(r)?.config).sort();
+  }
+
+  lookup(revision: string): ConfigLookup {
+    const state = this.revisions.get(revision);
+    if (state?.config) return { config: { ...state.config, nodeKubeletVersions: this.nodeVersions } };
+    if (!this.synced) return { error: 'sidecar injector configuration not loaded yet' };
+    const cm = `${this.istioNamespace}/${injectorConfigMapName(revision)}`;
+    if (state?.error) return { error: `no usable injection configuration for revision "${revision}": ${state.error}` };
+    return { error: `no injection configuration for revision "${revision}" (ConfigMap ${cm} not found)` };
+  }
+
+  /** Kubelet versions of all nodes; applies to the next request without rebuilding anything. */
+  setNodeVersions(versions: string[]): void {
+    this.nodeVersions = [...versions].sort();
+  }
+
+  upsertConfigMap(cm: V1ConfigMap): void {
+    const name = cm.metadata?.name;
+    if (!name || cm.metadata?.namespace !== this.istioNamespace) return;
+    const role = configMapRole(name);
+    if (!role) return;
+    const previous = this.configMaps.get(name);
+    // Relists and resyncs deliver unchanged objects; only data changes count as a new generation.
+    if (previous && sameData(previous, cm)) return;
+    this.configMaps.set(name, cm);
+    this.rebuild(role.revision);
+  }
+
+  deleteConfigMap(cm: V1ConfigMap): void {
+    const name = cm.metadata?.name;
+    if (!name || cm.metadata?.namespace !== this.istioNamespace) return;
+    const role = configMapRole(name);
+    if (!role || !this.configMaps.delete(name)) return;
+    this.rebuild(role.revision);
+  }
+
+  private rebuild(revision: string): void {
+    const injector = this.configMaps.get(injectorConfigMapName(revision));
+    if (!injector) {
+      // Without its injector ConfigMap a revision is gone (a mesh-only change is not a revision).
+      if (this.revisions.delete(revision)) this.changed(revision);
+      return;
+    }
+    const state = this.revisions.get(revision) ?? {};
+    try {
+      const mesh = this.configMaps.get(meshConfigMapName(revision));
+      state.config = this.build({ revision, injector, mesh, nativeSidecars: this.nativeSidecars });
+      state.error = undefined;
+      this.revisions.set(revision, state);
+      this.changed(revision);
+    } catch (err) {
+      state.error = err instanceof Error ? err.message : String(err);
+      this.revisions.set(revision, state);
+      this.events.onError?.(revision, state.error);
+    }
+  }
+
+  private changed(revision: string): void {
+    this.gen++;
+    this.events.onChange?.(revision, this.gen);
+  }
+}
+
+function sameData(a: V1ConfigMap, b: V1ConfigMap): boolean {
+  return JSON.stringify(a.data ?? {}) === JSON.stringify(b.data ?? {});
+}
