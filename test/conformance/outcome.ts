@@ -1,0 +1,21 @@
+// The result of one case in one mode.
+export interface ModeResult {
+  ok: boolean;
+  /** Why it failed: differing paths or the error, most telling first. */
+  problems: string[];
+}
+
+export const pass = (): ModeResult => ({ ok: true, problems: [] });
+export const fail = (...problems: string[]): ModeResult => ({ ok: false, problems });
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** An expectedError case: the failure text must contain the expected word (case-insensitively). */
+export function checkExpectedError(expected: string, message: string | undefined): ModeResult {
+  if (message === undefined)
+    return fail(`expected an error containing ${JSON.stringify(expected)}, but injection succeeded`);
+  if (message.toLowerCase().includes(expected.toLowerCase())) return pass();
+  return fail(`expected an error containing ${JSON.stringify(expected)}, got: ${message}`);
+}
