@@ -1,0 +1,87 @@
+// kube-inject as a pure function: a YAML stream in, the injected stream and the warnings out.
+// Workloads are injected through the engine; Lists are walked; every other document passes through.
+import type { V1Namespace } from '@kubernetes/client-node';
+import { parseAllDocuments, stringify } from 'yaml';
+import type { PlainObject } from '../../lib/istio/merge';
+import type { InjectionConfig, Injector } from '../inject/api';
+import { goShapeList, goShapeWorkload, sortKeys } from './goshape';
+import { asWorkload, isList } from './workloads';
+
+export interface KubeInjectOptions {
+  config: InjectionConfig;
+  inject: Injector;
+  /** Namespace objects by name, when known (their labels and annotations feed injection). */
+  namespaces?: ReadonlyMap<string, V1Namespace>;
+}
+
+export interface KubeInjectResult {
+  output: string;
+  warnings: string[];
+}
+
+/** Input that cannot be injected: unparsable YAML or a workload the engine rejects. */
+export class KubeInjectError extends Error {}
+
+export function kubeInject(input: string, opts: KubeInjectOptions): KubeInjectResult {
+  const warnings: string[] = [];
+  const parts: string[] = [];
+  const docs = parseAllDocuments(input, { uniqueKeys: false });
+  if (!Array.isArray(docs)) throw new KubeInjectError('input is not a YAML stream');
+  for (const [i, doc] of docs.entries()) {
+    if (doc.errors.length > 0) throw new KubeInjectError(`YAML document ${i + 1}: ${doc.errors[0].message}`);
+    const value: unknown = doc.toJS({ maxAliasCount: -1 });
+    if (value === null || value === undefined) continue;
+    const out = transformObject(value, opts, warnings);
+    // Untouched documents keep their text; rewritten ones are printed the way upstream prints them.
+    parts.push(out === undefined ? sourceText(input, doc.range) : toYaml(out));
+  }
+  return { output: parts.map((p) => `${p}---\n`).join(''), warnings };
+}
+
+/** The rewritten object, or undefined when it has nothing to inject and passes through as is. */
+function transformObject(value: unknown, opts: KubeInjectOptions, warnings: string[]): unknown {
+  if (isList(value)) {
+    let touched = false;
+    const items = value.items.map((item) => {
+      const out = transformObject(item, opts, warnings);
+      if (out === undefined) return item;
+      touched = true;
+      return out;
+    });
+    if (!touched) return undefined;
+    return sortKeys(goShapeList({ ...value, items }));
+  }
+  const w = asWorkload(value);
+  if (!w) return undefined;
+  const namespace = w.namespace || 'default';
+  const id = `${w.kind} "${namespace}/${w.name}"`;
+  let outcome;
+  try {
+    outcome = opts.inject(
+      {
+        pod: w.readPod(),
+        namespace,
+        namespaceObject: opts.namespaces?.get(namespace),
+        owner: w.owner,
+        admission: false,
+      },
+      opts.config,
+    );
+  } catch (err) {
+    throw new KubeInjectError(`injecting ${id}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (outcome.kind === 'rejected') throw new KubeInjectError(`${id}: ${outcome.message}`);
+  if (outcome.kind === 'skipped') warnings.push(outcome.reason);
+  else w.writePod(outcome.pod);
+  return goShapeWorkload(w.kind, w.object as PlainObject);
+}
+
+function toYaml(obj: unknown): string {
+  // Block style, sequences flush with their key, no line folding: the shape sigs.k8s.io/yaml prints.
+  return stringify(obj, { indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+function sourceText(input: string, range: [number, number, number]): string {
+  const text = input.slice(range[0], range[2]).replace(/^---[^\n]*\n/, '');
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
