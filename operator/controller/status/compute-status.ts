@@ -1,0 +1,111 @@
+// Pure status computation: component outcomes in, IstioOperator status out.
+//   HEALTHY      every component applied and ready
+//   UPDATING     a change to an existing installation is rolling out
+//   RECONCILING  installing, or waiting for an earlier stage / for readiness
+//   ERROR        the spec is invalid, rendering failed, or an object was rejected (with the
+//                apiserver's message); other components keep their own status
+import type { ComponentStatus, InstallStatus } from '../../api/types';
+import { setConditions, type ConditionInput, type StatusCondition } from './conditions';
+import type { ComponentOutcome, PassResult } from './outcome';
+import type { LiveStatus } from './live-status';
+
+/** The part of the status this controller owns (status.meshwright is left to other writers). */
+export interface OwnedStatus {
+  status: InstallStatus;
+  message?: string;
+  observedGeneration: number;
+  componentStatus: Record<string, ComponentStatus>;
+  conditions: StatusCondition[];
+}
+
+function componentStatus(o: ComponentOutcome, prev: ComponentStatus | undefined): ComponentStatus {
+  switch (o.state) {
+    case 'ready':
+      return { status: 'HEALTHY' };
+    case 'error':
+      return { status: 'ERROR', error: o.message };
+    case 'waiting':
+      return { status: 'RECONCILING' };
+    case 'progressing':
+      return { status: o.changed || prev?.status === 'UPDATING' ? 'UPDATING' : 'RECONCILING' };
+  }
+}
+
+function overall(components: ComponentStatus[]): InstallStatus {
+  for (const s of ['ERROR', 'UPDATING', 'RECONCILING'] as const) {
+    if (components.some((c) => c.status === s)) return s;
+  }
+  return 'HEALTHY';
+}
+
+function problem(o: ComponentOutcome): string | undefined {
+  if (o.state === 'error') return `${o.component}: ${o.message}`;
+  if (o.state === 'progressing' || o.state === 'waiting') return `${o.component}: ${o.reason}`;
+  return undefined;
+}
+
+export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, now: string): OwnedStatus {
+  const prevConditions = prev?.conditions;
+  if (pass.invalid) {
+    const conditions: ConditionInput[] = [
+      { type: 'Reconciled', status: 'False', reason: pass.invalid.reason, message: pass.invalid.message },
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: pass.invalid.reason,
+        message: 'nothing applied: the spec cannot be rendered',
+      },
+    ];
+    return {
+      status: 'ERROR',
+      message: pass.invalid.message,
+      observedGeneration: pass.generation,
+      componentStatus: prev?.componentStatus ?? {},
+      conditions: setConditions(prevConditions, conditions, pass.generation, now),
+    };
+  }
+  const componentStatuses: Record<string, ComponentStatus> = {};
+  for (const o of pass.outcomes)
+    componentStatuses[o.component] = componentStatus(o, prev?.componentStatus?.[o.component]);
+  const status = overall(Object.values(componentStatuses));
+  const problems = pass.outcomes.map(problem).filter((p): p is string => p !== undefined);
+  const errors = pass.outcomes.filter((o) => o.state === 'error');
+  const waiting = pass.outcomes.some((o) => o.state === 'waiting');
+  const reconciled: ConditionInput =
+    errors.length > 0
+      ? {
+          type: 'Reconciled',
+          status: 'False',
+          reason: 'ApplyFailed',
+          message: errors.map(problem).join('; '),
+        }
+      : waiting
+        ? {
+            type: 'Reconciled',
+            status: 'False',
+            reason: 'InProgress',
+            message: 'waiting for earlier install stages',
+          }
+        : {
+            type: 'Reconciled',
+            status: 'True',
+            reason: 'Applied',
+            message: 'all rendered objects are applied',
+          };
+  const ready: ConditionInput =
+    status === 'HEALTHY'
+      ? { type: 'Ready', status: 'True', reason: 'ComponentsReady', message: 'all components are ready' }
+      : {
+          type: 'Ready',
+          status: 'False',
+          reason: errors.length > 0 ? 'ComponentError' : 'ComponentsNotReady',
+          message: problems.join('; '),
+        };
+  return {
+    status,
+    ...(problems.length > 0 ? { message: problems.join('; ') } : {}),
+    observedGeneration: pass.generation,
+    componentStatus: componentStatuses,
+    conditions: setConditions(prevConditions, [reconciled, ready], pass.generation, now),
+  };
+}

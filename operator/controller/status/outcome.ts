@@ -1,0 +1,18 @@
+// What one reconcile pass found for each component; the input of the status computation.
+
+export type ComponentOutcome =
+  /** Every object applied (or already up to date) and every workload ready. */
+  | { component: string; state: 'ready' }
+  /** Applied, workloads not ready yet. `changed`: this pass wrote to objects that already existed. */
+  | { component: string; state: 'progressing'; reason: string; changed: boolean }
+  /** Not applied in this pass because an earlier install stage is not done. */
+  | { component: string; state: 'waiting'; reason: string }
+  /** The apiserver rejected an object, or a workload stayed unready past the deadline. */
+  | { component: string; state: 'error'; message: string };
+
+export interface PassResult {
+  generation: number;
+  /** Spec or render failure: nothing could be applied. */
+  invalid?: { reason: 'InvalidSpec' | 'RenderFailed'; message: string };
+  outcomes: ComponentOutcome[];
+}
