@@ -1,0 +1,137 @@
+// Every file under crds/ is a well-formed apiextensions.k8s.io/v1 CRD with structural schemas, and
+// the set of CRDs is exactly what Meshwright installs.
+import * as path from 'node:path';
+import { loadProjectCrds, rootSchema, schemaAt, storageVersion, walkSchema, type CrdFile } from './crd-files';
+import { structuralProblems } from './structural';
+
+const ISTIO_CRDS = [
+  'destinationrules.networking.istio.io',
+  'envoyfilters.networking.istio.io',
+  'gateways.networking.istio.io',
+  'proxyconfigs.networking.istio.io',
+  'serviceentries.networking.istio.io',
+  'sidecars.networking.istio.io',
+  'virtualservices.networking.istio.io',
+  'workloadentries.networking.istio.io',
+  'workloadgroups.networking.istio.io',
+  'authorizationpolicies.security.istio.io',
+  'peerauthentications.security.istio.io',
+  'requestauthentications.security.istio.io',
+  'telemetries.telemetry.istio.io',
+  'wasmplugins.extensions.istio.io',
+];
+const OPERATOR_CRD = 'istiooperators.install.istio.io';
+
+const files: CrdFile[] = loadProjectCrds();
+const byName = (name: string): CrdFile => {
+  const f = files.find((x) => x.crd.metadata.name === name);
+  if (!f) throw new Error(`no CRD ${name}`);
+  return f;
+};
+
+describe('crds/ contents', () => {
+  it('holds exactly the Istio API CRDs istiod needs plus the IstioOperator CRD', () => {
+    expect(files.map((f) => f.crd.metadata.name).sort()).toEqual([...ISTIO_CRDS, OPERATOR_CRD].sort());
+  });
+
+  it('has one CRD per file: crds/istiooperator.yaml and crds/istio/<kind>.yaml', () => {
+    const seen = new Set<string>();
+    for (const { file, crd } of files) {
+      expect(seen.has(file)).toBe(false);
+      seen.add(file);
+      const expected =
+        crd.metadata.name === OPERATOR_CRD ? 'crds/istiooperator.yaml' : `crds/istio/${crd.spec.names.kind.toLowerCase()}.yaml`;
+      expect(file.split(path.sep).join('/')).toBe(expected);
+    }
+  });
+});
+
+describe.each(files.map((f) => [f.crd.metadata.name, f] as const))('%s', (_name, { crd }) => {
+  it('is an apiextensions.k8s.io/v1 CustomResourceDefinition', () => {
+    expect(crd.apiVersion).toBe('apiextensions.k8s.io/v1');
+    expect(crd.kind).toBe('CustomResourceDefinition');
+  });
+
+  it('has consistent names: <plural>.<group>, lower-case plural/singular, <Kind>List', () => {
+    const { names, group } = crd.spec;
+    expect(crd.metadata.name).toBe(`${names.plural}.${group}`);
+    expect(names.plural).toMatch(/^[a-z][a-z0-9]*$/);
+    expect(names.singular).toBe(names.kind.toLowerCase());
+    expect(names.listKind).toBe(`${names.kind}List`);
+    expect(names.kind).toMatch(/^[A-Z][A-Za-z0-9]*$/);
+    for (const s of names.shortNames ?? []) expect(s).toMatch(/^[a-z][a-z0-9]*$/);
+  });
+
+  it('is namespaced and needs no conversion webhook', () => {
+    expect(crd.spec.scope).toBe('Namespaced');
+    expect(crd.spec.conversion === undefined || crd.spec.conversion.strategy === 'None').toBe(true);
+    expect(crd.spec.preserveUnknownFields).not.toBe(true);
+  });
+
+  it('has exactly one storage version, all versions served and with the status subresource', () => {
+    const names = crd.spec.versions.map((v) => v.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(crd.spec.versions.filter((v) => v.storage)).toHaveLength(1);
+    for (const v of crd.spec.versions) {
+      expect(v.name).toMatch(/^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$/);
+      expect(v.served).toBe(true);
+      expect(v.subresources?.status).toEqual({});
+    }
+  });
+
+  it('shares one schema across versions (no conversion needed)', () => {
+    const storage = JSON.stringify(storageVersion(crd).schema);
+    for (const v of crd.spec.versions) expect(JSON.stringify(v.schema)).toBe(storage);
+  });
+
+  it('has structural schemas', () => {
+    for (const v of crd.spec.versions) {
+      expect(structuralProblems(rootSchema(v, crd.metadata.name))).toEqual([]);
+    }
+  });
+
+  it('types spec and status as objects and describes the root', () => {
+    const root = rootSchema(storageVersion(crd), crd.metadata.name);
+    expect(root.properties?.spec?.type).toBe('object');
+    expect(root.properties?.status?.type).toBe('object');
+    expect((root.description ?? '').length).toBeGreaterThan(10);
+  });
+
+  it('has printer columns that point at fields of its schema', () => {
+    for (const v of crd.spec.versions) {
+      const root = rootSchema(v, crd.metadata.name);
+      for (const col of v.additionalPrinterColumns ?? []) {
+        expect(['string', 'integer', 'number', 'boolean', 'date']).toContain(col.type);
+        expect(col.jsonPath.startsWith('.')).toBe(true);
+        if (col.jsonPath !== '.metadata.creationTimestamp') {
+          expect({ column: col.name, found: schemaAt(root, col.jsonPath) !== undefined }).toEqual({ column: col.name, found: true });
+        }
+      }
+    }
+  });
+
+  it('carries no Helm or other installer annotations', () => {
+    expect(Object.keys(crd.metadata.annotations ?? {})).toEqual([]);
+    expect(Object.keys(crd.metadata.labels ?? {}).filter((k) => k.startsWith('helm.sh/'))).toEqual([]);
+    expect(crd.metadata.labels?.['app.kubernetes.io/managed-by']).toBeUndefined();
+  });
+
+  it('describes every property it types (own short descriptions)', () => {
+    // Every described node has a short one-paragraph description, not a manual.
+    walkSchema(rootSchema(storageVersion(crd), crd.metadata.name), (node, at) => {
+      if (node.description !== undefined) {
+        expect({ at, ok: node.description.length > 0 && node.description.length <= 300 }).toEqual({ at, ok: true });
+      }
+    });
+  });
+});
+
+describe('labels', () => {
+  it.each(ISTIO_CRDS)('%s is labelled as part of Istio', (name) => {
+    expect(byName(name).crd.metadata.labels?.['app.kubernetes.io/part-of']).toBe('istio');
+  });
+
+  it('labels the IstioOperator CRD as part of Meshwright', () => {
+    expect(byName(OPERATOR_CRD).crd.metadata.labels?.['app.kubernetes.io/part-of']).toBe('meshwright');
+  });
+});
