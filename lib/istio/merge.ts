@@ -7,8 +7,9 @@ export type PlainObject = Record<string, unknown>;
 
 export function isPlainObject(v: unknown): v is PlainObject {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  // Any realm's Object.prototype (structuredClone and vm contexts create objects in another realm).
   const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** A structural deep copy of JSON-like data (objects, arrays, scalars). */
