@@ -1,5 +1,7 @@
 // The subcommand table. Each part of the system owns its command module; this file only lists them.
+import { manifestGenerate } from './manifest';
 import { version } from './version';
+import { webhook } from './webhook';
 
 export interface Command {
   name: string;
@@ -20,8 +22,8 @@ function pending(name: string, summary: string): Command {
 
 export const commands: Command[] = [
   pending('operator', 'Run the IstioOperator controller'),
-  pending('webhook', 'Serve the sidecar injection admission webhook over HTTPS'),
+  webhook,
   pending('kube-inject', 'Inject sidecars into Kubernetes YAML'),
-  pending('manifest generate', 'Print the objects an IstioOperator renders to, in apply order'),
+  manifestGenerate,
   version,
 ];
