@@ -1,0 +1,152 @@
+// The IstioOperator API (install.istio.io/v1alpha1) as Meshwright reads it. Field names and meaning follow
+// upstream's CRD so existing IstioOperator YAML keeps working; unknown fields are reported by validate.ts.
+import type {
+  V1Affinity,
+  V1Condition,
+  V1DeploymentStrategy,
+  V1EnvVar,
+  V1ObjectMeta,
+  V1PodDisruptionBudgetSpec,
+  V1PodSecurityContext,
+  V1Probe,
+  V1ResourceRequirements,
+  V1ServiceSpec,
+  V1Toleration,
+  V1TopologySpreadConstraint,
+  V1Volume,
+  V1VolumeMount,
+  V2HorizontalPodAutoscalerSpec,
+} from '@kubernetes/client-node';
+import type { MeshConfig } from '../../lib/istio/mesh';
+import type { Values } from '../../lib/istio/values';
+
+export const IOP_GROUP = 'install.istio.io';
+export const IOP_VERSION = 'v1alpha1';
+export const IOP_API_VERSION = `${IOP_GROUP}/${IOP_VERSION}`;
+export const IOP_KIND = 'IstioOperator';
+
+/** One patch of an overlay: `path` in upstream's syntax (see overlays.ts); no `value` deletes the target. */
+export interface K8sPatch {
+  path: string;
+  value?: unknown;
+}
+
+/** Path patches applied to one rendered object of the component, selected by kind and name. */
+export interface K8sObjectOverlay {
+  apiVersion?: string;
+  kind: string;
+  name: string;
+  patches?: K8sPatch[];
+}
+
+/** `components.<c>.k8s`: Kubernetes settings patched onto the component's workload, Service, HPA and PDB. */
+export interface KubernetesResourceSpec {
+  affinity?: V1Affinity;
+  env?: V1EnvVar[];
+  hpaSpec?: Partial<V2HorizontalPodAutoscalerSpec>;
+  imagePullPolicy?: string;
+  nodeSelector?: Record<string, string>;
+  podDisruptionBudget?: V1PodDisruptionBudgetSpec;
+  podAnnotations?: Record<string, string>;
+  priorityClassName?: string;
+  readinessProbe?: V1Probe;
+  replicaCount?: number;
+  resources?: V1ResourceRequirements;
+  service?: Partial<V1ServiceSpec>;
+  strategy?: V1DeploymentStrategy;
+  tolerations?: V1Toleration[];
+  serviceAnnotations?: Record<string, string>;
+  securityContext?: V1PodSecurityContext;
+  volumes?: V1Volume[];
+  volumeMounts?: V1VolumeMount[];
+  topologySpreadConstraints?: V1TopologySpreadConstraint[];
+  overlays?: K8sObjectOverlay[];
+}
+
+/** `components.base`: only enablement and overlays are meaningful (as upstream). */
+export interface BaseComponentSpec {
+  enabled?: boolean;
+  k8s?: KubernetesResourceSpec;
+}
+
+export interface ComponentSpec {
+  enabled?: boolean;
+  namespace?: string;
+  hub?: string;
+  /** A string; YAML may give a number (`tag: 2`), which is kept as its text. */
+  tag?: string | number;
+  label?: Record<string, string>;
+  k8s?: KubernetesResourceSpec;
+}
+
+export interface GatewaySpec extends ComponentSpec {
+  name: string;
+}
+
+export interface IstioComponents {
+  base?: BaseComponentSpec;
+  pilot?: ComponentSpec;
+  cni?: ComponentSpec;
+  ztunnel?: ComponentSpec;
+  ingressGateways?: GatewaySpec[];
+  egressGateways?: GatewaySpec[];
+}
+
+export interface IstioOperatorSpec {
+  profile?: string;
+  hub?: string;
+  tag?: string | number;
+  revision?: string;
+  namespace?: string;
+  meshConfig?: MeshConfig;
+  values?: Values;
+  /** Passed through without validation (upstream's escape hatch); not rendered by Meshwright. */
+  unvalidatedValues?: Record<string, unknown>;
+  components?: IstioComponents;
+  /** Accepted for compatibility, ignored: Meshwright renders from its own builders. */
+  installPackagePath?: string;
+  compatibilityVersion?: string;
+}
+
+export type InstallStatus = 'NONE' | 'UPDATING' | 'RECONCILING' | 'HEALTHY' | 'ERROR' | 'ACTION_REQUIRED';
+export const INSTALL_STATUSES: readonly InstallStatus[] = [
+  'NONE',
+  'UPDATING',
+  'RECONCILING',
+  'HEALTHY',
+  'ERROR',
+  'ACTION_REQUIRED',
+];
+
+export interface ComponentStatus {
+  status: InstallStatus;
+  error?: string;
+}
+
+/** Meshwright's additions to the status, kept under one key so upstream tooling ignores them. */
+export interface MeshwrightStatus {
+  observedGeneration?: number;
+  /** Revision the last successful apply installed ('default' when unrevisioned). */
+  appliedRevision?: string;
+  /** Hash of the rendered manifest last applied, to skip no-op reconciles. */
+  manifestHash?: string;
+  lastAppliedTime?: string;
+  message?: string;
+}
+
+export interface IstioOperatorStatus {
+  status?: InstallStatus;
+  message?: string;
+  /** Keyed by component name (Base, Pilot, Cni, IngressGateways, EgressGateways). */
+  componentStatus?: Record<string, ComponentStatus>;
+  conditions?: V1Condition[];
+  meshwright?: MeshwrightStatus;
+}
+
+export interface IstioOperator {
+  apiVersion: typeof IOP_API_VERSION;
+  kind: typeof IOP_KIND;
+  metadata?: V1ObjectMeta;
+  spec?: IstioOperatorSpec;
+  status?: IstioOperatorStatus;
+}

@@ -1,0 +1,69 @@
+// The (group, version, kind) set the renderer can produce: what the reconcile controller lists for pruning
+// and what its ClusterRole must allow.
+import type { RenderedManifest } from './types';
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural resource name, for RBAC rules and list calls. */
+  resource: string;
+  namespaced: boolean;
+}
+
+const gvk = (
+  group: string,
+  version: string,
+  kind: string,
+  resource: string,
+  namespaced: boolean,
+): GroupVersionKind => ({
+  group,
+  version,
+  kind,
+  resource,
+  namespaced,
+});
+
+export const MANAGED_KINDS: readonly GroupVersionKind[] = [
+  gvk('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false),
+  gvk('', 'v1', 'ServiceAccount', 'serviceaccounts', true),
+  gvk('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+  gvk('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  gvk('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
+  gvk('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
+  gvk('', 'v1', 'ConfigMap', 'configmaps', true),
+  gvk('', 'v1', 'Service', 'services', true),
+  gvk('apps', 'v1', 'Deployment', 'deployments', true),
+  gvk('apps', 'v1', 'DaemonSet', 'daemonsets', true),
+  gvk('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true),
+  gvk('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true),
+  gvk(
+    'admissionregistration.k8s.io',
+    'v1',
+    'ValidatingWebhookConfiguration',
+    'validatingwebhookconfigurations',
+    false,
+  ),
+];
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/** The managed kind of an object, or undefined when it is none of MANAGED_KINDS. */
+export function managedKindOf(o: { apiVersion: string; kind: string }): GroupVersionKind | undefined {
+  const { group, version } = splitApiVersion(o.apiVersion);
+  return MANAGED_KINDS.find((k) => k.group === group && k.version === version && k.kind === o.kind);
+}
+
+/** Kinds present in a manifest that are not in MANAGED_KINDS (an overlay cannot add any; this guards it). */
+export function unmanagedKinds(m: RenderedManifest): string[] {
+  const out = new Set<string>();
+  for (const c of m.components)
+    for (const o of c.objects) if (!managedKindOf(o)) out.add(`${o.apiVersion}/${o.kind}`);
+  return [...out];
+}
