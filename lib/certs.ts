@@ -145,7 +145,12 @@ export async function issueCertificate(ca: CertificateAuthority, opts: CertOptio
 }
 
 /** A CA and one serving certificate from it: the webhook's self-signed mode and the test webhooks. */
-export async function selfSignedServing(opts: CertOptions): Promise<{ ca: CertificateAuthority; serving: PemPair }> {
-  const ca = await createCertificateAuthority({ commonName: `${opts.commonName}-ca`, validityDays: opts.validityDays });
+export async function selfSignedServing(
+  opts: CertOptions,
+): Promise<{ ca: CertificateAuthority; serving: PemPair }> {
+  const ca = await createCertificateAuthority({
+    commonName: `${opts.commonName}-ca`,
+    validityDays: opts.validityDays,
+  });
   return { ca, serving: await issueCertificate(ca, opts) };
 }

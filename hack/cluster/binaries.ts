@@ -91,9 +91,13 @@ export function ensureBinaries(root: string = repoRoot()): Binaries {
   const versions = readVersions(root);
   let bins = binaryPaths(versions);
   if (missingBinaries(bins).length === 0) return bins;
-  const build = spawnSync('bash', [join(root, 'hack', 'build-binaries.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const build = spawnSync('bash', [join(root, 'hack', 'build-binaries.sh')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (build.status !== 0) {
-    throw new Error(`hack/build-binaries.sh failed (status ${build.status ?? build.signal}); see its output above`);
+    throw new Error(
+      `hack/build-binaries.sh failed (status ${build.status ?? build.signal}); see its output above`,
+    );
   }
   bins = binaryPaths(versions);
   const missing = missingBinaries(bins);

@@ -19,7 +19,9 @@ async function up(root: string): Promise<number> {
       say(`already running (${existing.server}); kubeconfig: ${reg.kubeconfig}`);
       return 0;
     }
-    say(`previous cluster is partly gone (${live.length}/${existing.processes.length} processes); replacing it`);
+    say(
+      `previous cluster is partly gone (${live.length}/${existing.processes.length} processes); replacing it`,
+    );
     await tearDown(reg.stateFile, existing, false);
   }
   // A fresh etcd each time: old data would refer to another CA and token.
@@ -61,7 +63,8 @@ function status(root: string): number {
     }
     const live = new Set(liveProcesses(state).map((p) => p.pid));
     say(`${file}: ${state.server}, started ${state.startedAt}`);
-    for (const p of state.processes) say(`  ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${live.has(p.pid) ? 'running' : 'gone'}`);
+    for (const p of state.processes)
+      say(`  ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${live.has(p.pid) ? 'running' : 'gone'}`);
   }
   return 0;
 }

@@ -47,7 +47,10 @@ export function kubeconfig(p: KubeconfigParams): object {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name, cluster: { server: p.server, 'certificate-authority-data': Buffer.from(p.caPem).toString('base64') } },
+      {
+        name,
+        cluster: { server: p.server, 'certificate-authority-data': Buffer.from(p.caPem).toString('base64') },
+      },
     ],
     users: [{ name: 'admin', user: { token: p.token } }],
     contexts: [{ name, context: { cluster: name, user: 'admin' } }],

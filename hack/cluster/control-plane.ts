@@ -92,7 +92,10 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
     processes: [],
   };
   const record = () => {
-    state = { ...state, processes: processes.map(({ name, pid, command, logFile }) => ({ name, pid, command, logFile })) };
+    state = {
+      ...state,
+      processes: processes.map(({ name, pid, command, logFile }) => ({ name, pid, command, logFile })),
+    };
     for (const f of opts.stateFiles) writeState(f, state);
   };
   const start = (name: string, command: string, args: string[]): RunningProcess => {
@@ -110,10 +113,12 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
     const e = dead.exited();
     return `${dead.name} exited (code ${e?.code ?? 'none'}, signal ${e?.signal ?? 'none'})`;
   };
-  const wait = (what: string, check: () => Promise<boolean>) => pollUntil(what, check, { timeoutMs, abort: anyDied });
+  const wait = (what: string, check: () => Promise<boolean>) =>
+    pollUntil(what, check, { timeoutMs, abort: anyDied });
 
   try {
-    if (opts.ownerPid !== undefined) start('watchdog', '/bin/bash', ['-c', WATCHDOG, 'watchdog', String(opts.ownerPid), pidFile]);
+    if (opts.ownerPid !== undefined)
+      start('watchdog', '/bin/bash', ['-c', WATCHDOG, 'watchdog', String(opts.ownerPid), pidFile]);
 
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
@@ -162,7 +167,11 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
     log(`kube-apiserver ready after ${secondsSince(t0)}s`);
 
     writeKubeconfig(kubeconfigPath, { server, caPem: pki.caPem, token });
-    const kubeconfigFlags = [`--kubeconfig=${kubeconfigPath}`, `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`];
+    const kubeconfigFlags = [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`,
+      `--authorization-kubeconfig=${kubeconfigPath}`,
+    ];
 
     start('kube-controller-manager', b.kubeControllerManager, [
       ...kubeconfigFlags,
@@ -193,7 +202,9 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
       `--server-address=127.0.0.1:${kwokPort}`,
       ...b.kwokStages.map((s) => `--config=${s}`),
     ]);
-    await wait('kube-controller-manager /healthz', () => probeOk({ url: `https://127.0.0.1:${kcmPort}/healthz` }));
+    await wait('kube-controller-manager /healthz', () =>
+      probeOk({ url: `https://127.0.0.1:${kcmPort}/healthz` }),
+    );
     await wait('kube-scheduler /healthz', () => probeOk({ url: `https://127.0.0.1:${schedPort}/healthz` }));
 
     const kc = new KubeConfig();

@@ -43,7 +43,11 @@ export function fakeNode(name: string, kubeletVersion: string): V1Node {
 }
 
 /** Creates the nodes (idempotent: an existing node is left alone). */
-export async function createFakeNodes(api: CoreV1Api, names: readonly string[], kubeletVersion: string): Promise<void> {
+export async function createFakeNodes(
+  api: CoreV1Api,
+  names: readonly string[],
+  kubeletVersion: string,
+): Promise<void> {
   for (const name of names) {
     try {
       await api.createNode({ body: fakeNode(name, kubeletVersion) });

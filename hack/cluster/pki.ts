@@ -2,7 +2,13 @@
 // serving certificate, and the service-account signing key pair.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCertificateAuthority, generateKeyPair, issueCertificate, privateKeyPem, publicKeyPem } from '../../lib/certs';
+import {
+  createCertificateAuthority,
+  generateKeyPair,
+  issueCertificate,
+  privateKeyPem,
+  publicKeyPem,
+} from '../../lib/certs';
 
 export interface ClusterPki {
   readonly caCert: string;
@@ -17,7 +23,13 @@ export interface ClusterPki {
 
 // Names a client may use for the apiserver: loopback, and the in-cluster names of the
 // `kubernetes` Service (for anything that follows the Service rather than the kubeconfig).
-const APISERVER_DNS = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+const APISERVER_DNS = [
+  'localhost',
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+];
 
 export async function writePki(dir: string, serviceIp: string): Promise<ClusterPki> {
   const ca = await createCertificateAuthority({ commonName: 'meshwright-local-ca', validityDays: 3650 });

@@ -55,7 +55,8 @@ export async function pollUntil(
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${description} (last: ${last})`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${description} (last: ${last})`);
     await sleep(opts.intervalMs ?? 200);
   }
 }

@@ -32,7 +32,9 @@ export function runStateFile(reg: Registry, name: string): string {
 }
 
 /** Every recorded state file (developer cluster first), whether or not its processes still run. */
-export function recordedStates(reg: Registry): { file: string; state: ClusterState | undefined; error?: string }[] {
+export function recordedStates(
+  reg: Registry,
+): { file: string; state: ClusterState | undefined; error?: string }[] {
   const files = [reg.stateFile];
   if (existsSync(reg.runsDir)) {
     files.push(
@@ -53,7 +55,11 @@ export function recordedStates(reg: Registry): { file: string; state: ClusterSta
 }
 
 /** Stops a recorded cluster, deletes its state file and (for test runs) its work directory. */
-export async function tearDown(file: string, state: ClusterState | undefined, removeDir: boolean): Promise<number> {
+export async function tearDown(
+  file: string,
+  state: ClusterState | undefined,
+  removeDir: boolean,
+): Promise<number> {
   const live = state ? liveProcesses(state).length : 0;
   if (state) await stopState(state);
   removeState(file);
@@ -62,7 +68,10 @@ export async function tearDown(file: string, state: ClusterState | undefined, re
 }
 
 /** Stops test-run clusters whose owner process is gone (a run that was SIGKILLed, say). */
-export async function reapOrphanRuns(reg: Registry, log: (m: string) => void = () => undefined): Promise<void> {
+export async function reapOrphanRuns(
+  reg: Registry,
+  log: (m: string) => void = () => undefined,
+): Promise<void> {
   for (const { file, state } of recordedStates(reg)) {
     if (file === reg.stateFile) continue;
     if (state?.ownerPid !== undefined && isAlive(state.ownerPid)) continue;

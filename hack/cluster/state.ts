@@ -22,7 +22,12 @@ export interface ClusterState {
 function isProcessRecord(v: unknown): v is ProcessRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return typeof r.name === 'string' && typeof r.pid === 'number' && typeof r.command === 'string' && typeof r.logFile === 'string';
+  return (
+    typeof r.name === 'string' &&
+    typeof r.pid === 'number' &&
+    typeof r.command === 'string' &&
+    typeof r.logFile === 'string'
+  );
 }
 
 /** Parses a state file, rejecting anything that does not look like one we wrote. */
@@ -30,7 +35,12 @@ export function parseState(text: string): ClusterState {
   const v: unknown = JSON.parse(text);
   if (typeof v !== 'object' || v === null) throw new Error('state is not an object');
   const s = v as Record<string, unknown>;
-  if (s.version !== 1 || typeof s.dir !== 'string' || !Array.isArray(s.processes) || !s.processes.every(isProcessRecord)) {
+  if (
+    s.version !== 1 ||
+    typeof s.dir !== 'string' ||
+    !Array.isArray(s.processes) ||
+    !s.processes.every(isProcessRecord)
+  ) {
     throw new Error('not a meshwright cluster state file');
   }
   return v as ClusterState;

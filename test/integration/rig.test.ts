@@ -1,0 +1,196 @@
+// The test rig itself: the local control plane schedules and runs pods on kwok nodes, and calls
+// admission webhooks served on loopback with certificates from lib/certs.ts.
+import { VersionApi, type V1Deployment } from '@kubernetes/client-node';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readVersions, repoRoot } from '../../hack/cluster/binaries';
+import { selfSignedServing } from '../../lib/certs';
+import {
+  admissionApi,
+  appsApi,
+  clusterDir,
+  coreApi,
+  createTestNamespace,
+  deleteNamespace,
+  kubeConfig,
+  uniqueName,
+  waitFor,
+} from './support/cluster';
+
+const versions = readVersions(repoRoot(__dirname));
+
+describe('local control plane', () => {
+  const namespaces: string[] = [];
+  afterAll(async () => {
+    for (const ns of namespaces) await deleteNamespace(ns);
+  });
+
+  it('has two Ready kwok nodes reporting the pinned kubelet version', async () => {
+    const nodes = await coreApi().listNode({ labelSelector: 'type=kwok' });
+    expect(nodes.items.map((n) => n.metadata?.name).sort()).toEqual(['kwok-node-0', 'kwok-node-1']);
+    for (const node of nodes.items) {
+      expect(node.metadata?.annotations?.['kwok.x-k8s.io/node']).toBe('fake');
+      expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+      const kubelet = node.status?.nodeInfo?.kubeletVersion ?? '';
+      expect(kubelet).toBe(versions.kube);
+      const minor = Number(/^v1\.(\d+)\./.exec(kubelet)?.[1]);
+      expect(minor).toBeGreaterThanOrEqual(33); // native sidecars are on by default from 1.33
+      expect(Number(node.status?.allocatable?.pods)).toBeGreaterThanOrEqual(1000);
+    }
+  });
+
+  it('serves the pinned Kubernetes version', async () => {
+    const info = await kubeConfig().makeApiClient(VersionApi).getCode();
+    expect(info.gitVersion).toBe(versions.kube);
+  });
+
+  it('runs a Deployment to Available through the scheduler, controller-manager and kwok', async () => {
+    const ns = await createTestNamespace('rig-deploy');
+    namespaces.push(ns);
+    const deployment: V1Deployment = {
+      metadata: { name: 'web', namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1' }] },
+        },
+      },
+    };
+    await appsApi().createNamespacedDeployment({ namespace: ns, body: deployment });
+    const ready = await waitFor(
+      async () => {
+        const d = await appsApi().readNamespacedDeployment({ name: 'web', namespace: ns });
+        return d.status?.availableReplicas === 2 && d;
+      },
+      90_000,
+      `Deployment ${ns}/web to have 2 available replicas`,
+    );
+    expect(ready.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
+    const pods = await coreApi().listNamespacedPod({ namespace: ns, labelSelector: 'app=web' });
+    expect(pods.items).toHaveLength(2);
+    for (const pod of pods.items) {
+      expect(pod.status?.phase).toBe('Running');
+      expect(pod.spec?.nodeName).toMatch(/^kwok-node-[01]$/);
+      expect(pod.status?.podIP).toMatch(/^10\.244\./);
+    }
+  });
+
+  it('writes an audit log at Metadata level', () => {
+    const dir = clusterDir();
+    if (dir === undefined)
+      throw new Error(
+        'MESHWRIGHT_TEST_CLUSTER_DIR is not set; this test needs the cluster globalSetup started',
+      );
+    const file = join(dir, 'logs', 'audit.log');
+    expect(existsSync(file)).toBe(true);
+    const events = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; objectRef?: { resource?: string } });
+    expect(events.length).toBeGreaterThan(10);
+    expect(new Set(events.map((e) => e.level))).toEqual(new Set(['Metadata']));
+    expect(events.some((e) => e.objectRef?.resource === 'nodes')).toBe(true);
+  });
+
+  describe('mutating webhook on loopback', () => {
+    let server: FastifyInstance | undefined;
+    let webhookName: string | undefined;
+    const seen: { uid: string; dryRun: boolean; name: string }[] = [];
+
+    afterAll(async () => {
+      if (webhookName) await admissionApi().deleteMutatingWebhookConfiguration({ name: webhookName });
+      await server?.close();
+    });
+
+    it('is called by the apiserver and its JSON patch shows on the created object', async () => {
+      const ns = await createTestNamespace('rig-webhook');
+      namespaces.push(ns);
+      const { ca, serving } = await selfSignedServing({
+        commonName: 'rig-webhook',
+        ipAddresses: ['127.0.0.1'],
+        dnsNames: ['localhost'],
+      });
+
+      server = Fastify({ https: { key: serving.keyPem, cert: serving.certPem } });
+      server.post('/mutate', async (req) => {
+        const review = req.body as {
+          request: { uid: string; dryRun?: boolean; object: { metadata: { name: string; labels?: object } } };
+        };
+        const { uid, dryRun, object } = review.request;
+        seen.push({ uid, dryRun: dryRun === true, name: object.metadata.name });
+        const patch = object.metadata.labels
+          ? [{ op: 'add', path: '/metadata/labels/meshwright.test~1mutated', value: 'yes' }]
+          : [{ op: 'add', path: '/metadata/labels', value: { 'meshwright.test/mutated': 'yes' } }];
+        return {
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          response: {
+            uid,
+            allowed: true,
+            patchType: 'JSONPatch',
+            patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+          },
+        };
+      });
+      await server.listen({ host: '127.0.0.1', port: 0 });
+      const address = server.server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      expect(port).toBeGreaterThan(0);
+
+      webhookName = uniqueName('rig-mutate');
+      await admissionApi().createMutatingWebhookConfiguration({
+        body: {
+          metadata: { name: webhookName },
+          webhooks: [
+            {
+              name: 'label.rig.meshwright.test',
+              clientConfig: {
+                url: `https://127.0.0.1:${port}/mutate`,
+                caBundle: Buffer.from(ca.certPem).toString('base64'),
+              },
+              rules: [
+                { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] },
+              ],
+              // Only this test's namespace: other suites share the cluster.
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+              sideEffects: 'None',
+              failurePolicy: 'Fail',
+              admissionReviewVersions: ['v1'],
+              timeoutSeconds: 5,
+            },
+          ],
+        },
+      });
+
+      // Registration reaches the apiserver's admission chain after a short delay: dry-run until it does.
+      const core = coreApi();
+      await waitFor(
+        async () => {
+          const cm = await core.createNamespacedConfigMap({
+            namespace: ns,
+            body: { metadata: { name: 'probe' } },
+            dryRun: 'All',
+          });
+          return cm.metadata?.labels?.['meshwright.test/mutated'] === 'yes';
+        },
+        30_000,
+        'the mutating webhook to take effect',
+      );
+
+      const created = await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'real', labels: { keep: 'me' } }, data: { a: 'b' } },
+      });
+      expect(created.metadata?.labels).toEqual({ keep: 'me', 'meshwright.test/mutated': 'yes' });
+      const stored = await core.readNamespacedConfigMap({ name: 'real', namespace: ns });
+      expect(stored.metadata?.labels?.['meshwright.test/mutated']).toBe('yes');
+
+      expect(seen.some((s) => s.dryRun && s.name === 'probe')).toBe(true);
+      expect(seen.filter((s) => !s.dryRun).map((s) => s.name)).toEqual(['real']);
+      expect(new Set(seen.map((s) => s.uid)).size).toBe(seen.length);
+    });
+  });
+});
