@@ -1,0 +1,184 @@
+// Pod annotations and labels the injector reads, and validation of the ones whose values it parses:
+// an invalid value rejects the pod with a message naming the annotation and the reason.
+import { parse as parseYaml } from 'yaml';
+
+export const A = {
+  status: 'sidecar.istio.io/status',
+  inject: 'sidecar.istio.io/inject',
+  templates: 'inject.istio.io/templates',
+  interceptionMode: 'sidecar.istio.io/interceptionMode',
+  enableCoreDump: 'sidecar.istio.io/enableCoreDump',
+  statusPort: 'status.sidecar.istio.io/port',
+  readinessInitialDelay: 'readiness.status.sidecar.istio.io/initialDelaySeconds',
+  readinessPeriod: 'readiness.status.sidecar.istio.io/periodSeconds',
+  readinessFailureThreshold: 'readiness.status.sidecar.istio.io/failureThreshold',
+  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
+  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
+  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
+  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
+  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
+  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
+  excludeInterfaces: 'traffic.sidecar.istio.io/excludeInterfaces',
+  kubevirtInterfaces: 'traffic.sidecar.istio.io/kubevirtInterfaces',
+  rerouteVirtualInterfaces: 'istio.io/reroute-virtual-interfaces',
+  prometheusMerge: 'prometheus.istio.io/merge-metrics',
+  proxyConfig: 'proxy.istio.io/config',
+  overrides: 'proxy.istio.io/overrides',
+  proxyImage: 'sidecar.istio.io/proxyImage',
+  proxyImageType: 'sidecar.istio.io/proxyImageType',
+  proxyCPU: 'sidecar.istio.io/proxyCPU',
+  proxyMemory: 'sidecar.istio.io/proxyMemory',
+  proxyCPULimit: 'sidecar.istio.io/proxyCPULimit',
+  proxyMemoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
+  logLevel: 'sidecar.istio.io/logLevel',
+  componentLogLevel: 'sidecar.istio.io/componentLogLevel',
+  agentLogLevel: 'sidecar.istio.io/agentLogLevel',
+  bootstrapOverride: 'sidecar.istio.io/bootstrapOverride',
+  userVolume: 'sidecar.istio.io/userVolume',
+  userVolumeMount: 'sidecar.istio.io/userVolumeMount',
+  capNetBindService: 'sidecar.istio.io/capNetBindService',
+  nativeSidecar: 'sidecar.istio.io/nativeSidecar',
+  rewriteAppHTTPProbers: 'sidecar.istio.io/rewriteAppHTTPProbers',
+  rev: 'istio.io/rev',
+  defaultContainer: 'kubectl.kubernetes.io/default-container',
+  defaultLogsContainer: 'kubectl.kubernetes.io/default-logs-container',
+  multusNetworks: 'k8s.v1.cni.cncf.io/networks',
+  datadogEnv: 'apm.datadoghq.com/env',
+} as const;
+
+export const L = {
+  inject: 'sidecar.istio.io/inject',
+  rev: 'istio.io/rev',
+  tlsMode: 'security.istio.io/tlsMode',
+  tunnel: 'networking.istio.io/tunnel',
+  canonicalName: 'service.istio.io/canonical-name',
+  canonicalRevision: 'service.istio.io/canonical-revision',
+  workloadName: 'service.istio.io/workload-name',
+  network: 'topology.istio.io/network',
+  podTemplateHash: 'pod-template-hash',
+  deploymentConfig: 'deploymentconfig',
+} as const;
+
+type Validator = (value: string) => string | undefined;
+
+/** Parses a port like strconv.ParseUint(s, 10, 16) after trimming. */
+export function parsePort(raw: string): number | undefined {
+  const s = raw.trim();
+  if (!/^\d+$/.test(s)) return undefined;
+  const n = Number(s);
+  return n <= 65535 ? n : undefined;
+}
+
+function portList(value: string): string | undefined {
+  const s = value.trim();
+  if (s === '') return undefined;
+  for (const p of s.split(',')) {
+    if (parsePort(p) === undefined) return `portList "${value}" invalid: failed parsing port "${p}"`;
+  }
+  return undefined;
+}
+
+function cidrList(value: string): string | undefined {
+  if (value === '') return undefined;
+  for (const c of value.split(',')) {
+    if (!isCidr(c)) return `failed parsing cidr '${c}'`;
+  }
+  return undefined;
+}
+
+function isCidr(s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0) return false;
+  const ip = s.slice(0, slash);
+  const bits = s.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  const n = Number(bits);
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return ip.split('.').every((o) => Number(o) <= 255) && n <= 32;
+  return isIPv6(ip) && n <= 128;
+}
+
+function isIPv6(s: string): boolean {
+  if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) return false;
+  const dbl = s.split('::');
+  if (dbl.length > 2) return false;
+  const groups = s.split(':').filter((g) => g !== '');
+  if (groups.some((g) => g.length > 4 && !g.includes('.'))) return false;
+  return dbl.length === 2 ? groups.length < 8 : groups.length === 8;
+}
+
+const bool: Validator = (v) =>
+  ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)
+    ? undefined
+    : `strconv.ParseBool: parsing "${v}": invalid syntax`;
+
+const uint32: Validator = (v) =>
+  /^\d+$/.test(v) && Number(v) <= 0xffffffff
+    ? undefined
+    : `strconv.ParseUint: parsing "${v}": invalid syntax`;
+
+const VALIDATORS: Readonly<Record<string, Validator>> = {
+  [A.interceptionMode]: (v) =>
+    ['REDIRECT', 'TPROXY', 'NONE'].includes(v)
+      ? undefined
+      : `interceptionMode invalid, use REDIRECT,TPROXY,NONE: ${v}`,
+  [A.enableCoreDump]: bool,
+  [A.statusPort]: (v) => (parsePort(v) === undefined ? `failed parsing port "${v}"` : undefined),
+  [A.readinessInitialDelay]: uint32,
+  [A.readinessPeriod]: uint32,
+  [A.readinessFailureThreshold]: uint32,
+  [A.includeOutboundIPRanges]: (v) => {
+    const e = v === '*' ? undefined : cidrList(v);
+    return e && `includeIPRanges invalid: ${e}`;
+  },
+  [A.excludeOutboundIPRanges]: (v) => {
+    const e = cidrList(v);
+    return e && `excludeIPRanges invalid: ${e}`;
+  },
+  [A.includeInboundPorts]: (v) => {
+    const e = v === '*' ? undefined : portList(v);
+    return e && `includeInboundPorts invalid: ${e}`;
+  },
+  [A.excludeInboundPorts]: (v) => {
+    const e = portList(v);
+    return e && `excludeInboundPorts invalid: ${e}`;
+  },
+  [A.includeOutboundPorts]: (v) => {
+    const e = portList(v);
+    return e && `includeOutboundPorts invalid: ${e}`;
+  },
+  [A.excludeOutboundPorts]: (v) => {
+    const e = portList(v);
+    return e && `excludeOutboundPorts invalid: ${e}`;
+  },
+  [A.prometheusMerge]: bool,
+  [A.proxyConfig]: (v) => {
+    try {
+      const parsed: unknown = parseYaml(v);
+      if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+        return 'proxy config must be an object';
+      }
+      return undefined;
+    } catch (e) {
+      return `failed to parse proxy config: ${(e as Error).message}`;
+    }
+  },
+};
+
+/**
+ * Validates the annotations the injector parses. Returns undefined when all are valid, else one message
+ * listing every invalid annotation (sorted by name, so the message is stable).
+ */
+export function validateAnnotations(annotations: Record<string, string> | undefined): string | undefined {
+  if (!annotations) return undefined;
+  const errors: string[] = [];
+  for (const name of Object.keys(annotations).sort()) {
+    const check = VALIDATORS[name];
+    if (!check) continue;
+    const value = annotations[name];
+    const why = check(value);
+    if (why) errors.push(`invalid value '${value}' for annotation '${name}': ${why}`);
+  }
+  if (errors.length === 0) return undefined;
+  if (errors.length === 1) return errors[0];
+  return `${errors.length} errors occurred:\n${errors.map((e) => `\t* ${e}`).join('\n')}`;
+}

@@ -1,0 +1,238 @@
+// The pure sidecar injection engine: (pod, config) -> outcome, no I/O, inputs never mutated.
+// Steps, as istiod performs them: selection, annotation validation, removal of a previous injection,
+// rendering of the selected templates as typed partial pods, strategic overlay onto the pod, re-applied
+// user overrides, then post-processing (metrics merge, probe rewrite, status, container order).
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { InjectionConfig, InjectionOutcome, InjectionRequest } from './api';
+import { A, L, validateAnnotations } from './annotations';
+import {
+  buildContext,
+  compile,
+  PROXY_CONTAINER,
+  ProxyConfigAnnotationError,
+  type TemplateContext,
+} from './context';
+import { mergeList, mergeObject, type Json, type JsonObject } from './overlay';
+import {
+  applyContainerOverlay,
+  overlayOf,
+  overridesAnnotation,
+  parseOverrides,
+  reinsertOverrides,
+  type ParsedOverrides,
+} from './overrides';
+import { workloadOf } from './owner';
+import { createPatch } from './patch';
+import { APP_PROBERS_ENV, dumpAppProbers, restoreAppProbes, rewriteAppProbes } from './probes';
+import { applyPrometheusMerge, clearMergedAnnotations } from './prometheus';
+import { holdApplication } from './proxy-container';
+import { canonicalizeResourceList } from './quantity';
+import { reorderContainers } from './reorder';
+import { injectRequired } from './selection';
+import { parseStatus, statusAnnotation, stripInjected } from './status';
+import { BUILTIN_TEMPLATES, selectedTemplates } from './templates';
+import type { TemplatePod } from './templates/types';
+
+export type { InjectionConfig, InjectionOutcome, InjectionRequest } from './api';
+export { buildInjectionConfig, injectionConfigFromConfigMaps } from './config';
+
+export function injectPod(req: InjectionRequest, cfg: InjectionConfig): InjectionOutcome {
+  const input = req.pod;
+  const namespace = req.namespace || input.metadata?.namespace || '';
+  const c = compile(cfg);
+
+  const skip = skipReason(req, cfg, namespace);
+  if (skip) return { kind: 'skipped', reason: skip, pod: input };
+
+  const invalid = validateAnnotations(input.metadata?.annotations);
+  if (invalid) return { kind: 'rejected', message: invalid };
+
+  // The one copy of the input; everything below mutates it freely.
+  const pod = structuredClone(input);
+  const meta = (pod.metadata ??= {});
+  const spec = (pod.spec ??= { containers: [] });
+  spec.containers ??= [];
+  const annotations = (meta.annotations ??= {});
+  meta.labels ??= {};
+
+  // Re-injection: remove what the previous injection added, restoring the app probes it rewrote.
+  const previous = parseStatus(annotations[A.status]);
+  const overrides = parseOverrides(annotations[A.overrides]);
+  if (previous) {
+    const removed = stripInjected(pod);
+    const recorded = removed
+      .find((x) => x.name === PROXY_CONTAINER)
+      ?.env?.find((e) => e.name === APP_PROBERS_ENV)?.value;
+    restoreAppProbes(spec.containers, recorded);
+    clearMergedAnnotations(meta, String(effectiveStatusPort(cfg)));
+    reinsertOverrides(pod, overrides);
+  }
+
+  let ctx: TemplateContext;
+  try {
+    ctx = buildContext(pod, cfg, workloadOf(pod, namespace, req.owner), req.namespaceObject);
+  } catch (e) {
+    if (e instanceof ProxyConfigAnnotationError) {
+      return { kind: 'rejected', message: `invalid value for annotation '${A.proxyConfig}': ${e.message}` };
+    }
+    throw e;
+  }
+
+  const names = selectedTemplates(ctx);
+  const unknown = names.filter((n) => !BUILTIN_TEMPLATES[n]);
+  if (unknown.length) {
+    const custom = c.values.sidecarInjectorWebhook.templates ?? {};
+    const why = unknown.some((n) => custom[n] !== undefined)
+      ? 'custom Go templates from sidecarInjectorWebhook.templates are not supported by this injector'
+      : `have ${Object.keys(BUILTIN_TEMPLATES).join(', ')}`;
+    return { kind: 'rejected', message: `requested template(s) ${unknown.join(', ')} not found: ${why}` };
+  }
+
+  // User containers that share a name with an injected one are overrides; snapshot them before merging.
+  const userContainers = [...spec.containers, ...(spec.initContainers ?? [])];
+  const injected = emptyTemplatePod();
+  for (const name of names) {
+    const t = BUILTIN_TEMPLATES[name](ctx);
+    recordNames(injected, t);
+    if (ctx.nativeDefault) moveProxyToInit(spec, t);
+    mergeObject(pod as unknown as JsonObject, t as unknown as JsonObject);
+  }
+  const applied = reapplyOverrides(pod, injected, userContainers, overrides, previous !== undefined);
+  if (applied.containers.length || applied.initContainers.length) {
+    annotations[A.overrides] = overridesAnnotation(applied);
+  }
+
+  postProcess(pod, ctx, injected);
+  return { kind: 'injected', pod, patch: createPatch(input, pod) };
+}
+
+function skipReason(req: InjectionRequest, cfg: InjectionConfig, namespace: string): string | undefined {
+  const pod = req.pod;
+  const sw = compile(cfg).values.sidecarInjectorWebhook;
+  if (!req.admission) {
+    // kube-inject injects what it is given; only host networking (and an explicit opt-out) prevent it.
+    const what = req.owner
+      ? `${req.owner.kind} "${namespace || 'default'}/${req.owner.name}"`
+      : podName(req, namespace);
+    if (pod.spec?.hostNetwork) return `Skipping injection because ${what} has host networking enabled`;
+    const sel = injectRequired(pod.spec, pod.metadata, namespace, { policy: 'enabled' });
+    return sel.inject ? undefined : `Skipping injection because ${what} has sidecar injection disabled`;
+  }
+  const sel = injectRequired(pod.spec, pod.metadata, namespace, {
+    policy: String(compile(cfg).values.global.proxy.autoInject ?? 'enabled'),
+    neverInjectSelector: sw.neverInjectSelector,
+    alwaysInjectSelector: sw.alwaysInjectSelector,
+  });
+  return sel.inject ? undefined : `Skipping injection of pod ${podName(req, namespace)}: ${sel.reason}`;
+}
+
+function podName(req: InjectionRequest, namespace: string): string {
+  const m = req.pod.metadata;
+  return `Pod "${namespace || 'default'}/${m?.name || m?.generateName || ''}"`;
+}
+
+function effectiveStatusPort(cfg: InjectionConfig): number {
+  const dc = cfg.meshConfig.defaultConfig;
+  return typeof dc?.statusPort === 'number' ? dc.statusPort : 15020;
+}
+
+function emptyTemplatePod(): TemplatePod {
+  return { metadata: {}, spec: { initContainers: [], containers: [], volumes: [], imagePullSecrets: [] } };
+}
+
+// What the templates inject, by name, combined as the pod lists are (for the status annotation).
+function recordNames(acc: TemplatePod, t: TemplatePod): void {
+  for (const k of ['initContainers', 'containers', 'volumes', 'imagePullSecrets'] as const) {
+    const add = t.spec[k];
+    if (!add?.length) continue;
+    const cur = acc.spec[k] as unknown as Json[];
+    const next = mergeList(
+      cur,
+      add.map((x) => ({ name: x.name ?? '' })),
+      'name',
+    );
+    (acc.spec as Record<string, unknown>)[k] = next;
+  }
+}
+
+// A native-sidecar template injects istio-proxy as an init container; a user's istio-proxy override
+// declared among the containers moves along so it still applies.
+function moveProxyToInit(spec: V1Pod['spec'] & object, t: TemplatePod): void {
+  if (!t.spec.initContainers?.some((x) => x.name === PROXY_CONTAINER)) return;
+  const i = spec.containers.findIndex((x) => x.name === PROXY_CONTAINER);
+  if (i < 0) return;
+  const [proxy] = spec.containers.splice(i, 1);
+  (spec.initContainers ??= []).push(proxy);
+}
+
+function reapplyOverrides(
+  pod: V1Pod,
+  injected: TemplatePod,
+  userContainers: V1Container[],
+  recorded: ParsedOverrides,
+  reinjection: boolean,
+): ParsedOverrides {
+  const spec = pod.spec as NonNullable<V1Pod['spec']>;
+  const applied: ParsedOverrides = { containers: [], initContainers: [] };
+  const find = (name: string, list: V1Container[]): V1Container | undefined =>
+    list.find((x) => x.name === name);
+  const pass = (names: { name?: string }[] | undefined, recordedList: V1Container[], init: boolean): void => {
+    for (const { name = '' } of names ?? []) {
+      // On re-injection only recorded overrides count: the pod's copies are what we injected before.
+      const match = find(name, recordedList) ?? (reinjection ? undefined : find(name, userContainers));
+      if (!match) continue;
+      const overlay = overlayOf(match);
+      (init ? applied.initContainers : applied.containers).push(overlay);
+      if (init)
+        spec.initContainers = applyContainerOverlay(spec.initContainers ?? [], structuredClone(overlay));
+      else spec.containers = applyContainerOverlay(spec.containers, structuredClone(overlay));
+    }
+  };
+  pass(injected.spec.containers, recorded.containers, false);
+  pass(injected.spec.initContainers, recorded.initContainers, true);
+  return applied;
+}
+
+function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): void {
+  const meta = pod.metadata as NonNullable<V1Pod['metadata']>;
+  const spec = pod.spec as NonNullable<V1Pod['spec']>;
+  const annotations = meta.annotations as Record<string, string>;
+  const network = ctx.labels[L.network] || ctx.values.global.network;
+  if (network) (meta.labels as Record<string, string>)[L.network] = network;
+
+  const sidecar = find(spec.containers, PROXY_CONTAINER) ?? find(spec.initContainers, PROXY_CONTAINER);
+  const meshStatusPort = Number(ctx.proxyConfig.statusPort ?? 15020);
+  applyPrometheusMerge(meta, ctx.mesh, String(meshStatusPort), sidecar);
+
+  if (sidecar && rewriteProbes(annotations, ctx)) {
+    const statusPort = parseInt(annotations[A.statusPort] ?? String(meshStatusPort), 10);
+    const probers = dumpAppProbers(spec.containers, statusPort);
+    if (probers) {
+      (sidecar.env ??= []).push({ name: APP_PROBERS_ENV, value: probers });
+      rewriteAppProbes(spec.containers, statusPort);
+    }
+  }
+
+  annotations[A.status] = statusAnnotation(injected, ctx.revision);
+  for (const [k, v] of Object.entries(ctx.values.sidecarInjectorWebhook.injectedAnnotations ?? {})) {
+    annotations[k] = v;
+  }
+  reorderContainers(spec, holdApplication(ctx));
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    canonicalizeResourceList(c.resources?.limits);
+    canonicalizeResourceList(c.resources?.requests);
+  }
+}
+
+function rewriteProbes(annotations: Record<string, string>, ctx: TemplateContext): boolean {
+  const v = annotations[A.rewriteAppHTTPProbers];
+  if (v !== undefined) {
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  }
+  return ctx.values.sidecarInjectorWebhook.rewriteAppHTTPProbe !== false;
+}
+
+function find(list: V1Container[] | undefined, name: string): V1Container | undefined {
+  return list?.find((x) => x.name === name);
+}

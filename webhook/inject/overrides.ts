@@ -1,0 +1,72 @@
+// User overrides of injected containers: a container in the pod named like one a template injects
+// (istio-proxy, istio-init, or an app container the grpc-agent template amends) is re-applied on top of
+// the injected one, `image: auto` meaning "keep the injected image". The overrides are remembered in
+// proxy.istio.io/overrides so a re-injection (which removes injected containers first) can restore them.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { A } from './annotations';
+import { goJson } from './go-json';
+import { mergeList, type Json } from './overlay';
+import { canonicalizeResourceList } from './quantity';
+
+export const AUTO_IMAGE = 'auto';
+
+export interface ParsedOverrides {
+  containers: V1Container[];
+  initContainers: V1Container[];
+}
+
+export function parseOverrides(raw: string | undefined): ParsedOverrides {
+  const out: ParsedOverrides = { containers: [], initContainers: [] };
+  if (!raw) return out;
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (v && typeof v === 'object') {
+      const o = v as { containers?: unknown; initContainers?: unknown };
+      if (Array.isArray(o.containers)) out.containers = o.containers as V1Container[];
+      if (Array.isArray(o.initContainers)) out.initContainers = o.initContainers as V1Container[];
+    }
+  } catch {
+    // An unreadable record only loses the user's overrides on re-injection.
+  }
+  return out;
+}
+
+/** Puts recorded override containers back into a stripped pod (those not already present). */
+export function reinsertOverrides(pod: V1Pod, ov: ParsedOverrides): void {
+  const spec = pod.spec;
+  if (!spec) return;
+  for (const c of ov.containers) {
+    if (!spec.containers.some((x) => x.name === c.name)) spec.containers.push(c);
+  }
+  for (const c of ov.initContainers) {
+    const init = (spec.initContainers ??= []);
+    if (!init.some((x) => x.name === c.name)) init.push(c);
+  }
+}
+
+/** The overlay for a user container: a private copy, without the image when it says `auto`. */
+export function overlayOf(c: V1Container): V1Container {
+  const o = structuredClone(c);
+  if (o.image === AUTO_IMAGE) delete o.image;
+  canonicalizeResourceList(o.resources?.limits);
+  canonicalizeResourceList(o.resources?.requests);
+  return o;
+}
+
+/** Strategic-merges `overlay` into the same-named container of `list` (the list is replaced). */
+export function applyContainerOverlay(list: V1Container[], overlay: V1Container): V1Container[] {
+  return mergeList(
+    list as unknown as Json[],
+    [overlay as unknown as Json],
+    'name',
+  ) as unknown as V1Container[];
+}
+
+export function overridesAnnotation(ov: ParsedOverrides): string {
+  const parts: string[] = [];
+  if (ov.containers.length) parts.push(`"containers":${goJson(ov.containers, 'Container')}`);
+  if (ov.initContainers.length) parts.push(`"initContainers":${goJson(ov.initContainers, 'Container')}`);
+  return `{${parts.join(',')}}`;
+}
+
+export const OVERRIDES_ANNOTATION = A.overrides;
