@@ -120,9 +120,9 @@ describe('IstioOperator CRD', () => {
 describe('spec.sidecarRollout (Meshwright extension)', () => {
   it('is off by default and has small bounded knobs', () => {
     expect(at('spec.sidecarRollout.enabled')).toMatchObject({ type: 'boolean', default: false });
-    for (const f of ['batchSize', 'pauseSeconds', 'readyTimeoutSeconds']) {
-      expect({ f, type: at(`spec.sidecarRollout.${f}`).type }).toEqual({ f, type: 'integer' });
-      expect(typeof at(`spec.sidecarRollout.${f}`).default).toBe('number');
+    // The defaults documented in docs/crds.md.
+    for (const [f, d] of [['batchSize', 5], ['pauseSeconds', 30], ['readyTimeoutSeconds', 600]] as const) {
+      expect({ f, type: at(`spec.sidecarRollout.${f}`).type, d: at(`spec.sidecarRollout.${f}`).default }).toEqual({ f, type: 'integer', d });
     }
     expect(at('spec.sidecarRollout.maxUnavailable')['x-kubernetes-int-or-string']).toBe(true);
     expect(Object.keys(at('spec.sidecarRollout.namespaceSelector').properties ?? {}).sort()).toEqual(['matchExpressions', 'matchLabels']);
