@@ -1,5 +1,7 @@
 // The Pod a controller would create from a workload, as the admission webhook receives it: the template's
-// metadata and spec plus the controller's ownerReference, generateName and bookkeeping labels.
+// metadata and spec plus the controller's ownerReference, generateName and bookkeeping labels. As the suite
+// README says, the owner is the workload itself, except a ReplicaSet `<deployment>-<hash>` (with label
+// pod-template-hash) for a Deployment and a Job `<cronjob>-<minutes>` for a CronJob.
 import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { isPlainObject, type PlainObject } from '../../lib/istio/merge';
@@ -62,11 +64,6 @@ export function admissionPod(w: PlainObject): AdmissionPod {
     case 'CronJob':
       // Jobs of a CronJob are named after the scheduled time in minutes.
       owner = { apiVersion: 'batch/v1', kind: 'Job', name: `${name}-29000000` };
-      break;
-    case 'DeploymentConfig':
-      owner = { apiVersion: 'v1', kind: 'ReplicationController', name: `${name}-1` };
-      labels.deploymentconfig = name;
-      labels.deployment = `${name}-1`;
       break;
     default:
       owner = { apiVersion, kind: String(w.kind), name };

@@ -28,6 +28,9 @@ function walk(want: unknown, got: unknown, path: string, out: Difference[], limi
     return;
   }
   if (Array.isArray(want) && Array.isArray(got)) {
+    const wn = uniqueNames(want);
+    const gn = uniqueNames(got);
+    if (wn && gn) return walkNamed(want, got, wn, gn, path, out, limit);
     const n = Math.max(want.length, got.length);
     for (let i = 0; i < n; i++) {
       const w: unknown = i < want.length ? want[i] : ABSENT;
@@ -37,6 +40,45 @@ function walk(want: unknown, got: unknown, path: string, out: Difference[], limi
     return;
   }
   if (!Object.is(want, got)) out.push({ path: path || '(root)', want, got });
+}
+
+// Lists of uniquely named objects (containers, env, volumes) are compared by name, so one missing or
+// extra element reads as such instead of shifting every later index; then their order is checked.
+function walkNamed(
+  want: unknown[],
+  got: unknown[],
+  wn: string[],
+  gn: string[],
+  path: string,
+  out: Difference[],
+  limit: number,
+): void {
+  const gotIndex = new Map(gn.map((n, i) => [n, i]));
+  const wantIndex = new Map(wn.map((n, i) => [n, i]));
+  for (const [i, n] of wn.entries()) {
+    const j = gotIndex.get(n);
+    walk(want[i], j === undefined ? ABSENT : got[j], `${path}[${i}:${n}]`, out, limit);
+  }
+  for (const [j, n] of gn.entries()) {
+    if (!wantIndex.has(n)) walk(ABSENT, got[j], `${path}[${j}:${n}]`, out, limit);
+  }
+  const common = (names: string[], other: Map<string, number>) => names.filter((n) => other.has(n));
+  const wOrder = common(wn, gotIndex);
+  const gOrder = common(gn, wantIndex);
+  const k = wOrder.findIndex((n, i) => gOrder[i] !== n);
+  if (out.length < limit && k >= 0) {
+    out.push({
+      path: `${path} (order from ${k})`,
+      want: wOrder.slice(k, k + 4),
+      got: gOrder.slice(k, k + 4),
+    });
+  }
+}
+
+function uniqueNames(list: unknown[]): string[] | undefined {
+  const names = list.map((e) => (isPlainObject(e) && typeof e.name === 'string' ? e.name : undefined));
+  if (names.some((n) => n === undefined) || new Set(names).size !== names.length) return undefined;
+  return names as string[];
 }
 
 // Named list elements (containers, env, volumes) are easier to recognise by name than by index.
