@@ -1,0 +1,343 @@
+// One reconcile pass of one IstioOperator. Reads everything it owns, applies only what differs, in
+// stages with readiness in between, prunes what is no longer rendered, and writes status and events
+// only when something changed. Errors are reported per component and rethrown so the work queue
+// retries with backoff.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '../../../lib/log';
+import type { Clock } from '../clock';
+import { firstDifference } from '../apply/live-match';
+import { describeObject, gvkKey, objectKey } from '../apply/object-key';
+import { applyOrder, stagesOf } from '../apply/order';
+import { FIELD_MANAGER, ownerSelector, parseOwnerKey, type OwnerRef } from '../apply/ownership';
+import { decideApply, planObject, planPrune, type PlannedObject } from '../apply/plan';
+import { readinessOf } from '../apply/readiness';
+import { apiMessage, isConflict, isNotFound } from '../kube/api-errors';
+import { refOf, type KubeClient, type ObjectRef } from '../kube/kube-client';
+import { computeStatus } from '../status/compute-status';
+import { rfc3339 } from '../status/conditions';
+import type { LiveStatus } from '../status/live-status';
+import type { ComponentOutcome, PassResult } from '../status/outcome';
+import { statusEvents, type EventSpec } from '../status/status-events';
+import { statusChanged, statusPatch } from '../status/status-patch';
+import type { DesiredComponent, ManagedKind, RenderFn } from './desired';
+import type { EventRecorder } from './event-recorder';
+import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finalizer';
+
+export const IOP_API_VERSION = 'install.istio.io/v1alpha1';
+export const IOP_KIND = 'IstioOperator';
+
+export interface ReconcileResult {
+  /** Check again after this delay (waiting for readiness or for deletions to finish). */
+  requeueAfterMs?: number;
+}
+
+/** Thrown after status was written, so the work queue retries the key with backoff. */
+export class ReconcileError extends Error {}
+
+export interface ReconcilerOptions {
+  client: KubeClient;
+  render: RenderFn;
+  managedKinds: readonly ManagedKind[];
+  clock: Clock;
+  log: Logger;
+  events: EventRecorder;
+  /** How often readiness is re-checked while waiting (upstream polls every 2 s). */
+  pollMs?: number;
+  /** A workload not ready for this long turns its component to ERROR (upstream's 300 s cap). */
+  readinessTimeoutMs?: number;
+}
+
+type LiveIndex = Map<string, KubernetesObject>;
+
+export class IstioOperatorReconciler {
+  /** objectKey@hash of objects whose live form never matches the desired subset (apiserver normalisation). */
+  private readonly hashOnly = new Set<string>();
+  private readonly notReadySince = new Map<string, number>();
+  private readonly pollMs: number;
+  private readonly readinessTimeoutMs: number;
+
+  constructor(private readonly o: ReconcilerOptions) {
+    this.pollMs = o.pollMs ?? 2000;
+    this.readinessTimeoutMs = o.readinessTimeoutMs ?? 300_000;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const owner = parseOwnerKey(key);
+    const log = this.o.log.child({
+      controller: 'istiooperator',
+      namespace: owner.namespace,
+      name: owner.name,
+    });
+    const ref: ObjectRef = {
+      apiVersion: IOP_API_VERSION,
+      kind: IOP_KIND,
+      namespace: owner.namespace,
+      name: owner.name,
+    };
+    let iop = await this.o.client.get(ref);
+    if (!iop) {
+      this.forgetState(key);
+      return {};
+    }
+    if (iop.metadata?.deletionTimestamp) return this.finalize(key, ref, iop, owner, log);
+    if (!hasFinalizer(iop)) iop = await this.o.client.mergePatch(ref, addFinalizerPatch(iop));
+
+    const prevStatus = (iop as KubernetesObject & { status?: LiveStatus }).status;
+    const generation = iop.metadata?.generation ?? 0;
+    const rendered = this.o.render(iop);
+    if (!rendered.ok) {
+      log.warn('cannot render IstioOperator', { reason: rendered.reason, error: rendered.message });
+      // Nothing to retry until the spec changes; the update event will enqueue it again.
+      await this.writeStatus(iop, ref, prevStatus, { generation, invalid: rendered, outcomes: [] }, []);
+      return {};
+    }
+    const desired = rendered.desired;
+    await this.ensureNamespaces(desired.namespaces, log);
+    const kinds = this.kindsFor(desired.components);
+    const liveOwned = await this.listOwned(owner, kinds);
+    const live: LiveIndex = new Map(liveOwned.map((o) => [objectKey(o), o]));
+
+    const actions: EventSpec[] = [];
+    const outcomes: ComponentOutcome[] = [];
+    const desiredKeys = new Set<string>();
+    let blockedBy: string | undefined;
+    for (const stage of stagesOf(mergeByComponent(desired.components))) {
+      const planned = stage.map((c) => ({
+        c,
+        objects: applyOrder(c.objects).map((o) => planObject(c.component, o)),
+      }));
+      for (const p of planned) for (const obj of p.objects) desiredKeys.add(obj.key);
+      if (blockedBy) {
+        for (const { c } of planned)
+          outcomes.push({ component: c.component, state: 'waiting', reason: `waiting for ${blockedBy}` });
+        continue;
+      }
+      const results = await Promise.all(
+        planned.map((p) => this.applyComponent(key, p.c.component, p.objects, live, log, actions)),
+      );
+      outcomes.push(...results);
+      const unfinished = results.filter((r) => r.state !== 'ready').map((r) => r.component);
+      if (unfinished.length > 0) blockedBy = unfinished.join(', ');
+    }
+
+    const pruneErrors = blockedBy ? [] : await this.prune(desiredKeys, liveOwned, log, actions);
+    await this.writeStatus(iop, ref, prevStatus, { generation, outcomes }, actions);
+
+    const failures = outcomes.filter((x) => x.state === 'error').map((x) => `${x.component}: ${x.message}`);
+    failures.push(...pruneErrors);
+    if (failures.length > 0) throw new ReconcileError(failures.join('; '));
+    return blockedBy ? { requeueAfterMs: this.pollMs } : {};
+  }
+
+  private async applyComponent(
+    iopKey: string,
+    component: string,
+    planned: PlannedObject[],
+    live: LiveIndex,
+    log: Logger,
+    actions: EventSpec[],
+  ): Promise<ComponentOutcome> {
+    const existed = planned.some((p) => live.has(p.key));
+    const applied: string[] = [];
+    const errors: string[] = [];
+    for (const p of planned) {
+      const hashKey = `${p.key}@${p.hash}`;
+      const decision = decideApply(p, live.get(p.key), this.hashOnly.has(hashKey));
+      if (!decision.apply) continue;
+      const what = describeObject(p.body);
+      try {
+        const result = await this.o.client.apply(p.body, FIELD_MANAGER, true);
+        live.set(p.key, result);
+        applied.push(what);
+        log.info('applied object', { component, object: what, reason: decision.reason });
+        const diff = firstDifference(p.body, result);
+        if (diff) {
+          // The apiserver rewrites this object; judging it by the hash alone avoids an apply per pass.
+          this.hashOnly.add(hashKey);
+          log.warn('apiserver normalises object, drift detection limited to the applied hash', {
+            object: what,
+            path: diff,
+          });
+        }
+      } catch (err) {
+        errors.push(`${what}: ${apiMessage(err)}`);
+        log.error('apply failed', { component, object: what, error: apiMessage(err) });
+      }
+    }
+    if (applied.length > 0) {
+      actions.push({
+        type: 'Normal',
+        reason: 'Applied',
+        message: `${component}: applied ${applied.join(', ')}`,
+      });
+    }
+    const timerKey = `${iopKey}|${component}`;
+    if (errors.length > 0) {
+      this.notReadySince.delete(timerKey);
+      return { component, state: 'error', message: errors.join('; ') };
+    }
+    for (const p of planned) {
+      const obj = live.get(p.key);
+      const r = obj
+        ? readinessOf(obj)
+        : { ready: false as const, reason: `${describeObject(p.body)}: missing` };
+      if (r.ready) continue;
+      const now = this.o.clock.now();
+      const since = this.notReadySince.get(timerKey) ?? now;
+      this.notReadySince.set(timerKey, since);
+      if (now - since >= this.readinessTimeoutMs) {
+        return {
+          component,
+          state: 'error',
+          message: `not ready after ${Math.round((now - since) / 1000)}s: ${r.reason}`,
+        };
+      }
+      return { component, state: 'progressing', reason: r.reason, changed: applied.length > 0 && existed };
+    }
+    this.notReadySince.delete(timerKey);
+    return { component, state: 'ready' };
+  }
+
+  private async prune(
+    desiredKeys: ReadonlySet<string>,
+    liveOwned: readonly KubernetesObject[],
+    log: Logger,
+    actions: EventSpec[],
+  ): Promise<string[]> {
+    const deleted: string[] = [];
+    const errors: string[] = [];
+    for (const obj of planPrune(desiredKeys, liveOwned)) {
+      const what = describeObject(obj);
+      try {
+        if (await this.o.client.delete(refOf(obj))) deleted.push(what);
+        log.info('pruned object', { object: what });
+      } catch (err) {
+        errors.push(`prune ${what}: ${apiMessage(err)}`);
+      }
+    }
+    if (deleted.length > 0) {
+      actions.push({
+        type: 'Normal',
+        reason: 'Pruned',
+        message: `deleted objects no longer rendered: ${deleted.join(', ')}`,
+      });
+    }
+    return errors;
+  }
+
+  private async finalize(
+    key: string,
+    ref: ObjectRef,
+    iop: KubernetesObject,
+    owner: OwnerRef,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    if (!hasFinalizer(iop)) return {};
+    const owned = await this.listOwned(owner, this.kindsFor([]));
+    if (owned.length > 0) {
+      const doomed = planPrune(new Set(), owned, true);
+      for (const obj of doomed) {
+        await this.o.client.delete(refOf(obj));
+        log.info('uninstalled object', { object: describeObject(obj) });
+      }
+      if (doomed.length > 0) {
+        await this.o.events.record(iop, {
+          type: 'Normal',
+          reason: 'Uninstalling',
+          message: `deleting ${doomed.length} owned object(s)`,
+        });
+      }
+      // Wait until they are gone (objects with finalizers of their own, like CRDs, take a moment).
+      return { requeueAfterMs: this.pollMs };
+    }
+    try {
+      await this.o.client.mergePatch(ref, removeFinalizerPatch(iop));
+    } catch (err) {
+      if (isNotFound(err)) return {};
+      throw err;
+    }
+    this.forgetState(key);
+    log.info('uninstalled, finalizer removed');
+    await this.o.events.record(iop, {
+      type: 'Normal',
+      reason: 'Uninstalled',
+      message: 'every owned object was deleted',
+    });
+    return {};
+  }
+
+  private async writeStatus(
+    iop: KubernetesObject,
+    ref: ObjectRef,
+    prev: LiveStatus | undefined,
+    pass: PassResult,
+    actions: EventSpec[],
+  ): Promise<void> {
+    const next = computeStatus(prev, pass, rfc3339(this.o.clock.now()));
+    if (statusChanged(prev, next)) await this.o.client.mergePatch(ref, statusPatch(prev, next), 'status');
+    for (const e of [...actions, ...statusEvents(prev, next)]) await this.o.events.record(iop, e);
+  }
+
+  private async ensureNamespaces(names: readonly string[], log: Logger): Promise<void> {
+    for (const name of names) {
+      const ref = { apiVersion: 'v1', kind: 'Namespace', name };
+      if (await this.o.client.get(ref)) continue;
+      try {
+        await this.o.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+        log.info('created namespace', { object: `Namespace/${name}` });
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+
+  /** Managed kinds plus any other kind the desired state contains. */
+  private kindsFor(components: readonly DesiredComponent[]): { apiVersion: string; kind: string }[] {
+    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    for (const k of this.o.managedKinds) kinds.set(gvkKey(k), { apiVersion: k.apiVersion, kind: k.kind });
+    for (const c of components) {
+      for (const o of c.objects) {
+        const g = { apiVersion: o.apiVersion ?? 'v1', kind: o.kind ?? '' };
+        kinds.set(gvkKey(g), g);
+      }
+    }
+    return [...kinds.values()];
+  }
+
+  private async listOwned(
+    owner: OwnerRef,
+    kinds: { apiVersion: string; kind: string }[],
+  ): Promise<KubernetesObject[]> {
+    const selector = ownerSelector(owner);
+    const lists = await Promise.all(
+      kinds.map(async (k) => {
+        try {
+          return (await this.o.client.list(k.apiVersion, k.kind, selector)).items;
+        } catch (err) {
+          // A kind this apiserver does not serve cannot have objects to prune.
+          if (
+            isNotFound(err) ||
+            (err instanceof Error && err.message.includes('Unrecognized API version and kind'))
+          )
+            return [];
+          throw err;
+        }
+      }),
+    );
+    return lists.flat();
+  }
+
+  private forgetState(key: string): void {
+    for (const k of [...this.notReadySince.keys()]) if (k.startsWith(`${key}|`)) this.notReadySince.delete(k);
+  }
+}
+
+/** Several gateways render as separate entries of the same component; status is per component. */
+function mergeByComponent(components: readonly DesiredComponent[]): DesiredComponent[] {
+  const out = new Map<string, DesiredComponent>();
+  for (const c of components) {
+    const prev = out.get(c.component);
+    out.set(c.component, { component: c.component, objects: [...(prev?.objects ?? []), ...c.objects] });
+  }
+  return [...out.values()];
+}

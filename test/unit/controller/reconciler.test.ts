@@ -1,0 +1,313 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Writable } from 'stream';
+import { createLogger } from '../../../lib/log';
+import {
+  FINALIZER,
+  LABEL_COMPONENT,
+  LABEL_OWNING_NAMESPACE,
+  LABEL_OWNING_RESOURCE,
+} from '../../../operator/controller/apply/ownership';
+import type { DesiredState, RenderOutcome } from '../../../operator/controller/reconcile/desired';
+import { KubeEventRecorder } from '../../../operator/controller/reconcile/event-recorder';
+import { IstioOperatorReconciler, ReconcileError } from '../../../operator/controller/reconcile/reconciler';
+import { FakeClock } from './fake-clock';
+import { FakeKube } from './fake-kube';
+
+const quiet = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }) });
+const NS = 'istio-system';
+
+function owned(component: string, obj: KubernetesObject): KubernetesObject {
+  const labels = {
+    [LABEL_COMPONENT]: component,
+    [LABEL_OWNING_RESOURCE]: 'installed',
+    [LABEL_OWNING_NAMESPACE]: NS,
+  };
+  return { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata?.labels, ...labels } } };
+}
+
+const crd = owned('Base', {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'gateways.networking.istio.io' },
+});
+const deploy = (component: string, name: string, replicas = 1) =>
+  owned(component, {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: NS },
+    spec: { replicas },
+  } as KubernetesObject);
+const sa = (component: string, name: string) =>
+  owned(component, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NS } });
+
+function desired(opts: { egress?: boolean; istiodReplicas?: number } = {}): DesiredState {
+  const components = [
+    { component: 'Base', objects: [crd] },
+    { component: 'Pilot', objects: [sa('Pilot', 'istiod'), deploy('Pilot', 'istiod', opts.istiodReplicas)] },
+    {
+      component: 'IngressGateways',
+      objects: [
+        sa('IngressGateways', 'istio-ingressgateway'),
+        deploy('IngressGateways', 'istio-ingressgateway'),
+      ],
+    },
+  ];
+  if (opts.egress !== false) {
+    components.push({
+      component: 'EgressGateways',
+      objects: [sa('EgressGateways', 'istio-egressgateway'), deploy('EgressGateways', 'istio-egressgateway')],
+    });
+  }
+  return { namespaces: [NS], components };
+}
+
+function setup() {
+  const kube = new FakeKube();
+  const clock = new FakeClock();
+  let state: RenderOutcome = { ok: true, desired: desired() };
+  kube.seed({
+    apiVersion: 'install.istio.io/v1alpha1',
+    kind: 'IstioOperator',
+    metadata: { name: 'installed', namespace: NS, uid: 'iop-1' },
+  });
+  const r = new IstioOperatorReconciler({
+    client: kube,
+    render: () => state,
+    managedKinds: [
+      { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
+      { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true },
+      {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        plural: 'customresourcedefinitions',
+        namespaced: false,
+      },
+    ],
+    clock,
+    log: quiet,
+    events: new KubeEventRecorder(kube, clock, quiet, 'test'),
+  });
+  /** What the deployment controller and kwok would do: mark every Deployment rolled out and available. */
+  const rollOut = () => {
+    for (const o of kube.objects.values()) {
+      if (o.kind !== 'Deployment') continue;
+      const replicas = (o.spec as { replicas?: number }).replicas ?? 1;
+      o.status = {
+        observedGeneration: o.metadata?.generation,
+        replicas,
+        updatedReplicas: replicas,
+        availableReplicas: replicas,
+        conditions: [{ type: 'Available', status: 'True' }],
+      };
+    }
+  };
+  const iop = () =>
+    kube.find('install.istio.io/v1alpha1', 'IstioOperator', 'installed', NS) as KubernetesObject & {
+      status?: Record<string, unknown>;
+    };
+  const setRender = (s: RenderOutcome) => (state = s);
+  return { kube, clock, r, rollOut, iop, setRender, key: `${NS}/installed` };
+}
+
+async function converge(t: ReturnType<typeof setup>): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const res = await t.r.reconcile(t.key);
+    t.rollOut();
+    if (!res.requeueAfterMs) return;
+  }
+}
+
+describe('IstioOperatorReconciler', () => {
+  it('installs in stages, waiting for pilot before the gateways, then reports HEALTHY', async () => {
+    const t = setup();
+    const first = await t.r.reconcile(t.key);
+    expect(first.requeueAfterMs).toBe(2000);
+    expect(t.iop().metadata?.finalizers).toEqual([FINALIZER]);
+    expect(t.kube.find('v1', 'Namespace', NS)).toBeDefined();
+    expect(t.kube.find('apps/v1', 'Deployment', 'istiod', NS)).toBeDefined();
+    expect(t.kube.find('apps/v1', 'Deployment', 'istio-ingressgateway', NS)).toBeUndefined();
+    expect(t.iop().status).toMatchObject({
+      status: 'RECONCILING',
+      componentStatus: { Base: { status: 'HEALTHY' }, IngressGateways: { status: 'RECONCILING' } },
+    });
+    expect(
+      t.kube.writes
+        .filter((w) => w.startsWith('apply'))
+        .every((w) => w.endsWith('istio-operator force=true')),
+    ).toBe(true);
+
+    t.rollOut();
+    await converge(t);
+    expect(t.kube.find('apps/v1', 'Deployment', 'istio-egressgateway', NS)).toBeDefined();
+    expect(t.iop().status).toMatchObject({
+      status: 'HEALTHY',
+      observedGeneration: 1,
+      componentStatus: {
+        Base: { status: 'HEALTHY' },
+        Pilot: { status: 'HEALTHY' },
+        IngressGateways: { status: 'HEALTHY' },
+        EgressGateways: { status: 'HEALTHY' },
+      },
+    });
+    expect(t.kube.eventLog).toContain('Normal Healthy: all components are installed and ready');
+  });
+
+  it('makes zero mutating calls and records no events in steady state', async () => {
+    const t = setup();
+    await converge(t);
+    const writes = t.kube.writes.length;
+    for (let i = 0; i < 3; i++) expect(await t.r.reconcile(t.key)).toEqual({});
+    expect(t.kube.writes.slice(writes)).toEqual([]);
+  });
+
+  it('reverts an edit to a field it owns, and only that object', async () => {
+    const t = setup();
+    await converge(t);
+    const d = t.kube.find('apps/v1', 'Deployment', 'istiod', NS)!;
+    (d.spec as { replicas: number }).replicas = 5;
+    const writes = t.kube.mutations().length;
+    await converge(t);
+    const applies = t.kube
+      .mutations()
+      .slice(writes)
+      .filter((w) => w.startsWith('apply'));
+    expect(applies).toEqual(['apply Deployment/istiod istio-operator force=true']);
+    expect((t.kube.find('apps/v1', 'Deployment', 'istiod', NS)!.spec as { replicas: number }).replicas).toBe(
+      1,
+    );
+  });
+
+  it('recreates a deleted Deployment', async () => {
+    const t = setup();
+    await converge(t);
+    await t.kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'istiod', namespace: NS });
+    await converge(t);
+    expect(t.kube.find('apps/v1', 'Deployment', 'istiod', NS)).toBeDefined();
+    expect(t.iop().status?.status).toBe('HEALTHY');
+  });
+
+  it('prunes the egress gateway when it is disabled, but keeps CRDs', async () => {
+    const t = setup();
+    await converge(t);
+    t.setRender({
+      ok: true,
+      desired: {
+        ...desired({ egress: false }),
+        components: desired({ egress: false }).components.filter((c) => c.component !== 'Base'),
+      },
+    });
+    await converge(t);
+    expect(t.kube.find('apps/v1', 'Deployment', 'istio-egressgateway', NS)).toBeUndefined();
+    expect(t.kube.find('v1', 'ServiceAccount', 'istio-egressgateway', NS)).toBeUndefined();
+    expect(
+      t.kube.find('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gateways.networking.istio.io'),
+    ).toBeDefined();
+    expect(t.iop().status?.componentStatus).not.toHaveProperty('EgressGateways');
+    expect(
+      t.kube.eventLog.some((e) =>
+        e.startsWith(
+          'Normal Pruned: deleted objects no longer rendered: Deployment/istio-system/istio-egressgateway',
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it('reports an apiserver rejection on its component only and retries with an error', async () => {
+    const t = setup();
+    t.kube.reject.set(
+      'apps/Deployment/istio-system/istio-egressgateway',
+      'Deployment.apps "istio-egressgateway" is invalid: spec.replicas: Invalid value: -1',
+    );
+    t.rollOut();
+    await t.r.reconcile(t.key);
+    t.rollOut();
+    await expect(t.r.reconcile(t.key)).rejects.toThrow(ReconcileError);
+    t.rollOut();
+    await expect(t.r.reconcile(t.key)).rejects.toThrow(ReconcileError);
+    expect(t.iop().status).toMatchObject({
+      status: 'ERROR',
+      componentStatus: {
+        Pilot: { status: 'HEALTHY' },
+        IngressGateways: { status: 'HEALTHY' },
+        EgressGateways: {
+          status: 'ERROR',
+          error:
+            'Deployment/istio-system/istio-egressgateway: Deployment.apps "istio-egressgateway" is invalid: spec.replicas: Invalid value: -1',
+        },
+      },
+    });
+    expect(t.kube.eventLog.filter((e) => e.startsWith('Warning ComponentError'))).toHaveLength(1);
+    // Retrying with the same failure does not write status or events again.
+    const writes = t.kube.writes.length;
+    await expect(t.r.reconcile(t.key)).rejects.toThrow(ReconcileError);
+    expect(t.kube.writes.slice(writes)).toEqual([
+      'apply Deployment/istio-egressgateway istio-operator force=true',
+    ]);
+    t.kube.reject.clear();
+    await converge(t);
+    expect(t.iop().status?.status).toBe('HEALTHY');
+  });
+
+  it('reports UPDATING while a changed Deployment rolls out', async () => {
+    const t = setup();
+    await converge(t);
+    t.setRender({ ok: true, desired: desired({ istiodReplicas: 2 }) });
+    const res = await t.r.reconcile(t.key);
+    expect(res.requeueAfterMs).toBe(2000);
+    expect(t.iop().status).toMatchObject({
+      status: 'UPDATING',
+      componentStatus: { Pilot: { status: 'UPDATING' }, IngressGateways: { status: 'RECONCILING' } },
+    });
+    t.rollOut();
+    await converge(t);
+    expect(t.iop().status?.status).toBe('HEALTHY');
+  });
+
+  it('turns a component to ERROR when it stays unready past the deadline', async () => {
+    const t = setup();
+    await t.r.reconcile(t.key);
+    t.clock.advance(299_000);
+    expect((await t.r.reconcile(t.key)).requeueAfterMs).toBe(2000);
+    t.clock.advance(1_000);
+    await expect(t.r.reconcile(t.key)).rejects.toThrow(/Pilot: not ready after 300s: Deployment\/istiod/);
+    expect(t.iop().status?.componentStatus).toMatchObject({ Pilot: { status: 'ERROR' } });
+  });
+
+  it('reports an invalid spec as ERROR without applying anything', async () => {
+    const t = setup();
+    t.setRender({ ok: false, reason: 'InvalidSpec', message: 'spec.profile: unknown profile "nope"' });
+    expect(await t.r.reconcile(t.key)).toEqual({});
+    expect(t.kube.mutations().filter((w) => w.startsWith('apply'))).toEqual([]);
+    expect(t.iop().status).toMatchObject({
+      status: 'ERROR',
+      message: 'spec.profile: unknown profile "nope"',
+    });
+    expect(t.kube.eventLog).toEqual(['Warning InvalidSpec: spec.profile: unknown profile "nope"']);
+  });
+
+  it('on deletion removes everything it owns, CRDs included, then releases the finalizer', async () => {
+    const t = setup();
+    await converge(t);
+    const foreign = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: NS } };
+    t.kube.seed(foreign);
+    await t.kube.delete({
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      name: 'installed',
+      namespace: NS,
+    });
+    expect(t.iop().metadata?.deletionTimestamp).toBeDefined();
+    expect((await t.r.reconcile(t.key)).requeueAfterMs).toBe(2000);
+    expect(await t.r.reconcile(t.key)).toEqual({});
+    expect(t.iop()).toBeUndefined();
+    const left = [...t.kube.objects.values()].map((o) => `${o.kind}/${o.metadata?.name}`);
+    expect(left.sort()).toEqual(['Deployment/app', `Namespace/${NS}`]);
+    expect(t.kube.eventLog).toContain('Normal Uninstalled: every owned object was deleted');
+  });
+
+  it('does nothing for an IstioOperator that no longer exists', async () => {
+    const t = setup();
+    expect(await t.r.reconcile(`${NS}/other`)).toEqual({});
+    expect(t.kube.writes).toEqual([]);
+  });
+});
