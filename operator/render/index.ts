@@ -24,6 +24,7 @@ export { MANAGED_KINDS } from './gvk';
 
 function finish(
   ctx: RenderContext,
+  warnings: string[],
   component: ComponentName,
   namespace: string,
   objects: ManifestObject[],
@@ -32,7 +33,7 @@ function finish(
   gateway?: string,
 ): RenderedComponent {
   if (targets) applyK8sSettings(objects, k8s, targets);
-  applyOverlays(objects, k8s?.overlays, gateway ? `${component} ${gateway}` : component);
+  warnings.push(...applyOverlays(objects, k8s?.overlays, gateway ? `${component} ${gateway}` : component));
   stampOperatorLabels(objects, operatorLabels(ctx, component));
   return { component, namespace, objects, ...(gateway ? { gateway } : {}) };
 }
@@ -59,13 +60,13 @@ export function render(iop: IstioOperator, inputs: RenderInputs): RenderedManife
     if (inputs.crds.length === 0)
       warnings.push('Base: no Istio API CRDs were given (crds/istio/*.yaml); rendered without them');
     components.push(
-      finish(ctx, 'Base', ctx.istioNamespace, renderBase(ctx, inputs.crds), c.base.k8s, undefined),
+      finish(ctx, warnings, 'Base', ctx.istioNamespace, renderBase(ctx, inputs.crds), c.base.k8s, undefined),
     );
   }
   if (c.cni?.enabled) {
     const ns = c.cni.namespace || ctx.istioNamespace;
     components.push(
-      finish(ctx, 'Cni', ns, renderCni(ctx, ns), c.cni.k8s, {
+      finish(ctx, warnings, 'Cni', ns, renderCni(ctx, ns), c.cni.k8s, {
         workloadKind: 'DaemonSet',
         workloadName: `${CNI_NAME}-node`,
         container: 'install-cni',
@@ -76,7 +77,7 @@ export function render(iop: IstioOperator, inputs: RenderInputs): RenderedManife
     const ns = c.pilot.namespace || ctx.istioNamespace;
     const name = revisioned(ctx, 'istiod');
     components.push(
-      finish(ctx, 'Pilot', ns, renderPilot(ctx, ns), c.pilot.k8s, {
+      finish(ctx, warnings, 'Pilot', ns, renderPilot(ctx, ns), c.pilot.k8s, {
         workloadKind: 'Deployment',
         workloadName: name,
         container: 'discovery',
@@ -95,7 +96,16 @@ export function render(iop: IstioOperator, inputs: RenderInputs): RenderedManife
         serviceName: gw.name,
       };
       components.push(
-        finish(ctx, GATEWAY_COMPONENT[kind], ns, renderGateway(ctx, kind, gw, ns), gw.k8s, targets, gw.name),
+        finish(
+          ctx,
+          warnings,
+          GATEWAY_COMPONENT[kind],
+          ns,
+          renderGateway(ctx, kind, gw, ns),
+          gw.k8s,
+          targets,
+          gw.name,
+        ),
       );
     }
   }

@@ -144,13 +144,26 @@ export function applyPatch(obj: PlainObject, path: string, value: unknown, del: 
   }
 }
 
-/** Applies a component's overlays in place; each overlay must match an object of the component. */
+/** Kinds upstream renders that Meshwright does not by design; overlays on them are skipped with a warning. */
+export const NOT_RENDERED_KINDS: readonly string[] = ['MutatingWebhookConfiguration'];
+
+/**
+ * Applies a component's overlays in place; each overlay must match an object of the component, except
+ * overlays on NOT_RENDERED_KINDS, which are skipped. Returns warnings for the skipped ones.
+ */
 export function applyOverlays(
   objects: ManifestObject[],
   overlays: K8sObjectOverlay[] | undefined,
   component: string,
-): void {
+): string[] {
+  const warnings: string[] = [];
   for (const o of overlays ?? []) {
+    if (NOT_RENDERED_KINDS.includes(o.kind)) {
+      warnings.push(
+        `${component} overlay on ${o.kind} ${JSON.stringify(o.name)} skipped: Meshwright does not render ${o.kind} (its own webhook injects sidecars)`,
+      );
+      continue;
+    }
     const targets = objects.filter(
       (x) =>
         x.kind === o.kind && x.metadata.name === o.name && (!o.apiVersion || x.apiVersion === o.apiVersion),
@@ -172,4 +185,5 @@ export function applyOverlays(
       }
     }
   }
+  return warnings;
 }

@@ -56,7 +56,7 @@ export function meshConfigMap(ctx: RenderContext, namespace: string): ManifestOb
       labels: { ...appLabels('istiod'), ...operatorLabels(ctx, 'Pilot') },
     },
     data: {
-      mesh: stringify(meshConfig(ctx, namespace), { sortMapEntries: true }).trimEnd(),
+      mesh: stringify(meshConfig(ctx, namespace), { sortMapEntries: true, indentSeq: false }).trimEnd(),
       meshNetworks: stringify({
         networks: networks && Object.keys(networks).length ? networks : {},
       }).trimEnd(),
