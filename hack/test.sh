@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# THE test pipeline (`make test`, `npm test`, CI). On a fresh machine of this project's kind it does
+# all set-up: npm ci when node_modules is missing or older than package-lock.json, the pinned Go
+# binaries (built once, then cached), the TypeScript build, typecheck, lint, then both jest projects
+# (unit, and integration against a real local control plane started by jest's globalSetup).
+# Exit status: 0 only if every step passed; otherwise the status of the first failing step.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+current=""
+step() {
+  current="$1"
+  echo
+  echo "==> $1 ($(date -u +%H:%M:%S))"
+}
+trap 'rc=$?; [[ $rc -ne 0 ]] && echo "test pipeline FAILED at step: ${current} (exit ${rc})"' EXIT
+
+step "check toolchain"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node >= 20.19 required, have "+process.version); process.exit(1) }'
+export PATH="${PATH}:/usr/local/go/bin"
+go version
+
+step "dependencies"
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+else
+  echo "node_modules up to date"
+fi
+
+step "control-plane binaries"
+bash hack/build-binaries.sh
+
+step "build"
+npm run build
+
+step "typecheck"
+npx tsc -p tsconfig.json --noEmit
+
+step "lint"
+npx eslint .
+
+step "jest (unit + integration)"
+npx jest --ci
+
+current=""
+echo
+echo "test pipeline PASSED"
