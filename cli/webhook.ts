@@ -1,16 +1,14 @@
 // `meshwright webhook`: flags -> options for webhook/server/start.ts, logger, graceful shutdown.
 import { readFileSync } from 'fs';
-import { join } from 'path';
-import { parse as parseYaml } from 'yaml';
 import { type FlagSpec, parseFlags, usage, UsageError } from '../lib/flags';
 import { loadKubeConfig } from '../lib/kubeconfig';
 import { createLogger, errorMessage } from '../lib/log';
 import { createRegistry } from '../lib/metrics';
 import { Shutdown } from '../lib/shutdown';
 import { setFlagsToOverlay } from '../lib/istio/setpath';
-import { isPlainObject } from '../lib/istio/merge';
-import type { IopSpecOverlay, Injector, NativeSidecarMode } from '../webhook/inject/api';
-import { buildInjectionConfig } from '../webhook/inject/config';
+import type { IopSpecOverlay, NativeSidecarMode } from '../webhook/inject/api';
+import { buildInjectionConfig, injectPod } from '../webhook/inject';
+import { meshOverlay, valuesOverlay } from '../webhook/kube-inject/config-files';
 import { type StartWebhookOptions, startWebhook } from '../webhook/server/start';
 import type { Command } from './commands';
 
@@ -67,16 +65,13 @@ function port(name: string, v: unknown): number {
   return n;
 }
 
-function readObjectFile(path: string, what: string): Record<string, unknown> {
-  let parsed: unknown;
+/** Reads a --values/--mesh-config file with kube-inject's readers (plain file or ConfigMap). */
+function fileOverlay(path: string, read: (text: string, source: string) => IopSpecOverlay): IopSpecOverlay {
   try {
-    parsed = parseYaml(readFileSync(path, 'utf8'));
+    return read(readFileSync(path, 'utf8'), path);
   } catch (err) {
-    throw new UsageError(`cannot read ${what} ${path}: ${errorMessage(err)}`);
+    throw new UsageError(`cannot read ${path}: ${errorMessage(err)}`);
   }
-  if (parsed === null || parsed === undefined) return {};
-  if (!isPlainObject(parsed)) throw new UsageError(`${what} ${path} must be a mapping`);
-  return parsed;
 }
 
 /** Overlays of static mode, in the order kube-inject applies them: --set, then the files. */
@@ -90,11 +85,8 @@ function staticOverlays(flags: Record<string, unknown>): IopSpecOverlay[] {
       throw new UsageError(errorMessage(err));
     }
   }
-  if (typeof flags.values === 'string')
-    overlays.push({ values: readObjectFile(flags.values, 'values file') });
-  if (typeof flags['mesh-config'] === 'string') {
-    overlays.push({ meshConfig: readObjectFile(flags['mesh-config'], 'mesh config file') });
-  }
+  if (typeof flags.values === 'string') overlays.push(fileOverlay(flags.values, valuesOverlay));
+  if (typeof flags['mesh-config'] === 'string') overlays.push(fileOverlay(flags['mesh-config'], meshOverlay));
   return overlays;
 }
 
@@ -165,16 +157,6 @@ export function webhookOptionsFromFlags(
   };
 }
 
-/** The engine is loaded at run time so this command builds while webhook/inject/index.ts is in progress. */
-async function loadInjector(): Promise<Injector> {
-  const mod: unknown = await import(join(__dirname, '..', 'webhook', 'inject', 'index'));
-  const injectPod =
-    typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>).injectPod : undefined;
-  if (typeof injectPod !== 'function')
-    throw new Error('the injection engine (webhook/inject) exports no injectPod');
-  return injectPod as Injector;
-}
-
 async function run(argv: string[]): Promise<number> {
   const opts = webhookOptionsFromFlags(argv);
   if (opts === 'help') {
@@ -186,7 +168,7 @@ async function run(argv: string[]): Promise<number> {
   const started = await startWebhook({
     ...opts,
     kubeConfig: opts.needsCluster ? loadKubeConfig(opts.kubeconfigFile) : undefined,
-    injector: await loadInjector(),
+    injector: injectPod,
     log,
     registry,
   });
