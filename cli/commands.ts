@@ -1,4 +1,5 @@
 // The subcommand table. Each part of the system owns its command module; this file only lists them.
+import { kubeInjectCommand } from './kube-inject';
 import { manifestGenerate } from './manifest';
 import { version } from './version';
 import { webhook } from './webhook';
@@ -23,7 +24,7 @@ function pending(name: string, summary: string): Command {
 export const commands: Command[] = [
   pending('operator', 'Run the IstioOperator controller'),
   webhook,
-  pending('kube-inject', 'Inject sidecars into Kubernetes YAML'),
+  kubeInjectCommand,
   manifestGenerate,
   version,
 ];
