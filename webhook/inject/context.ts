@@ -35,7 +35,7 @@ const compiled = new WeakMap<InjectionConfig, CompiledConfig>();
 export function compile(cfg: InjectionConfig): CompiledConfig {
   let c = compiled.get(cfg);
   if (!c) {
-    const values = deepMerge(defaultValues() as PlainObject, cfg.values as PlainObject) as ResolvedValues;
+    const values = resolvedValues(cfg.values as PlainObject);
     const mesh = cfg.meshConfig;
     const overrides = (isPlainObject(mesh.defaultConfig) ? mesh.defaultConfig : {}) as ProxyConfig;
     const platform = (cfg as { platform?: string }).platform ?? values.global.platform;
@@ -50,6 +50,19 @@ export function compile(cfg: InjectionConfig): CompiledConfig {
     compiled.set(cfg, c);
   }
   return c;
+}
+
+// Configs from buildInjectionConfig are complete; a hand-made partial one is completed with the defaults.
+function resolvedValues(v: PlainObject): ResolvedValues {
+  const r = v as ResolvedValues;
+  const complete =
+    isPlainObject(r.global) &&
+    isPlainObject(r.global.proxy) &&
+    isPlainObject(r.global.proxy_init) &&
+    isPlainObject(r.sidecarInjectorWebhook) &&
+    isPlainObject(r.pilot) &&
+    isPlainObject(r.pilot.cni);
+  return complete ? r : (deepMerge(defaultValues() as PlainObject, v) as ResolvedValues);
 }
 
 export interface TemplateContext {
@@ -68,6 +81,10 @@ export interface TemplateContext {
   proxyImage: string;
   proxyUID?: number;
   proxyGID?: number;
+  /** The UID/GID come from the platform (OpenShift namespace ranges), not from the pod. */
+  platformIds: boolean;
+  /** The UID the user's own istio-proxy container asks for (wins for iptables even with TPROXY). */
+  userProxyUID?: number;
   /** The injector's native-sidecar decision before the per-pod annotation. */
   nativeDefault: boolean;
   /** The decision including the per-pod annotation (what the sidecar template uses). */
@@ -108,6 +125,10 @@ export function buildContext(
   const nativeAnn = annotations[A.nativeSidecar];
   const native = (nativeAnn || String(c.nativeDefault)) !== 'false';
   const ids = c.openshift ? openshiftProxyIds(namespaceObject) : {};
+  // A user's istio-proxy may set the proxy's UID/GID; iptables must then exclude that UID instead.
+  const userProxy = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find(
+    (x) => x.name === PROXY_CONTAINER,
+  );
   const gp = c.values.global.proxy;
   return {
     cfg: c,
@@ -121,8 +142,10 @@ export function buildContext(
     revision: cfg.revision || 'default',
     workload,
     proxyImage: proxyImage(c.values, proxyConfig, annotations),
-    proxyUID: ids.uid,
-    proxyGID: ids.gid,
+    proxyUID: ids.uid ?? userProxy?.securityContext?.runAsUser,
+    proxyGID: ids.gid ?? userProxy?.securityContext?.runAsGroup,
+    platformIds: ids.uid !== undefined || ids.gid !== undefined,
+    userProxyUID: ids.uid === undefined ? userProxy?.securityContext?.runAsUser : undefined,
     nativeDefault: c.nativeDefault,
     native,
     interceptionMode,

@@ -112,6 +112,8 @@ export function proxyEnv(ctx: TemplateContext, flavor: EnvFlavor): V1EnvVar[] {
   if (flavor === 'grpc-agent') {
     env.push({ name: 'ISTIO_META_DNS_CAPTURE', value: 'false' }, { name: 'DISABLE_ENVOY', value: 'true' });
   }
+  // An empty value is no value in a Kubernetes object (e.g. ISTIO_META_APP_CONTAINERS of a proxy-only pod).
+  for (const e of env) if (e.value === '') delete e.value;
   return env;
 }
 

@@ -23,13 +23,13 @@ import {
 } from './overrides';
 import { workloadOf } from './owner';
 import { createPatch } from './patch';
-import { APP_PROBERS_ENV, dumpAppProbers, restoreAppProbes, rewriteAppProbes } from './probes';
+import { APP_PROBERS_ENV, dumpAppProbers, mergeProbers, restoreAppProbes, rewriteAppProbes } from './probes';
 import { applyPrometheusMerge, clearMergedAnnotations } from './prometheus';
 import { holdApplication } from './proxy-container';
 import { canonicalizeResourceList } from './quantity';
 import { reorderContainers } from './reorder';
 import { injectRequired } from './selection';
-import { parseStatus, statusAnnotation, stripInjected } from './status';
+import { parseStatus, statusAnnotation, stripInjected, type InjectionStatus } from './status';
 import { BUILTIN_TEMPLATES, selectedTemplates } from './templates';
 import type { TemplatePod } from './templates/types';
 
@@ -58,8 +58,9 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
   // Re-injection: remove what the previous injection added, restoring the app probes it rewrote.
   const previous = parseStatus(annotations[A.status]);
   const overrides = parseOverrides(annotations[A.overrides]);
+  let removed: V1Container[] = [];
   if (previous) {
-    const removed = stripInjected(pod);
+    removed = stripInjected(pod);
     const recorded = removed
       .find((x) => x.name === PROXY_CONTAINER)
       ?.env?.find((e) => e.name === APP_PROBERS_ENV)?.value;
@@ -88,8 +89,8 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
     return { kind: 'rejected', message: `requested template(s) ${unknown.join(', ')} not found: ${why}` };
   }
 
-  // User containers that share a name with an injected one are overrides; snapshot them before merging.
-  const userContainers = [...spec.containers, ...(spec.initContainers ?? [])];
+  // User containers that share a name with an injected one are overrides; the input holds them unmerged.
+  const userContainers = [...(input.spec?.containers ?? []), ...(input.spec?.initContainers ?? [])];
   const injected = emptyTemplatePod();
   for (const name of names) {
     const t = BUILTIN_TEMPLATES[name](ctx);
@@ -97,8 +98,9 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
     if (ctx.nativeDefault) moveProxyToInit(spec, t);
     mergeObject(pod as unknown as JsonObject, t as unknown as JsonObject);
   }
-  const applied = reapplyOverrides(pod, injected, userContainers, overrides, previous !== undefined);
-  if (applied.containers.length || applied.initContainers.length) {
+  const applied = reapplyOverrides(pod, ctx, injected, userContainers, overrides, previous, removed);
+  // The first injection records the overrides; a re-injection keeps that record.
+  if (!previous && (applied.containers.length || applied.initContainers.length)) {
     annotations[A.overrides] = overridesAnnotation(applied);
   }
 
@@ -167,29 +169,50 @@ function moveProxyToInit(spec: V1Pod['spec'] & object, t: TemplatePod): void {
 
 function reapplyOverrides(
   pod: V1Pod,
+  ctx: TemplateContext,
   injected: TemplatePod,
   userContainers: V1Container[],
   recorded: ParsedOverrides,
-  reinjection: boolean,
+  previous: InjectionStatus | undefined,
+  removed: V1Container[],
 ): ParsedOverrides {
   const spec = pod.spec as NonNullable<V1Pod['spec']>;
   const applied: ParsedOverrides = { containers: [], initContainers: [] };
   const find = (name: string, list: V1Container[]): V1Container | undefined =>
     list.find((x) => x.name === name);
-  const pass = (names: { name?: string }[] | undefined, recordedList: V1Container[], init: boolean): void => {
+  const pass = (names: { name?: string }[] | undefined, init: boolean): void => {
+    const recordedList = init ? recorded.initContainers : recorded.containers;
     for (const { name = '' } of names ?? []) {
-      // On re-injection only recorded overrides count: the pod's copies are what we injected before.
-      const match = find(name, recordedList) ?? (reinjection ? undefined : find(name, userContainers));
+      let match = find(name, recordedList);
+      let record = match !== undefined;
+      if (!match && !previous) {
+        match = find(name, userContainers);
+        record = match !== undefined;
+      } else if (
+        !match &&
+        previous &&
+        !(init ? previous.initContainers : previous.containers)?.includes(name)
+      ) {
+        // Injected before into the other list (regular <-> native sidecar): istiod keeps its settings.
+        match = find(name, removed);
+      }
       if (!match) continue;
       const overlay = overlayOf(match);
-      (init ? applied.initContainers : applied.containers).push(overlay);
-      if (init)
-        spec.initContainers = applyContainerOverlay(spec.initContainers ?? [], structuredClone(overlay));
-      else spec.containers = applyContainerOverlay(spec.containers, structuredClone(overlay));
+      if (ctx.platformIds && name === PROXY_CONTAINER && overlay.securityContext) {
+        // On OpenShift the platform assigns the IDs; a copied runAsUser/runAsGroup must not pin them.
+        delete overlay.securityContext.runAsUser;
+        delete overlay.securityContext.runAsGroup;
+      }
+      if (record) (init ? applied.initContainers : applied.containers).push(overlay);
+      const patch = structuredClone(overlay);
+      // TPROXY needs the proxy to run as root; the chosen UID only goes to iptables.
+      if (ctx.tproxy && name === PROXY_CONTAINER) delete patch.securityContext?.runAsUser;
+      if (init) spec.initContainers = applyContainerOverlay(spec.initContainers ?? [], patch);
+      else spec.containers = applyContainerOverlay(spec.containers, patch);
     }
   };
-  pass(injected.spec.containers, recorded.containers, false);
-  pass(injected.spec.initContainers, recorded.initContainers, true);
+  pass(injected.spec.containers, false);
+  pass(injected.spec.initContainers, true);
   return applied;
 }
 
@@ -206,11 +229,18 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): v
 
   if (sidecar && rewriteProbes(annotations, ctx)) {
     const statusPort = parseInt(annotations[A.statusPort] ?? String(meshStatusPort), 10);
-    const probers = dumpAppProbers(spec.containers, statusPort);
+    // Native sidecars among the init containers have probes too.
+    const apps = [...spec.containers, ...(spec.initContainers ?? [])];
+    const probers = dumpAppProbers(apps, statusPort);
     if (probers) {
-      (sidecar.env ??= []).push({ name: APP_PROBERS_ENV, value: probers });
-      rewriteAppProbes(spec.containers, statusPort);
+      setAppProbers(sidecar, probers);
+      rewriteAppProbes(apps, statusPort);
     }
+  }
+  // The network is cluster information the injector sets last (it may come from the pod's label).
+  if (sidecar && network) {
+    sidecar.env = (sidecar.env ?? []).filter((e) => e.name !== 'ISTIO_META_NETWORK');
+    sidecar.env.push({ name: 'ISTIO_META_NETWORK', value: network });
   }
 
   annotations[A.status] = statusAnnotation(injected, ctx.revision);
@@ -222,6 +252,17 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): v
     canonicalizeResourceList(c.resources?.limits);
     canonicalizeResourceList(c.resources?.requests);
   }
+}
+
+// A proxy kept from a previous injection may already carry probers: merge, newer entries win.
+function setAppProbers(sidecar: V1Container, probers: string): void {
+  const env = (sidecar.env ??= []);
+  const existing = env.find((e) => e.name === APP_PROBERS_ENV);
+  if (!existing?.value) {
+    env.push({ name: APP_PROBERS_ENV, value: probers });
+    return;
+  }
+  existing.value = mergeProbers(existing.value, probers);
 }
 
 function rewriteProbes(annotations: Record<string, string>, ctx: TemplateContext): boolean {

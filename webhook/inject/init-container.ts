@@ -32,7 +32,8 @@ export function initContainer(ctx: TemplateContext): V1Container {
   const cni = ctx.values.pilot.cni.enabled === true;
   const a = ctx.annotations;
   const exclude = excludeInboundPorts(ctx);
-  const uid = ctx.tproxy ? '1337' : String(ctx.proxyUID ?? 1337);
+  // The proxy's UID is excluded from capture; TPROXY runs it as root but its traffic is marked as 1337.
+  const uid = String(ctx.userProxyUID ?? (ctx.tproxy ? 1337 : (ctx.proxyUID ?? 1337)));
   const args = [
     'istio-iptables',
     '-p',

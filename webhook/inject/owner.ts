@@ -36,7 +36,6 @@ export function workloadOf(pod: V1Pod, namespace: string, explicit?: WorkloadOwn
       } else if (ref.kind === 'ReplicationController' && labels[L.deploymentConfig]) {
         w.name = labels[L.deploymentConfig];
         w.kind = 'DeploymentConfig';
-        w.apiVersion = 'apps.openshift.io/v1';
       } else if (ref.kind === 'Job') {
         const m = CRONJOB_JOB_NAME.exec(ref.name);
         if (m) {

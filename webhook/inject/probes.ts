@@ -48,6 +48,21 @@ export function dumpAppProbers(containers: V1Container[], statusPort: number): s
   return `{${keys.map((k) => `${JSON.stringify(k)}:${goJson(out[k], 'Prober')}`).join(',')}}`;
 }
 
+/** Union of two ISTIO_KUBE_APP_PROBERS values (entries of `newer` win), re-serialized sorted. */
+export function mergeProbers(older: string, newer: string): string {
+  let a: Record<string, Prober>;
+  let b: Record<string, Prober>;
+  try {
+    a = JSON.parse(older) as Record<string, Prober>;
+    b = JSON.parse(newer) as Record<string, Prober>;
+  } catch {
+    return newer;
+  }
+  const all = { ...a, ...b };
+  const keys = Object.keys(all).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${goJson(all[k], 'Prober')}`).join(',')}}`;
+}
+
 function prober(h: Handler | V1LifecycleHandler, timeoutSeconds: number | undefined): Prober | undefined {
   const t = timeoutSeconds ? { timeoutSeconds } : {};
   if (h.httpGet) return { httpGet: { ...h.httpGet }, ...t };
