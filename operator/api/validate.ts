@@ -174,7 +174,7 @@ function checkComponent(c: unknown, at: string, allowed: readonly string[], erro
   if (c.k8s !== undefined && c.k8s !== null) checkK8s(c.k8s, `${at}.k8s`, errors);
 }
 
-function checkComponents(components: unknown, errors: string[]): void {
+function checkComponents(components: unknown, errors: string[], final: boolean): void {
   if (!isPlainObject(components))
     return void errors.push(`spec.components: must be an object, got ${describe(components)}`);
   for (const key of Object.keys(components)) {
@@ -188,7 +188,7 @@ function checkComponents(components: unknown, errors: string[]): void {
     if (components[key] !== undefined)
       checkComponent(components[key], `spec.components.${key}`, COMPONENT_FIELDS, errors);
   }
-  for (const key of UNSUPPORTED_COMPONENTS) {
+  for (const key of final ? UNSUPPORTED_COMPONENTS : []) {
     const c = components[key];
     if (isPlainObject(c) && c.enabled === true) {
       errors.push(
@@ -223,8 +223,12 @@ function checkComponents(components: unknown, errors: string[]): void {
   }
 }
 
-/** Problems with a (user or resolved) spec; empty when valid. */
-export function validateSpec(spec: unknown): string[] {
+/**
+ * Problems with a spec; empty when valid. `final` (the default) is for the resolved spec about to be
+ * rendered: it also rejects unsupported profiles and components, which a user spec may still have
+ * overridden by --set (so parseIstioOperator checks only the structure).
+ */
+export function validateSpec(spec: unknown, final = true): string[] {
   const errors: string[] = [];
   if (spec === undefined || spec === null) return errors;
   if (!isPlainObject(spec)) return [`spec: must be an object, got ${describe(spec)}`];
@@ -232,7 +236,7 @@ export function validateSpec(spec: unknown): string[] {
   if (spec.profile !== undefined) {
     if (typeof spec.profile !== 'string')
       errors.push(`spec.profile: must be a string, got ${describe(spec.profile)}`);
-    else if (spec.profile !== '' && !isSupportedProfile(spec.profile)) {
+    else if (final && spec.profile !== '' && !isSupportedProfile(spec.profile)) {
       errors.push(
         UNSUPPORTED_PROFILES.includes(spec.profile)
           ? `spec.profile: profile ${JSON.stringify(spec.profile)} is not supported by Meshwright yet (supported: ${SUPPORTED_PROFILES.join(', ')})`
@@ -274,7 +278,8 @@ export function validateSpec(spec: unknown): string[] {
     const p = spec.values.pilot;
     if (isPlainObject(p)) checkTolerations(p.tolerations, 'spec.values.pilot.tolerations', errors);
   }
-  if (spec.components !== undefined && spec.components !== null) checkComponents(spec.components, errors);
+  if (spec.components !== undefined && spec.components !== null)
+    checkComponents(spec.components, errors, final);
   return errors;
 }
 
@@ -287,7 +292,7 @@ export function parseIstioOperator(doc: unknown): IstioOperator {
     errors.push(`apiVersion: must be ${IOP_API_VERSION}, got ${JSON.stringify(doc.apiVersion)}`);
   if (doc.kind !== IOP_KIND) errors.push(`kind: must be ${IOP_KIND}, got ${JSON.stringify(doc.kind)}`);
   if (doc.metadata !== undefined && !isPlainObject(doc.metadata)) errors.push('metadata: must be an object');
-  errors.push(...validateSpec(doc.spec));
+  errors.push(...validateSpec(doc.spec, false));
   if (errors.length > 0) throw new ValidationError(errors);
   return doc as unknown as IstioOperator;
 }

@@ -5,9 +5,11 @@ import type { RenderedManifest } from './types';
 export interface GroupVersionKind {
   group: string;
   version: string;
+  /** `group/version` (or `version` for the core group), as in the objects' apiVersion. */
+  apiVersion: string;
   kind: string;
   /** Plural resource name, for RBAC rules and list calls. */
-  resource: string;
+  plural: string;
   namespaced: boolean;
 }
 
@@ -15,13 +17,14 @@ const gvk = (
   group: string,
   version: string,
   kind: string,
-  resource: string,
+  plural: string,
   namespaced: boolean,
 ): GroupVersionKind => ({
   group,
   version,
+  apiVersion: group ? `${group}/${version}` : version,
   kind,
-  resource,
+  plural,
   namespaced,
 });
 

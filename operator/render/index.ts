@@ -45,7 +45,7 @@ function finish(
 export function render(iop: IstioOperator, inputs: RenderInputs): RenderedManifest {
   const setFlags = [...(inputs.setFlags ?? [])];
   if (inputs.revision !== undefined) setFlags.push(`revision=${inputs.revision}`);
-  const userErrors = validateSpec(iop.spec);
+  const userErrors = validateSpec(iop.spec, false);
   if (userErrors.length) throw new ValidationError(userErrors);
   const spec = resolveSpec(iop.spec, setFlags);
   const errors = validateSpec(spec);
