@@ -1,5 +1,13 @@
 // render(): revision naming, images, k8s settings, the CNI switch, PDB rule, labels, apply order, kinds.
-import type { V1ConfigMap, V1DaemonSet, V1Deployment, V1Service } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1DaemonSet,
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+import type { Values } from '../../../lib/istio/values';
 import type { IstioOperator, IstioOperatorSpec } from '../../../operator/api/types';
 import { applyOrder, render } from '../../../operator/render';
 import { managedKindOf, MANAGED_KINDS, unmanagedKinds } from '../../../operator/render/gvk';
@@ -166,7 +174,9 @@ describe('k8s settings', () => {
     expect(svc.metadata!.annotations).toEqual({ s: 't' });
     expect(svc.spec!.type).toBe('NodePort');
     expect(svc.spec!.ports!.map((p) => p.port)).toEqual([15010, 15012, 443, 15014]);
-    expect(find(objs(m), 'HorizontalPodAutoscaler', 'istiod').spec).toMatchObject({
+    expect(
+      (find(objs(m), 'HorizontalPodAutoscaler', 'istiod') as V2HorizontalPodAutoscaler).spec,
+    ).toMatchObject({
       minReplicas: 2,
       maxReplicas: 7,
     });
@@ -287,9 +297,11 @@ describe('PodDisruptionBudget rule', () => {
     expect(
       pdbs(run({ profile: 'minimal', components: { pilot: { k8s: { hpaSpec: { minReplicas: 2 } } } } })),
     ).toEqual(['PodDisruptionBudget istio-system/istiod']);
-    expect(pdbs(run({ values: { gateways: { 'istio-ingressgateway': { autoscaleMin: 2 } } } }))).toEqual([
-      'PodDisruptionBudget istio-system/istio-ingressgateway',
-    ]);
+    expect(
+      pdbs(
+        run({ values: { gateways: { 'istio-ingressgateway': { autoscaleMin: 2 } } as Values['gateways'] } }),
+      ),
+    ).toEqual(['PodDisruptionBudget istio-system/istio-ingressgateway']);
   });
 
   it('is off when global.defaultPodDisruptionBudget is disabled, on when k8s.podDisruptionBudget is explicit', () => {
@@ -299,7 +311,7 @@ describe('PodDisruptionBudget rule', () => {
       profile: 'minimal',
       components: { pilot: { k8s: { podDisruptionBudget: { maxUnavailable: 1 } } } },
     });
-    expect(find(objs(m), 'PodDisruptionBudget', 'istiod').spec).toEqual({
+    expect((find(objs(m), 'PodDisruptionBudget', 'istiod') as V1PodDisruptionBudget).spec).toEqual({
       maxUnavailable: 1,
       selector: { matchLabels: { app: 'istiod', istio: 'pilot' } },
     });
