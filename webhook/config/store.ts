@@ -8,6 +8,8 @@ import { type ConfigMapBuilder, configMapRole, injectorConfigMapName, meshConfig
 
 interface RevisionState {
   config?: InjectionConfig;
+  /** `config` with the current node versions; kept so the engine's per-config cache (by identity) hits. */
+  served?: InjectionConfig;
   /** Why the latest ConfigMaps could not be used (cleared by the next good build). */
   error?: string;
 }
@@ -55,7 +57,10 @@ export class ConfigStore implements ConfigSource {
 
   lookup(revision: string): ConfigLookup {
     const state = this.revisions.get(revision);
-    if (state?.config) return { config: { ...state.config, nodeKubeletVersions: this.nodeVersions } };
+    if (state?.config) {
+      state.served ??= { ...state.config, nodeKubeletVersions: this.nodeVersions };
+      return { config: state.served };
+    }
     if (!this.synced) return { error: 'sidecar injector configuration not loaded yet' };
     const cm = `${this.istioNamespace}/${injectorConfigMapName(revision)}`;
     if (state?.error) return { error: `no usable injection configuration for revision "${revision}": ${state.error}` };
@@ -64,7 +69,11 @@ export class ConfigStore implements ConfigSource {
 
   /** Kubelet versions of all nodes; applies to the next request without rebuilding anything. */
   setNodeVersions(versions: string[]): void {
-    this.nodeVersions = [...versions].sort();
+    const sorted = [...versions].sort();
+    // Node status updates are frequent; only a change of the version set invalidates the configs.
+    if (sorted.join(',') === this.nodeVersions.join(',')) return;
+    this.nodeVersions = sorted;
+    for (const state of this.revisions.values()) state.served = undefined;
   }
 
   upsertConfigMap(cm: V1ConfigMap): void {
@@ -98,6 +107,7 @@ export class ConfigStore implements ConfigSource {
     try {
       const mesh = this.configMaps.get(meshConfigMapName(revision));
       state.config = this.build({ revision, injector, mesh, nativeSidecars: this.nativeSidecars });
+      state.served = undefined;
       state.error = undefined;
       this.revisions.set(revision, state);
       this.changed(revision);

@@ -44,9 +44,22 @@ export function parseInjectPath(path: string, defaultRevision: string): InjectTa
   return target;
 }
 
+// Derived configs are memoized per base config so that the engine's per-config cache (keyed by object
+// identity) keeps hitting for every request on the same path.
+const derived = new WeakMap<InjectionConfig, Map<string, InjectionConfig>>();
+
 /** Applies `cluster`/`net` path values as the values that set the proxy's ISTIO_META_CLUSTER_ID/NETWORK. */
 export function applyPathOverrides(cfg: InjectionConfig, target: InjectTarget): InjectionConfig {
   if (target.cluster === undefined && target.network === undefined) return cfg;
+  const key = JSON.stringify([target.cluster, target.network]);
+  let byPath = derived.get(cfg);
+  if (!byPath) derived.set(cfg, (byPath = new Map()));
+  let out = byPath.get(key);
+  if (!out) byPath.set(key, (out = withPathValues(cfg, target)));
+  return out;
+}
+
+function withPathValues(cfg: InjectionConfig, target: InjectTarget): InjectionConfig {
   const global = { ...(cfg.values.global ?? {}) };
   if (target.network !== undefined) global.network = target.network;
   if (target.cluster !== undefined) {

@@ -43,3 +43,12 @@ describe('applyPathOverrides', () => {
     expect(cfg.values.global).toEqual({ hub: 'h', multiCluster: { enabled: true } });
   });
 });
+
+describe('applyPathOverrides memoization', () => {
+  it('returns the same derived object for the same base and path values', () => {
+    const cfg = config();
+    const a = applyPathOverrides(cfg, { revision: 'default', cluster: 'east' });
+    expect(applyPathOverrides(cfg, { revision: 'default', cluster: 'east' })).toBe(a);
+    expect(applyPathOverrides(cfg, { revision: 'default', cluster: 'west' })).not.toBe(a);
+  });
+});

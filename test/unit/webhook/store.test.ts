@@ -123,6 +123,23 @@ describe('ConfigStore', () => {
     expect('config' in found && found.config.nodeKubeletVersions).toEqual(['v1.32.0', 'v1.34.1']);
   });
 
+  it('hands out the same config object until the config or the node version set changes', () => {
+    const { store } = newStore();
+    store.upsertConfigMap(cm('istio-sidecar-injector', { values: 'h' }));
+    store.setNodeVersions(['v1.34.1']);
+    const get = () => {
+      const found = store.lookup('default');
+      if (!('config' in found)) throw new Error(found.error);
+      return found.config;
+    };
+    const first = get();
+    expect(get()).toBe(first);
+    store.setNodeVersions(['v1.34.1']);
+    expect(get()).toBe(first);
+    store.setNodeVersions(['v1.34.1', 'v1.35.0']);
+    expect(get()).not.toBe(first);
+  });
+
   it('says the configuration is not loaded before the initial sync', () => {
     const store = new ConfigStore('istio-system', recordingBuilder, 'auto');
     expect(store.ready()).toBe(false);
