@@ -1,0 +1,147 @@
+// Composes the operator process: leader election gates the controller (only the leader watches and
+// writes), probe and metrics servers run on every replica. Used by `meshwright operator` and by the
+// integration tests, which run several managers in one process.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../lib/log';
+import { systemClock, type Clock } from './clock';
+import { RawKubeClient } from './kube/raw-object-api';
+import type { KubeClient } from './kube/kube-client';
+import { LeaderElector } from './leader/elector';
+import { DEFAULT_ELECTION } from './leader/lease-record';
+import { KubeLeaseStore } from './leader/lease-store';
+import { createControllerMetrics, type ControllerMetrics } from './metrics';
+import type { ManagedKind, RenderFn } from './reconcile/desired';
+import { KubeEventRecorder } from './reconcile/event-recorder';
+import { IstioOperatorReconciler } from './reconcile/reconciler';
+import { CONTROLLER_NAME, IstioOperatorController } from './runtime/controller';
+import { startProbeServer, type RunningServer } from './runtime/probe-server';
+
+export const LEASE_NAME = 'meshwright-operator-leader';
+
+export interface OperatorOptions {
+  kc: KubeConfig;
+  /** Defaults to a RawKubeClient; tests pass a wrapper that counts writes. */
+  client?: KubeClient;
+  render: RenderFn;
+  managedKinds: readonly ManagedKind[];
+  namespace?: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaseName?: string;
+  identity: string;
+  resyncPeriodMs: number;
+  /** Port for /metrics (and the probes when healthPort equals it); undefined: no server. */
+  metricsPort?: number;
+  healthPort?: number;
+  registry: Registry;
+  log: Logger;
+  clock?: Clock;
+  /** Called when a leader can no longer renew; the process should exit and be restarted. */
+  onLostLeadership: () => void;
+  pollMs?: number;
+}
+
+export class OperatorManager {
+  private readonly controller: IstioOperatorController;
+  private readonly elector: LeaderElector | undefined;
+  private readonly metrics: ControllerMetrics;
+  private servers: RunningServer[] = [];
+  private lost = false;
+  private controllerStart: Promise<void> | undefined;
+
+  constructor(private readonly o: OperatorOptions) {
+    const clock = o.clock ?? systemClock;
+    const client = o.client ?? new RawKubeClient(o.kc);
+    const log = o.log.child({ controller: CONTROLLER_NAME });
+    this.metrics = createControllerMetrics(o.registry, CONTROLLER_NAME);
+    const reconciler = new IstioOperatorReconciler({
+      client,
+      render: o.render,
+      managedKinds: o.managedKinds,
+      clock,
+      log,
+      events: new KubeEventRecorder(client, clock, log, o.identity),
+      pollMs: o.pollMs,
+    });
+    this.controller = new IstioOperatorController({
+      kc: o.kc,
+      client,
+      reconciler,
+      managedKinds: o.managedKinds,
+      namespace: o.namespace,
+      resyncPeriodMs: o.resyncPeriodMs,
+      clock,
+      log,
+      metrics: this.metrics,
+    });
+    if (o.leaderElect) {
+      const store = new KubeLeaseStore(o.kc, o.leaderElectionNamespace, o.leaseName ?? LEASE_NAME);
+      this.elector = new LeaderElector({ identity: o.identity, ...DEFAULT_ELECTION }, store, clock, log, {
+        onStartedLeading: () => {
+          this.metrics.setLeader(true);
+          this.startController();
+        },
+        onStoppedLeading: () => {
+          this.lost = true;
+          this.metrics.setLeader(false);
+          void this.controller.stop();
+          o.onLostLeadership();
+        },
+      });
+    }
+  }
+
+  /** Whether this replica currently runs the controller. */
+  isLeader(): boolean {
+    return this.elector ? this.elector.isLeader() : true;
+  }
+
+  /** Ready: a standby is ready to take over; a leader once its watches synced. */
+  ready(): boolean {
+    if (this.lost) return false;
+    return this.isLeader() ? this.controller.synced() : true;
+  }
+
+  ports(): number[] {
+    return this.servers.map((s) => s.port);
+  }
+
+  async start(): Promise<void> {
+    const handlers = { healthy: () => !this.lost, ready: () => this.ready() };
+    if (this.o.metricsPort !== undefined) {
+      const shared = this.o.healthPort === this.o.metricsPort;
+      this.servers.push(
+        await startProbeServer(this.o.metricsPort, {
+          registry: this.o.registry,
+          ...(shared ? handlers : {}),
+        }),
+      );
+    }
+    if (this.o.healthPort !== undefined && this.o.healthPort !== this.o.metricsPort) {
+      this.servers.push(await startProbeServer(this.o.healthPort, handlers));
+    }
+    if (this.elector) this.elector.start();
+    else {
+      this.metrics.setLeader(true);
+      this.startController();
+    }
+  }
+
+  /** Stops the controller (finishing in-flight reconciles), then releases the lease, then the servers. */
+  async stop(): Promise<void> {
+    await this.controller.stop();
+    await this.controllerStart;
+    await this.elector?.stop();
+    await Promise.all(this.servers.map((s) => s.close()));
+    this.servers = [];
+  }
+
+  private startController(): void {
+    this.controllerStart = this.controller.start().catch((err: unknown) => {
+      this.o.log.error('controller failed to start', { controller: CONTROLLER_NAME, error: String(err) });
+      this.lost = true;
+      this.o.onLostLeadership();
+    });
+  }
+}

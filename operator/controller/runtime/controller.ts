@@ -1,0 +1,129 @@
+// The IstioOperator controller: watches feed a work queue, workers run the reconciler, results decide
+// whether a key is forgotten, re-checked later or retried with backoff. A periodic resync re-queues
+// every IstioOperator so drift the watches missed is still repaired.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../../../lib/log';
+import { errorMessage } from '../../../lib/log';
+import type { Clock, TimerHandle } from '../clock';
+import type { KubeClient } from '../kube/kube-client';
+import type { ControllerMetrics } from '../metrics';
+import { parseOwnerKey } from '../apply/ownership';
+import { ControllerRateLimiter } from '../queue/rate-limiter';
+import { WorkQueue } from '../queue/work-queue';
+import type { ManagedKind } from '../reconcile/desired';
+import type { ReconcileResult } from '../reconcile/reconciler';
+import { iopWatch, ownedWatch, runWatch, type Watch } from './watches';
+
+export const CONTROLLER_NAME = 'istiooperator';
+
+export interface Reconciler {
+  reconcile(key: string): Promise<ReconcileResult>;
+}
+
+export interface ControllerOptions {
+  kc: KubeConfig;
+  client: KubeClient;
+  reconciler: Reconciler;
+  managedKinds: readonly ManagedKind[];
+  /** Only IstioOperators in this namespace; all namespaces when unset. */
+  namespace?: string;
+  resyncPeriodMs: number;
+  workers?: number;
+  clock: Clock;
+  log: Logger;
+  metrics: ControllerMetrics;
+}
+
+export class IstioOperatorController {
+  private readonly queue: WorkQueue;
+  private readonly watches: Watch[] = [];
+  private workers: Promise<void>[] = [];
+  private resyncTimer: TimerHandle | undefined;
+  private stopped = false;
+  private started = false;
+  private signalStop: () => void = () => undefined;
+  private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
+  private isSynced = false;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.queue = new WorkQueue(o.clock, new ControllerRateLimiter(o.clock), o.metrics.queueObserver());
+  }
+
+  /** Watches synced (initial lists done) and workers running. */
+  synced(): boolean {
+    return this.isSynced;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const enqueue = (key: string) => this.queue.add(key);
+    const iops = iopWatch(this.o.kc, this.o.client, enqueue, this.o.namespace);
+    this.watches.push(iops);
+    for (const k of this.o.managedKinds)
+      this.watches.push(ownedWatch(this.o.kc, this.o.client, k, enqueue, this.o.namespace));
+    await Promise.race([
+      Promise.all(this.watches.map((w) => runWatch(w, this.o.log, () => this.stopped))),
+      this.stopping,
+    ]);
+    if (this.stopped) return;
+    this.isSynced = true;
+    this.o.log.info('watches synced, starting workers', {
+      controller: CONTROLLER_NAME,
+      watches: this.watches.length,
+    });
+    for (let i = 0; i < (this.o.workers ?? 2); i++) this.workers.push(this.work());
+    this.scheduleResync(iops);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.signalStop();
+    this.resyncTimer?.cancel();
+    this.queue.shutdown();
+    await Promise.all(this.watches.map((w) => w.informer.stop().catch(() => undefined)));
+    await Promise.all(this.workers);
+  }
+
+  private scheduleResync(iops: Watch): void {
+    this.resyncTimer = this.o.clock.after(this.o.resyncPeriodMs, () => {
+      for (const iop of iops.informer.list()) {
+        const { name, namespace } = iop.metadata ?? {};
+        if (name && namespace) this.queue.add(`${namespace}/${name}`);
+      }
+      if (!this.stopped) this.scheduleResync(iops);
+    });
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      const started = this.o.clock.now();
+      const seconds = () => (this.o.clock.now() - started) / 1000;
+      try {
+        const result = await this.o.reconciler.reconcile(key);
+        this.queue.forget(key);
+        if (result.requeueAfterMs) {
+          this.queue.addAfter(key, result.requeueAfterMs);
+          this.o.metrics.reconciled('requeue_after', seconds());
+        } else {
+          this.o.metrics.reconciled('success', seconds());
+        }
+      } catch (err) {
+        this.o.metrics.reconciled('error', seconds());
+        const { namespace, name } = parseOwnerKey(key);
+        this.o.log.error('reconcile failed, retrying with backoff', {
+          controller: CONTROLLER_NAME,
+          namespace,
+          name,
+          retries: this.queue.retries(key),
+          error: errorMessage(err),
+        });
+        this.queue.addRateLimited(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+}

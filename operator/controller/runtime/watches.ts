@@ -1,0 +1,116 @@
+// Informers that turn watch events into work-queue keys: IstioOperators map to themselves, owned
+// objects (any kind the operator manages, selected by the owner label) map to their owning
+// IstioOperator, so an edit or delete of an installed object triggers its repair. client-node
+// informers stop on a watch error; they are restarted after a pause.
+import {
+  makeInformer,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+} from '@kubernetes/client-node';
+import type { Logger } from '../../../lib/log';
+import { errorMessage } from '../../../lib/log';
+import { ANY_OWNER_SELECTOR, ownerKey, ownerOf } from '../apply/ownership';
+import type { KubeClient } from '../kube/kube-client';
+import type { ManagedKind } from '../reconcile/desired';
+
+export type Enqueue = (key: string) => void;
+
+export interface Watch {
+  name: string;
+  informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  /** Resolves after the first successful list (informer.start() also resolves when the list failed). */
+  synced: Promise<void>;
+}
+
+/** A list function that also signals its first success. */
+function syncedLister(list: () => Promise<KubernetesListObject<KubernetesObject>>) {
+  let done: () => void = () => undefined;
+  const synced = new Promise<void>((resolve) => (done = resolve));
+  const fn = async () => {
+    const result = await list();
+    done();
+    return result;
+  };
+  return { fn, synced };
+}
+
+export function resourcePath(k: ManagedKind, namespace?: string): string {
+  const root = k.apiVersion.includes('/') ? `/apis/${k.apiVersion}` : `/api/${k.apiVersion}`;
+  return namespace && k.namespaced ? `${root}/namespaces/${namespace}/${k.plural}` : `${root}/${k.plural}`;
+}
+
+function lister(client: KubeClient, k: ManagedKind, labelSelector?: string, namespace?: string) {
+  return async (): Promise<KubernetesListObject<KubernetesObject>> => {
+    const list = await client.list(k.apiVersion, k.kind, labelSelector, namespace);
+    return {
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: { resourceVersion: list.resourceVersion },
+      items: list.items,
+    };
+  };
+}
+
+export const IOP_KIND: ManagedKind = {
+  apiVersion: 'install.istio.io/v1alpha1',
+  kind: 'IstioOperator',
+  plural: 'istiooperators',
+  namespaced: true,
+};
+
+export function iopWatch(kc: KubeConfig, client: KubeClient, enqueue: Enqueue, namespace?: string): Watch {
+  const l = syncedLister(lister(client, IOP_KIND, undefined, namespace));
+  const informer = makeInformer(kc, resourcePath(IOP_KIND, namespace), l.fn);
+  const onEvent = (obj: KubernetesObject) => {
+    const name = obj.metadata?.name;
+    const ns = obj.metadata?.namespace;
+    if (name && ns) enqueue(ownerKey({ namespace: ns, name }));
+  };
+  for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, onEvent);
+  return { name: 'istiooperators', informer, synced: l.synced };
+}
+
+export function ownedWatch(
+  kc: KubeConfig,
+  client: KubeClient,
+  k: ManagedKind,
+  enqueue: Enqueue,
+  namespace?: string,
+): Watch {
+  const l = syncedLister(lister(client, k, ANY_OWNER_SELECTOR));
+  const informer = makeInformer(kc, resourcePath(k), l.fn, ANY_OWNER_SELECTOR);
+  const onEvent = (obj: KubernetesObject) => {
+    const owner = ownerOf(obj);
+    if (!owner || (namespace && owner.namespace !== namespace)) return;
+    enqueue(ownerKey(owner));
+  };
+  for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, onEvent);
+  return { name: `${k.plural}.${k.apiVersion}`, informer, synced: l.synced };
+}
+
+/**
+ * Starts a watch and keeps it running across list and watch errors until `stopped()` says otherwise;
+ * resolves once it listed successfully.
+ */
+export async function runWatch(
+  w: Watch,
+  log: Logger,
+  stopped: () => boolean,
+  restartMs = 5000,
+): Promise<void> {
+  w.informer.on('error', (err: unknown) => {
+    if (stopped()) return;
+    log.warn('watch failed, restarting', { watch: w.name, error: errorMessage(err) });
+    setTimeout(() => {
+      if (!stopped())
+        w.informer
+          .start()
+          .catch((e: unknown) => log.warn('watch restart failed', { watch: w.name, error: errorMessage(e) }));
+    }, restartMs).unref();
+  });
+  await w.informer.start();
+  await w.synced;
+}
