@@ -64,7 +64,7 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
     const recorded = removed
       .find((x) => x.name === PROXY_CONTAINER)
       ?.env?.find((e) => e.name === APP_PROBERS_ENV)?.value;
-    restoreAppProbes(spec.containers, recorded);
+    restoreAppProbes([...spec.containers, ...(spec.initContainers ?? [])], recorded);
     clearMergedAnnotations(meta, String(effectiveStatusPort(cfg)));
     reinsertOverrides(pod, overrides);
   }

@@ -22,8 +22,11 @@ export function parseOverrides(raw: string | undefined): ParsedOverrides {
     const v: unknown = JSON.parse(raw);
     if (v && typeof v === 'object') {
       const o = v as { containers?: unknown; initContainers?: unknown };
-      if (Array.isArray(o.containers)) out.containers = o.containers as V1Container[];
-      if (Array.isArray(o.initContainers)) out.initContainers = o.initContainers as V1Container[];
+      if (Array.isArray(o.containers))
+        out.containers = (o.containers as V1Container[]).map(withoutEmptyResources);
+      if (Array.isArray(o.initContainers)) {
+        out.initContainers = (o.initContainers as V1Container[]).map(withoutEmptyResources);
+      }
     }
   } catch {
     // An unreadable record only loses the user's overrides on re-injection.
@@ -31,16 +34,22 @@ export function parseOverrides(raw: string | undefined): ParsedOverrides {
   return out;
 }
 
-/** Puts recorded override containers back into a stripped pod (those not already present). */
+// The record carries Go's empty `resources: {}`; it adds nothing and must not appear on re-injection.
+function withoutEmptyResources(c: V1Container): V1Container {
+  if (c.resources && Object.keys(c.resources).length === 0) delete c.resources;
+  return c;
+}
+
+/** Puts copies of recorded override containers back into a stripped pod (those not already present). */
 export function reinsertOverrides(pod: V1Pod, ov: ParsedOverrides): void {
   const spec = pod.spec;
   if (!spec) return;
   for (const c of ov.containers) {
-    if (!spec.containers.some((x) => x.name === c.name)) spec.containers.push(c);
+    if (!spec.containers.some((x) => x.name === c.name)) spec.containers.push(structuredClone(c));
   }
   for (const c of ov.initContainers) {
     const init = (spec.initContainers ??= []);
-    if (!init.some((x) => x.name === c.name)) init.push(c);
+    if (!init.some((x) => x.name === c.name)) init.push(structuredClone(c));
   }
 }
 
@@ -48,6 +57,7 @@ export function reinsertOverrides(pod: V1Pod, ov: ParsedOverrides): void {
 export function overlayOf(c: V1Container): V1Container {
   const o = structuredClone(c);
   if (o.image === AUTO_IMAGE) delete o.image;
+  withoutEmptyResources(o);
   canonicalizeResourceList(o.resources?.limits);
   canonicalizeResourceList(o.resources?.requests);
   return o;
