@@ -1,0 +1,157 @@
+// `meshwright operator`: runs the IstioOperator controller in a cluster (or against --kubeconfig).
+// Flags follow the removed upstream operator and controller-runtime conventions.
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../lib/flags';
+import { loadKubeConfig } from '../lib/kubeconfig';
+import { rootLogger } from '../lib/log';
+import { createRegistry } from '../lib/metrics';
+import { Shutdown } from '../lib/shutdown';
+import { OperatorManager } from '../operator/controller/manager';
+import { parseDuration } from '../operator/controller/runtime/duration';
+import { MANAGED_KINDS } from '../operator/render/gvk';
+import { loadCrds } from '../operator/render/load-crds';
+import { renderOutcome } from '../operator/render/outcome';
+import type { Command } from './commands';
+
+const SUMMARY = 'Run the IstioOperator controller';
+
+const FLAGS: Record<string, FlagSpec> = {
+  kubeconfig: { kind: 'string', help: 'Kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)' },
+  'namespace-to-watch': {
+    kind: 'string',
+    default: '',
+    help: 'Only reconcile IstioOperators in this namespace (default: all)',
+  },
+  'leader-elect': {
+    kind: 'boolean',
+    default: true,
+    help: 'Elect a leader through a Lease so only one replica acts',
+  },
+  'leader-election-namespace': {
+    kind: 'string',
+    default: '',
+    help: 'Namespace of the leader Lease (default: $POD_NAMESPACE, else istio-operator)',
+  },
+  'metrics-port': { kind: 'number', default: 8080, help: 'Plain-HTTP port for /metrics' },
+  'health-port': { kind: 'number', default: 8081, help: 'Plain-HTTP port for /healthz and /readyz' },
+  'resync-period': {
+    kind: 'string',
+    default: '10m',
+    help: 'Re-check every IstioOperator this often (Go duration)',
+  },
+  crds: {
+    kind: 'string',
+    help: 'Directory of Istio API CRD YAML files the Base component installs (default <install>/crds/istio)',
+  },
+  help: { kind: 'boolean', alias: 'h', help: 'Show this help' },
+};
+
+export interface OperatorFlags {
+  kubeconfig?: string;
+  namespaceToWatch?: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  metricsPort: number;
+  healthPort: number;
+  resyncPeriodMs: number;
+  crdsDir: string;
+}
+
+function installRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function port(value: unknown, flag: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new UsageError(`--${flag} must be a port number (0-65535)`);
+  }
+  return value;
+}
+
+export function parseOperatorFlags(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): OperatorFlags | 'help' {
+  const { flags, positional } = parseFlags(argv, FLAGS);
+  if (flags.help) return 'help';
+  if (positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
+  let resyncPeriodMs: number;
+  try {
+    resyncPeriodMs = parseDuration(String(flags['resync-period']));
+  } catch (err) {
+    throw new UsageError(`--resync-period: ${(err as Error).message}`);
+  }
+  if (resyncPeriodMs < 1000) throw new UsageError('--resync-period must be at least 1s');
+  const ns = String(flags['namespace-to-watch'] ?? '');
+  return {
+    kubeconfig: typeof flags.kubeconfig === 'string' ? flags.kubeconfig : undefined,
+    namespaceToWatch: ns === '' ? undefined : ns,
+    leaderElect: flags['leader-elect'] === true,
+    leaderElectionNamespace: String(
+      flags['leader-election-namespace'] || env.POD_NAMESPACE || 'istio-operator',
+    ),
+    metricsPort: port(flags['metrics-port'], 'metrics-port'),
+    healthPort: port(flags['health-port'], 'health-port'),
+    resyncPeriodMs,
+    crdsDir: typeof flags.crds === 'string' ? flags.crds : join(installRoot(), 'crds', 'istio'),
+  };
+}
+
+export const operator: Command = {
+  name: 'operator',
+  summary: SUMMARY,
+  async run(argv) {
+    const parsed = parseOperatorFlags(argv);
+    if (parsed === 'help') {
+      process.stdout.write(usage('operator', SUMMARY, FLAGS));
+      return 0;
+    }
+    const log = rootLogger();
+    const kc = loadKubeConfig(parsed.kubeconfig);
+    const crds = loadCrds(parsed.crdsDir);
+    const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`;
+    const shutdown = new Shutdown(log);
+    let lostLeadership = false;
+    const manager = new OperatorManager({
+      kc,
+      render: (iop) => renderOutcome(iop, { crds }),
+      managedKinds: MANAGED_KINDS,
+      namespace: parsed.namespaceToWatch,
+      leaderElect: parsed.leaderElect,
+      leaderElectionNamespace: parsed.leaderElectionNamespace,
+      identity,
+      resyncPeriodMs: parsed.resyncPeriodMs,
+      metricsPort: parsed.metricsPort,
+      healthPort: parsed.healthPort,
+      registry: createRegistry(),
+      log,
+      onLostLeadership: () => {
+        // Like controller-runtime: a replica that lost the lease exits and is restarted as a candidate.
+        lostLeadership = true;
+        void shutdown.run().then(() => process.exit(1));
+      },
+    });
+    shutdown.register('operator', () => manager.stop());
+    shutdown.installSignalHandlers((code) => process.exit(lostLeadership ? 1 : code));
+    await manager.start();
+    log.info('operator started', {
+      controller: 'istiooperator',
+      identity,
+      namespace: parsed.namespaceToWatch ?? '*',
+      leaderElect: parsed.leaderElect,
+      crds: crds.length,
+      ports: manager.ports(),
+    });
+    // Runs until a signal; the shutdown hooks end the process. The interval keeps the event loop alive
+    // while a standby replica has nothing else scheduled.
+    const keepAlive = setInterval(() => undefined, 3_600_000);
+    shutdown.register('keep-alive', () => clearInterval(keepAlive));
+    await new Promise<never>(() => undefined);
+    return 0;
+  },
+};

@@ -1,0 +1,76 @@
+import { UsageError } from '../../../lib/flags';
+import { parseOperatorFlags } from '../../../cli/operator';
+import { parseDuration } from '../../../operator/controller/runtime/duration';
+
+describe('parseDuration', () => {
+  it('reads Go-style durations and bare seconds', () => {
+    expect(parseDuration('10m')).toBe(600_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('45')).toBe(45_000);
+  });
+
+  it('rejects garbage', () => {
+    expect(() => parseDuration('10 minutes')).toThrow(/invalid duration/);
+    expect(() => parseDuration('')).toThrow(/invalid duration/);
+  });
+});
+
+describe('meshwright operator flags', () => {
+  it('has controller-runtime style defaults', () => {
+    const f = parseOperatorFlags([], {});
+    expect(f).toMatchObject({
+      leaderElect: true,
+      leaderElectionNamespace: 'istio-operator',
+      metricsPort: 8080,
+      healthPort: 8081,
+      resyncPeriodMs: 600_000,
+      namespaceToWatch: undefined,
+    });
+  });
+
+  it('takes the lease namespace from POD_NAMESPACE unless given', () => {
+    expect(parseOperatorFlags([], { POD_NAMESPACE: 'mesh-ops' })).toMatchObject({
+      leaderElectionNamespace: 'mesh-ops',
+    });
+    expect(
+      parseOperatorFlags(['--leader-election-namespace', 'x'], { POD_NAMESPACE: 'mesh-ops' }),
+    ).toMatchObject({
+      leaderElectionNamespace: 'x',
+    });
+  });
+
+  it('parses every flag', () => {
+    const f = parseOperatorFlags([
+      '--kubeconfig=/tmp/kc',
+      '--namespace-to-watch',
+      'istio-system',
+      '--leader-elect=false',
+      '--metrics-port=0',
+      '--health-port',
+      '9443',
+      '--resync-period=30s',
+      '--crds=/x',
+    ]);
+    expect(f).toEqual({
+      kubeconfig: '/tmp/kc',
+      namespaceToWatch: 'istio-system',
+      leaderElect: false,
+      leaderElectionNamespace: expect.any(String),
+      metricsPort: 0,
+      healthPort: 9443,
+      resyncPeriodMs: 30_000,
+      crdsDir: '/x',
+    });
+  });
+
+  it('rejects bad values and unknown flags as usage errors', () => {
+    expect(() => parseOperatorFlags(['--resync-period=soon'])).toThrow(UsageError);
+    expect(() => parseOperatorFlags(['--metrics-port=70000'])).toThrow(/port number/);
+    expect(() => parseOperatorFlags(['--leader-elekt'])).toThrow(UsageError);
+  });
+
+  it('answers --help', () => {
+    expect(parseOperatorFlags(['--help'])).toBe('help');
+  });
+});
