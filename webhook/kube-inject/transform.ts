@@ -1,7 +1,7 @@
 // kube-inject as a pure function: a YAML stream in, the injected stream and the warnings out.
 // Workloads are injected through the engine; Lists are walked; every other document passes through.
 import type { V1Namespace } from '@kubernetes/client-node';
-import { parseAllDocuments, stringify } from 'yaml';
+import { Document, parse, parseAllDocuments, Scalar, visit } from 'yaml';
 import type { PlainObject } from '../../lib/istio/merge';
 import type { InjectionConfig, Injector } from '../inject/api';
 import { goShapeList, goShapeWorkload, sortKeys } from './goshape';
@@ -77,8 +77,25 @@ function transformObject(value: unknown, opts: KubeInjectOptions, warnings: stri
 }
 
 function toYaml(obj: unknown): string {
-  // Block style, sequences flush with their key, no line folding: the shape sigs.k8s.io/yaml prints.
-  return stringify(obj, { indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false });
+  // Block style, sequences flush with their key, no line folding, single quotes where quoting is needed,
+  // double quotes for strings that would read as numbers, booleans or null: what sigs.k8s.io/yaml prints.
+  const doc = new Document(obj, { aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && !readsAsString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString({ indentSeq: false, lineWidth: 0, singleQuote: true });
+}
+
+// YAML 1.1 resolution, as go-yaml applies it (so `yes`, `on`, `0x1f` are not plain strings either).
+function readsAsString(s: string): boolean {
+  try {
+    const v: unknown = parse(s, { version: '1.1' });
+    return v !== null && typeof v !== 'number' && typeof v !== 'boolean';
+  } catch {
+    return true;
+  }
 }
 
 function sourceText(input: string, range: [number, number, number]): string {

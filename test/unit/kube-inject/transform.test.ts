@@ -97,6 +97,18 @@ describe('kubeInject', () => {
     expect(output.endsWith('status: {}\n---\n')).toBe(true);
   });
 
+  it('quotes strings the way go-yaml does', () => {
+    const inject: Injector = (req) => {
+      const pod = structuredClone(req.pod);
+      pod.metadata = { annotations: { port: '15020', on: 'yes', star: '*', empty: '', json: '{"a":1}' } };
+      return { kind: 'injected', pod, patch: [] };
+    };
+    const { output } = kubeInject(deployment, { config, inject });
+    expect(output).toContain(
+      `annotations:\n        empty: ""\n        json: '{"a":1}'\n        "on": "yes"\n        port: "15020"\n        star: '*'\n`,
+    );
+  });
+
   it('passes other documents through with their text and walks multi-document streams', () => {
     const service = 'kind: Service\napiVersion: v1\nmetadata:\n  name: hello   # keep me\n';
     const { output } = kubeInject(`${service}---\n${deployment}`, { config, inject: fakeInjector() });
