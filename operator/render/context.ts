@@ -20,7 +20,8 @@ export function makeContext(
   spec: IstioOperatorSpec,
   values: RenderValues,
 ): RenderContext {
-  const revision = spec.revision ?? '';
+  // 'default' names the unrevisioned control plane (as istioctl and the injector treat it).
+  const revision = spec.revision === 'default' ? '' : (spec.revision ?? '');
   const istioNamespace = values.global.istioNamespace ?? 'istio-system';
   return {
     spec,

@@ -151,7 +151,7 @@ export function resolveValues(spec: IstioOperatorSpec): RenderValues {
   if (spec.hub) out.global.hub = spec.hub;
   if (spec.tag !== undefined && spec.tag !== '') out.global.tag = String(spec.tag);
   if (spec.namespace) out.global.istioNamespace = spec.namespace;
-  if (spec.revision !== undefined) out.revision = spec.revision;
+  if (spec.revision !== undefined) out.revision = spec.revision === 'default' ? '' : spec.revision;
   if (isPlainObject(spec.meshConfig)) out.meshConfig = deepMerge(out.meshConfig ?? {}, spec.meshConfig);
   const pilot = spec.components?.pilot;
   if (pilot?.hub) out.pilot.hub = pilot.hub;

@@ -91,6 +91,12 @@ describe('revision', () => {
     );
   });
 
+  it("treats 'default' as the unrevisioned control plane", () => {
+    const d = run({ profile: 'minimal', revision: 'default' });
+    expect(d.revision).toBe('');
+    expect(objs(d).map(idOf)).toContain('Deployment istio-system/istiod');
+  });
+
   it('is set by RenderInputs.revision (the CLI flag) over the spec', () => {
     const r = render(iop({ profile: 'minimal', revision: 'a' }), { crds: [], revision: 'b' });
     expect(r.revision).toBe('b');
