@@ -173,7 +173,10 @@ async function run(argv: string[]): Promise<number> {
     registry,
   });
   const shutdown = new Shutdown(log);
-  shutdown.register('webhook', () => started.stop());
+  shutdown.register('webhook', async () => {
+    await started.stop();
+    log.info('webhook stopped');
+  });
   shutdown.installSignalHandlers();
   void started.synced.then(() => log.info('injection configuration synced, ready'));
   // Runs until a signal: the listeners keep the event loop alive.
