@@ -1,0 +1,27 @@
+import { canonicalQuantity } from '../../../webhook/inject/quantity';
+
+describe('canonicalQuantity', () => {
+  it.each([
+    ['2000m', '2'],
+    ['1024Mi', '1Gi'],
+    ['128Mi', '128Mi'],
+    ['1536Mi', '1536Mi'],
+    ['100m', '100m'],
+    ['1500m', '1500m'],
+    ['0.5', '500m'],
+    ['4000m', '4'],
+    ['1000', '1k'],
+    ['0', '0'],
+    ['512', '512'],
+    ['1Ki', '1Ki'],
+    ['0.5Gi', '512Mi'],
+    ['1e3', '1e3'],
+    [2, '2'],
+  ])('%s -> %s', (input, want) => {
+    expect(canonicalQuantity(input)).toBe(want);
+  });
+
+  it('leaves invalid text alone', () => {
+    expect(canonicalQuantity('lots')).toBe('lots');
+  });
+});
