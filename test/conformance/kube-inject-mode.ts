@@ -6,7 +6,7 @@ import { kubeInject } from '../../webhook/kube-inject';
 import type { InjectionConfig } from '../../webhook/inject/api';
 import type { Case, Suite } from './cases';
 import { diffObjects, formatDifference } from './diff';
-import { parseDocs, readDocs } from './docs';
+import { parseDocs } from './docs';
 import type { Engine } from './engine';
 import { blankStatusVersion } from './normalize';
 import { checkExpectedError, errorText, fail, pass, type ModeResult } from './outcome';
@@ -25,7 +25,7 @@ export function runKubeInjectMode(
     result = kubeInject(input, { config, inject: engine.injectPod, namespaces });
   } catch (err) {
     if (c.expectedError) return checkExpectedError(c.expectedError, errorText(err));
-    return fail(`kube-inject failed: ${errorText(err)}`);
+    return { ...fail(`kube-inject failed: ${errorText(err)}`), textIdentical: c.want ? false : undefined };
   }
   if (c.expectedError) return checkExpectedError(c.expectedError, undefined);
   const problems: string[] = [];
@@ -34,8 +34,11 @@ export function runKubeInjectMode(
       `expected warning ${JSON.stringify(c.expectedWarning)}, got ${JSON.stringify(result.warnings)}`,
     );
   }
+  let textIdentical: boolean | undefined;
   if (c.want) {
-    const want = readDocs(join(suite.dir, c.want)).map(blankStatusVersion);
+    const wantText = readFileSync(join(suite.dir, c.want), 'utf8');
+    textIdentical = result.output === wantText;
+    const want = parseDocs(wantText).map(blankStatusVersion);
     const got = parseDocs(result.output).map(blankStatusVersion);
     if (want.length !== got.length) problems.push(`want ${want.length} documents, got ${got.length}`);
     for (let i = 0; i < Math.min(want.length, got.length) && problems.length < maxDiffs; i++) {
@@ -45,5 +48,5 @@ export function runKubeInjectMode(
       }
     }
   }
-  return problems.length === 0 ? pass() : fail(...problems);
+  return { ...(problems.length === 0 ? pass() : fail(...problems)), textIdentical };
 }

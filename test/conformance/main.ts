@@ -9,7 +9,14 @@ import { loadSuite, type Case, type Suite } from './cases';
 import { loadEngine, type Engine } from './engine';
 import { runKubeInjectMode } from './kube-inject-mode';
 import { errorText, fail } from './outcome';
-import { casePassed, formatFailures, formatTable, formatTotal, type CaseResult } from './report';
+import {
+  casePassed,
+  formatFailures,
+  formatTable,
+  formatTextIdentity,
+  formatTotal,
+  type CaseResult,
+} from './report';
 import { runWebhookMode } from './webhook-mode';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -59,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     '\n' +
     formatTable(results) +
     `\n${cases.length} cases in ${ms.toFixed(0)} ms\n` +
+    formatTextIdentity(results) +
     `${formatTotal(results)}\n`;
   process.stdout.write(report);
   if (typeof flags['summary-file'] === 'string') {

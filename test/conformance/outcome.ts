@@ -3,6 +3,8 @@ export interface ModeResult {
   ok: boolean;
   /** Why it failed: differing paths or the error, most telling first. */
   problems: string[];
+  /** kube-inject only: the output text equals the expected file byte for byte (informational). */
+  textIdentical?: boolean;
 }
 
 export const pass = (): ModeResult => ({ ok: true, problems: [] });

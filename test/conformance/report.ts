@@ -82,3 +82,10 @@ export function formatTotal(results: CaseResult[]): string {
   const passed = results.filter(casePassed).length;
   return `${passed} passed, ${results.length - passed} failed`;
 }
+
+/** How many kube-inject outputs equal their expected file as text (upstream compares text). */
+export function formatTextIdentity(results: CaseResult[]): string {
+  const modes = results.map((r) => r.modes['kube-inject']).filter((m) => m?.textIdentical !== undefined);
+  const same = modes.filter((m) => m?.textIdentical).length;
+  return `kube-inject output byte-identical to want: ${same}/${modes.length}\n`;
+}
