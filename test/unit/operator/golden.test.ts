@@ -224,6 +224,7 @@ describe('golden: other single-object cases', () => {
   it.each([
     ['helm_values_enablement', 'helm_values_enablement.golden.yaml'],
     ['pilot_override_values', 'pilot_override_values.golden.yaml'],
+    ['pilot_env_var_from', 'pilot_env_var_from.golden.yaml'],
   ])('%s matches objects, containers and Service ports', (input, file) => {
     const golden = readGolden(file);
     const rendered = allObjects(renderInput(input)) as unknown as Obj[];
@@ -239,9 +240,23 @@ describe('golden: other single-object cases', () => {
     expect(mesh(find(rendered, 'ConfigMap', 'istio'))).toEqual(mesh(find(golden, 'ConfigMap', 'istio')));
   });
 
-  it('autoscaling_v2: HPA specs from values', () => {
-    const golden = readGolden('autoscaling_v2.golden.yaml');
-    const rendered = allObjects(renderInput('autoscaling_v2')) as unknown as Obj[];
-    for (const g of golden) expect(find(rendered, g.kind, g.metadata.name).spec).toEqual(g.spec);
+  it.each(['autoscaling_v2', 'autoscaling_ingress_v2'])(
+    '%s: HPA specs from values and k8s.hpaSpec',
+    (name) => {
+      const golden = readGolden(`${name}.golden.yaml`);
+      const rendered = allObjects(renderInput(name)) as unknown as Obj[];
+      expect(golden.length).toBeGreaterThan(0);
+      for (const g of golden) expect(find(rendered, g.kind, g.metadata.name).spec).toEqual(g.spec);
+    },
+  );
+
+  it('sidecar_template: default templates reach the injector config', () => {
+    const config = (o: Obj) =>
+      parse((o.data as Record<string, string>).config) as { defaultTemplates: string[] };
+    const golden = readGolden('sidecar_template.golden.yaml');
+    const rendered = allObjects(renderInput('sidecar_template')) as unknown as Obj[];
+    expect(config(find(rendered, 'ConfigMap', 'istio-sidecar-injector')).defaultTemplates).toEqual(
+      config(find(golden, 'ConfigMap', 'istio-sidecar-injector')).defaultTemplates,
+    );
   });
 });
