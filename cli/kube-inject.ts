@@ -22,7 +22,11 @@ const FLAGS: Record<string, FlagSpec> = {
     help: 'IstioOperator override path=value (repeatable), e.g. values.global.proxy.statusPort=123',
   },
   revision: { kind: 'string', help: 'control-plane revision to inject for' },
-  'native-sidecars': { kind: 'string', default: 'auto', help: 'auto|enabled|disabled' },
+  'native-sidecars': {
+    kind: 'string',
+    default: 'auto',
+    help: 'auto|enabled|disabled (auto needs node versions, which kube-inject does not know: use enabled for clusters on Kubernetes >= 1.33)',
+  },
   help: { kind: 'boolean', alias: 'h', help: 'show this help' },
 };
 
