@@ -44,20 +44,25 @@ function installRoot(): string {
   return dir;
 }
 
-/** Reads one IstioOperator from YAML text (the first non-empty document). */
+/** Reads the one IstioOperator of a YAML text; several documents in one file are refused (as istioctl). */
 export function readIstioOperator(text: string, source: string): IstioOperator {
-  const docs = parseAllDocuments(text);
-  for (const doc of docs) {
+  const values: unknown[] = [];
+  for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length) throw new UsageError(`${source}: ${doc.errors[0].message}`);
     const value: unknown = doc.toJS();
-    if (value === null || value === undefined) continue;
-    try {
-      return parseIstioOperator(value);
-    } catch (err) {
-      throw new Error(`${source}: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    if (value !== null && value !== undefined) values.push(value);
   }
-  throw new UsageError(`${source}: no IstioOperator document found`);
+  if (values.length === 0) throw new UsageError(`${source}: no IstioOperator document found`);
+  if (values.length > 1) {
+    throw new Error(
+      `${source}: contains ${values.length} documents; only one IstioOperator per file is supported`,
+    );
+  }
+  try {
+    return parseIstioOperator(values[0]);
+  } catch (err) {
+    throw new Error(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 export interface GenerateOptions {

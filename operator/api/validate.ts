@@ -111,6 +111,16 @@ function checkK8s(k8s: unknown, at: string, errors: string[]): void {
     );
   }
   checkTolerations(k8s.tolerations, `${at}.tolerations`, errors);
+  if (isPlainObject(k8s.hpaSpec) && Array.isArray(k8s.hpaSpec.metrics)) {
+    k8s.hpaSpec.metrics.forEach((m, i) => {
+      // The v2beta1 object-metric form has no autoscaling/v2 equivalent that can be derived safely.
+      if (isPlainObject(m) && isPlainObject(m.object) && m.object.metricName !== undefined) {
+        errors.push(
+          `${at}.hpaSpec.metrics[${i}].object.metricName: autoscaling/v2beta1 form is not supported; use object.metric.name and object.target (autoscaling/v2)`,
+        );
+      }
+    });
+  }
   if (Array.isArray(k8s.env)) {
     k8s.env.forEach((e, i) => {
       if (!isPlainObject(e) || typeof e.name !== 'string' || e.name === '')

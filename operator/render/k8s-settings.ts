@@ -66,6 +66,25 @@ function find(objects: ManifestObject[], kind: string, name: string | undefined)
   return objects.find((o) => o.kind === kind && o.metadata.name === name) as PlainObject | undefined;
 }
 
+/**
+ * hpaSpec written for autoscaling/v2beta1 (`resource.targetAverageUtilization` / `targetAverageValue`) in
+ * the autoscaling/v2 form the HPA is rendered in, as istioctl still accepts the old form.
+ */
+export function upgradeHpaSpec(spec: KubernetesResourceSpec['hpaSpec']): unknown {
+  if (!spec || !Array.isArray(spec.metrics)) return spec;
+  const metrics = (spec.metrics as unknown[]).map((m) => {
+    if (!isPlainObject(m) || !isPlainObject(m.resource)) return m;
+    const { targetAverageUtilization, targetAverageValue, ...resource } = m.resource;
+    if (targetAverageUtilization !== undefined) {
+      resource.target = { type: 'Utilization', averageUtilization: targetAverageUtilization };
+    } else if (targetAverageValue !== undefined) {
+      resource.target = { type: 'AverageValue', averageValue: targetAverageValue };
+    } else return m;
+    return { ...m, resource };
+  });
+  return { ...spec, metrics };
+}
+
 /** Applies k8s settings in place to the objects of one component. */
 export function applyK8sSettings(
   objects: ManifestObject[],
@@ -118,7 +137,7 @@ export function applyK8sSettings(
     }
   }
   const hpa = find(objects, 'HorizontalPodAutoscaler', t.workloadName);
-  if (hpa && k8s.hpaSpec !== undefined) patchAt(hpa, ['spec'], k8s.hpaSpec);
+  if (hpa && k8s.hpaSpec !== undefined) patchAt(hpa, ['spec'], upgradeHpaSpec(k8s.hpaSpec));
   const pdb = find(objects, 'PodDisruptionBudget', t.workloadName);
   if (pdb && k8s.podDisruptionBudget !== undefined) {
     const budget = k8s.podDisruptionBudget;

@@ -80,6 +80,9 @@ describe('meshwright manifest generate', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toMatch(/spec\.values\.global\.defaultTolerations\[0\]\.thats: unknown toleration field/);
+    const multi = await capture(['manifest', 'generate', '-f', join(GOLDEN, 'input', 'multiple_iops.yaml')]);
+    expect(multi.code).toBe(1);
+    expect(multi.err).toMatch(/contains 2 documents; only one IstioOperator per file is supported/);
     const rev = await capture(['manifest', 'generate', '--revision', 'Not_Valid']);
     expect(rev.code).toBe(1);
     expect(rev.err).toMatch(/spec\.revision: "Not_Valid" is not a valid revision name/);

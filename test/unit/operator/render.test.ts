@@ -8,7 +8,7 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { Values } from '../../../lib/istio/values';
-import type { IstioOperator, IstioOperatorSpec } from '../../../operator/api/types';
+import type { IstioOperator, IstioOperatorSpec, KubernetesResourceSpec } from '../../../operator/api/types';
 import { applyOrder, render } from '../../../operator/render';
 import { managedKindOf, MANAGED_KINDS, unmanagedKinds } from '../../../operator/render/gvk';
 import { COMPONENT_ORDER, KIND_ORDER } from '../../../operator/render/order';
@@ -186,6 +186,21 @@ describe('k8s settings', () => {
       minReplicas: 2,
       maxReplicas: 7,
     });
+  });
+
+  it('upgrade autoscaling/v2beta1 resource metrics in hpaSpec to the v2 form', () => {
+    const hpaSpec = {
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', targetAverageUtilization: 444 } }],
+    } as unknown as KubernetesResourceSpec['hpaSpec'];
+    const r = run({ profile: 'minimal', components: { pilot: { k8s: { hpaSpec } } } });
+    expect(
+      (find(objs(r), 'HorizontalPodAutoscaler', 'istiod') as V2HorizontalPodAutoscaler).spec!.metrics,
+    ).toEqual([
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 444 } },
+      },
+    ]);
   });
 
   it('merge Service ports by port number', () => {

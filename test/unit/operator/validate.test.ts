@@ -96,6 +96,13 @@ describe('validateSpec', () => {
     expect(k8s({ replicas: 2 })).toEqual([
       expect.stringMatching(/^spec\.components\.pilot\.k8s\.replicas: unknown k8s setting/),
     ]);
+    expect(
+      k8s({ hpaSpec: { metrics: [{ type: 'Object', object: { metricName: 'x', averageValue: 1 } }] } }),
+    ).toEqual([
+      expect.stringMatching(
+        /^spec\.components\.pilot\.k8s\.hpaSpec\.metrics\[0\]\.object\.metricName: autoscaling\/v2beta1 form is not supported/,
+      ),
+    ]);
     expect(k8s({ overlays: [{ kind: 'Deployment', patches: [{ value: 1 }] }] })).toEqual([
       'spec.components.pilot.k8s.overlays[0].name: required',
       'spec.components.pilot.k8s.overlays[0].patches[0].path: required',
