@@ -1,6 +1,6 @@
 // Per-request template data: everything the injection templates read about the pod, the values and the
 // mesh, resolved once (annotation-or-default lookups, effective ProxyConfig, images, UIDs, native mode).
-import type { V1Container, V1Namespace, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import type { V1Container, V1Namespace, V1ObjectMeta, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import {
   defaultProxyConfig,
@@ -69,6 +69,8 @@ export interface TemplateContext {
   cfg: CompiledConfig;
   values: ResolvedValues;
   mesh: MeshConfig;
+  /** The pod's metadata (after removal of a previous injection). */
+  meta: V1ObjectMeta;
   annotations: Record<string, string>;
   labels: Record<string, string>;
   spec: V1PodSpec;
@@ -134,6 +136,7 @@ export function buildContext(
     cfg: c,
     values: c.values,
     mesh: c.mesh,
+    meta: pod.metadata ?? {},
     annotations,
     labels,
     spec,

@@ -30,8 +30,9 @@ import { canonicalizeResourceList } from './quantity';
 import { reorderContainers } from './reorder';
 import { injectRequired } from './selection';
 import { parseStatus, statusAnnotation, stripInjected, type InjectionStatus } from './status';
-import { BUILTIN_TEMPLATES, selectedTemplates } from './templates';
-import type { TemplatePod } from './templates/types';
+import { BUILTIN_TEMPLATES, selectedTemplates, templateNamed } from './templates';
+import { TemplateError } from './templates/go-template';
+import type { Template, TemplatePod } from './templates/types';
 
 export type { InjectionConfig, InjectionOutcome, InjectionRequest } from './api';
 export { buildInjectionConfig, injectionConfigFromConfigMaps } from './config';
@@ -80,20 +81,33 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
   }
 
   const names = selectedTemplates(ctx);
-  const unknown = names.filter((n) => !BUILTIN_TEMPLATES[n]);
-  if (unknown.length) {
-    const custom = c.values.sidecarInjectorWebhook.templates ?? {};
-    const why = unknown.some((n) => custom[n] !== undefined)
-      ? 'custom Go templates from sidecarInjectorWebhook.templates are not supported by this injector'
-      : `have ${Object.keys(BUILTIN_TEMPLATES).join(', ')}`;
-    return { kind: 'rejected', message: `requested template(s) ${unknown.join(', ')} not found: ${why}` };
+  const templates: Template[] = [];
+  for (const name of names) {
+    const t = templateNamed(ctx, name);
+    if (!t) {
+      const have = [
+        ...new Set([
+          ...Object.keys(BUILTIN_TEMPLATES),
+          ...Object.keys(c.values.sidecarInjectorWebhook.templates ?? {}),
+        ]),
+      ];
+      return { kind: 'rejected', message: `requested template "${name}" not found; have ${have.join(', ')}` };
+    }
+    templates.push(t);
   }
 
   // User containers that share a name with an injected one are overrides; the input holds them unmerged.
   const userContainers = [...(input.spec?.containers ?? []), ...(input.spec?.initContainers ?? [])];
   const injected = emptyTemplatePod();
-  for (const name of names) {
-    const t = BUILTIN_TEMPLATES[name](ctx);
+  for (const template of templates) {
+    let t: TemplatePod;
+    try {
+      t = template(ctx);
+    } catch (e) {
+      if (e instanceof TemplateError)
+        return { kind: 'rejected', message: `injection template failed: ${e.message}` };
+      throw e;
+    }
     recordNames(injected, t);
     if (ctx.nativeDefault) moveProxyToInit(spec, t);
     mergeObject(pod as unknown as JsonObject, t as unknown as JsonObject);

@@ -2,6 +2,7 @@
 // else sidecarInjectorWebhook.defaultTemplates, else `sidecar`).
 import { A } from '../annotations';
 import type { TemplateContext } from '../context';
+import { customTemplate } from './custom';
 import { gatewayTemplate } from './gateway';
 import { grpcAgentTemplate, grpcSimpleTemplate } from './grpc';
 import { sidecarTemplate } from './sidecar';
@@ -13,6 +14,13 @@ export const BUILTIN_TEMPLATES: Readonly<Record<string, Template>> = {
   'grpc-simple': grpcSimpleTemplate,
   'grpc-agent': grpcAgentTemplate,
 };
+
+/** A template by name: user templates from values first (they replace built-ins of the same name). */
+export function templateNamed(ctx: TemplateContext, name: string): Template | undefined {
+  const source = ctx.values.sidecarInjectorWebhook.templates?.[name];
+  if (typeof source === 'string') return customTemplate(name, source);
+  return BUILTIN_TEMPLATES[name];
+}
 
 export function selectedTemplates(ctx: TemplateContext): string[] {
   const requested = ctx.annotations[A.templates];
