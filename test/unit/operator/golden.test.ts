@@ -83,6 +83,16 @@ describe('golden: all_on (base, pilot, ingress and egress gateways)', () => {
   });
 });
 
+describe('golden: default profile', () => {
+  it('renders all_on minus the egress gateway (upstream has no golden for `default` itself)', () => {
+    const golden = readGolden('all_on.golden-show-in-gh-pull-request.yaml')
+      .map(idOf)
+      .filter((id) => !id.includes('egressgateway') && !NOT_RENDERED_BY_DESIGN.has(id));
+    const rendered = allObjects(renderInput('default')).map(idOf);
+    expect(rendered.sort()).toEqual(golden.sort());
+  });
+});
+
 describe('golden: pilot_default (empty profile + pilot, release hub/tag)', () => {
   const golden = readGolden('pilot_default.golden.yaml');
   let rendered: Obj[];

@@ -405,6 +405,16 @@ describe('apply order and kinds', () => {
     expect(m.namespaces).toEqual(['istio-system']);
   });
 
+  it('gives namespaced kinds a namespace and cluster-scoped kinds none', () => {
+    for (const o of ordered) {
+      const namespaced = managedKindOf(o)!.namespaced;
+      expect({ id: idOf(o), namespaced: o.metadata.namespace !== undefined }).toEqual({
+        id: idOf(o),
+        namespaced,
+      });
+    }
+  });
+
   it('does not render the injector MutatingWebhookConfiguration but does render validation', () => {
     expect(ordered.filter((o) => o.kind === 'MutatingWebhookConfiguration')).toEqual([]);
     expect(ordered.filter((o) => o.kind === 'ValidatingWebhookConfiguration').map(idOf)).toEqual([
