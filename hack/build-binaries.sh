@@ -56,11 +56,11 @@ kube_ldflags() {
   echo "-s -w ${flags[*]}"
 }
 
-if have "${ETCD_DIR}" etcd; then log "etcd ${ETCD_VERSION}: cached"; else
+if have "${ETCD_DIR}" etcd || have "${ETCD_DIR}" server; then log "etcd ${ETCD_VERSION}: cached"; else
   build etcd etcd "${ETCD_DIR}" "-s -w" go.etcd.io/etcd/server/v3
-  # The package is named server; the binary is etcd.
-  [[ -x "${ETCD_DIR}/v3" ]] && mv "${ETCD_DIR}/v3" "${ETCD_DIR}/etcd"
 fi
+# go names the binary of go.etcd.io/etcd/server/v3 "server"; everyone expects "etcd".
+if [[ -x "${ETCD_DIR}/server" && ! -e "${ETCD_DIR}/etcd" ]]; then mv "${ETCD_DIR}/server" "${ETCD_DIR}/etcd"; fi
 
 if have "${KWOK_DIR}" kwok; then log "kwok ${KWOK_VERSION}: cached"; else
   build kwok kwok "${KWOK_DIR}" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" sigs.k8s.io/kwok/cmd/kwok

@@ -1,11 +1,12 @@
 // Developer entrypoint for the local control plane:
 //   node dist/hack/cluster/cli.js up       start it detached; kubeconfig at .cluster/kubeconfig
-//   node dist/hack/cluster/cli.js down     stop every recorded cluster (also crashed test runs)
+//   node dist/hack/cluster/cli.js down     stop it and every crashed test run's cluster (--all: running ones too)
 //   node dist/hack/cluster/cli.js status   list recorded clusters and their live processes
 import { rmSync } from 'node:fs';
 import { ensureBinaries, repoRoot } from './binaries';
 import { startControlPlane } from './control-plane';
 import { recordedStates, registry, tearDown } from './registry';
+import { isAlive } from './processes';
 import { liveProcesses, readState } from './state';
 
 const say = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
@@ -39,13 +40,19 @@ async function up(root: string): Promise<number> {
   return 0;
 }
 
-async function down(root: string): Promise<number> {
+// Stops the developer cluster and test-run clusters whose jest is gone; a running test's cluster is
+// left alone (the working tree is shared) unless --all is given.
+async function down(root: string, all: boolean): Promise<number> {
   const reg = registry(root);
   const states = recordedStates(reg);
   if (states.length === 0) say('no cluster recorded');
   for (const { file, state, error } of states) {
     if (error) say(`${file}: unreadable (${error}); removing it`);
     const isLocal = file === reg.stateFile;
+    if (!isLocal && !all && state?.ownerPid !== undefined && isAlive(state.ownerPid)) {
+      say(`left ${file} running: its test run (pid ${state.ownerPid}) is still going (use --all to stop it)`);
+      continue;
+    }
     const n = await tearDown(file, state, true);
     say(`stopped ${isLocal ? 'local cluster' : file} (${n} live processes)`);
     if (isLocal) rmSync(reg.kubeconfig, { force: true });
@@ -75,11 +82,11 @@ async function main(argv: string[]): Promise<number> {
     case 'up':
       return up(root);
     case 'down':
-      return down(root);
+      return down(root, argv.includes('--all'));
     case 'status':
       return status(root);
     default:
-      say('usage: cli.js up|down|status');
+      say('usage: cli.js up | down [--all] | status');
       return 2;
   }
 }

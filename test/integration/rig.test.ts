@@ -20,6 +20,14 @@ import {
 
 const versions = readVersions(repoRoot(__dirname));
 
+/** A decimal-SI Kubernetes quantity as a number ('10k' -> 10000); NaN for anything else. */
+function decimalQuantity(q: string | undefined): number {
+  const m = /^(\d+)(k|M|G)?$/.exec(q ?? '');
+  if (!m) return NaN;
+  const scale: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9 };
+  return Number(m[1]) * (m[2] ? (scale[m[2]] ?? NaN) : 1);
+}
+
 describe('local control plane', () => {
   const namespaces: string[] = [];
   afterAll(async () => {
@@ -36,7 +44,7 @@ describe('local control plane', () => {
       expect(kubelet).toBe(versions.kube);
       const minor = Number(/^v1\.(\d+)\./.exec(kubelet)?.[1]);
       expect(minor).toBeGreaterThanOrEqual(33); // native sidecars are on by default from 1.33
-      expect(Number(node.status?.allocatable?.pods)).toBeGreaterThanOrEqual(1000);
+      expect(decimalQuantity(node.status?.allocatable?.pods)).toBeGreaterThanOrEqual(1000);
     }
   });
 

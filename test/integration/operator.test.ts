@@ -1,0 +1,436 @@
+// The reconcile controller against the real local control plane (kwok nodes): the demo profile
+// becomes HEALTHY with every workload Available; edits and deletions of installed objects are
+// repaired; a rejected object turns only its component to ERROR; disabling a gateway prunes it;
+// steady state makes zero writes (counted at the client and in the apiserver's audit log); of two
+// operator managers only the Lease holder acts; deleting the IstioOperator removes everything.
+//
+// Each run installs into its own namespace (the demo profile with spec.namespace set), so the
+// cluster-scoped names (ClusterRoles, webhook) are unique too. The Base component gets a test CRD of
+// its own instead of the shared Istio CRDs, which other test files use concurrently.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { createLogger } from '../../lib/log';
+import { createRegistry } from '../../lib/metrics';
+import { ownerSelector } from '../../operator/controller/apply/ownership';
+import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
+import { OperatorManager } from '../../operator/controller/manager';
+import { MANAGED_KINDS } from '../../operator/render/gvk';
+import { renderOutcome } from '../../operator/render/outcome';
+import {
+  appsApi,
+  clusterDir,
+  coreApi,
+  createTestNamespace,
+  deleteNamespace,
+  kubeConfig,
+  waitFor,
+} from './support/cluster';
+import type {
+  KubeClient,
+  ObjectList,
+  ObjectRef,
+  ResourceInfo,
+} from '../../operator/controller/kube/kube-client';
+import type { Registry } from 'prom-client';
+
+/** Records every call an operator makes, so tests can assert its writes (and that a standby made none). */
+class CountingClient implements KubeClient {
+  calls: string[] = [];
+
+  constructor(private readonly inner: KubeClient) {}
+
+  reset(): void {
+    this.calls = [];
+  }
+
+  /** Mutating calls only: apply, patch, create, delete. */
+  writes(): string[] {
+    return this.calls.filter(
+      (c) => !c.startsWith('get ') && !c.startsWith('list ') && !c.startsWith('resource '),
+    );
+  }
+
+  resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    this.calls.push(`resource ${apiVersion}/${kind}`);
+    return this.inner.resource(apiVersion, kind);
+  }
+
+  get(ref: ObjectRef): Promise<KubernetesObject | undefined> {
+    this.calls.push(`get ${ref.kind}/${ref.name}`);
+    return this.inner.get(ref);
+  }
+
+  list(apiVersion: string, kind: string, labelSelector?: string, namespace?: string): Promise<ObjectList> {
+    this.calls.push(`list ${kind}`);
+    return this.inner.list(apiVersion, kind, labelSelector, namespace);
+  }
+
+  apply(obj: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {
+    this.calls.push(`apply ${obj.kind}/${obj.metadata?.name}`);
+    return this.inner.apply(obj, fieldManager, force);
+  }
+
+  mergePatch(ref: ObjectRef, patch: object, subresource?: 'status'): Promise<KubernetesObject> {
+    this.calls.push(`patch ${ref.kind}/${ref.name}${subresource ? `/${subresource}` : ''}`);
+    return this.inner.mergePatch(ref, patch, subresource);
+  }
+
+  create(obj: KubernetesObject): Promise<KubernetesObject> {
+    this.calls.push(`create ${obj.kind}/${obj.metadata?.name ?? obj.metadata?.generateName}`);
+    return this.inner.create(obj);
+  }
+
+  delete(ref: ObjectRef): Promise<boolean> {
+    this.calls.push(`delete ${ref.kind}/${ref.name}`);
+    return this.inner.delete(ref);
+  }
+}
+
+const IOP = 'install.istio.io/v1alpha1';
+type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+
+const kc = kubeConfig();
+const admin = new RawKubeClient(kc);
+let ns = '';
+let crdName = '';
+const managers: OperatorManager[] = [];
+let a: { manager: OperatorManager; client: CountingClient; registry: Registry };
+let b: { manager: OperatorManager; client: CountingClient; registry: Registry };
+
+function testCrd(group: string): KubernetesObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group,
+      names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  } as KubernetesObject;
+}
+
+function startManager(identity: string) {
+  const client = new CountingClient(new RawKubeClient(kc));
+  const registry = createRegistry(false);
+  const logFile = join(clusterDir() ?? '/tmp', `operator-${ns}-${identity}.log`);
+  const crd = testCrd(crdName.slice('widgets.'.length));
+  const manager = new OperatorManager({
+    kc,
+    client,
+    render: (iop) => renderOutcome(iop, { crds: [crd as never] }),
+    managedKinds: MANAGED_KINDS,
+    namespace: ns,
+    leaderElect: true,
+    leaderElectionNamespace: ns,
+    identity,
+    resyncPeriodMs: 600_000,
+    registry,
+    log: createLogger({ level: 'debug', stream: createWriteStream(logFile) }),
+    onLostLeadership: () => undefined,
+    pollMs: 1000,
+  });
+  managers.push(manager);
+  return { manager, client, registry };
+}
+
+const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: ns, name: 'demo' });
+const getIop = async () => (await admin.get(iopRef())) as Obj | undefined;
+const statusOf = async () =>
+  (await getIop())?.status as
+    { status?: string; componentStatus?: Record<string, { status: string; error?: string }> } | undefined;
+
+async function reconciles(registry: Registry): Promise<number> {
+  const m = await registry.getSingleMetric('controller_runtime_reconcile_total')?.get();
+  return (m?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+}
+
+async function ownedObjects(): Promise<KubernetesObject[]> {
+  const lists = await Promise.all(
+    MANAGED_KINDS.map((k) =>
+      admin.list(k.apiVersion, k.kind, ownerSelector({ namespace: ns, name: 'demo' })),
+    ),
+  );
+  return lists.flatMap((l) => l.items);
+}
+
+async function healthy(): Promise<boolean> {
+  return (await statusOf())?.status === 'HEALTHY';
+}
+
+/** Mutating requests the apiserver audited for this test's objects since `since` (ISO time). */
+function auditedWrites(since: string): string[] {
+  const file = clusterDir() && join(clusterDir()!, 'logs', 'audit.log');
+  if (!file || !existsSync(file)) return [];
+  const out: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as {
+      verb?: string;
+      stage?: string;
+      requestReceivedTimestamp?: string;
+      objectRef?: { resource?: string; namespace?: string; name?: string };
+    };
+    if (e.stage !== 'ResponseComplete' || !e.requestReceivedTimestamp || e.requestReceivedTimestamp < since)
+      continue;
+    if (!['create', 'update', 'patch', 'delete'].includes(e.verb ?? '')) continue;
+    const r = e.objectRef ?? {};
+    if (r.resource === 'leases' || r.resource === 'events') continue;
+    if (r.namespace === ns || (r.name ?? '').includes(ns)) out.push(`${e.verb} ${r.resource}/${r.name}`);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  // The IstioOperator CRD (shared and idempotent; other test files apply it too).
+  const iopCrd = parse(
+    readFileSync(join(__dirname, '..', '..', 'crds', 'istiooperator.yaml'), 'utf8'),
+  ) as KubernetesObject;
+  await admin.apply(iopCrd, 'meshwright-operator-test', true);
+  await waitFor(
+    async () => {
+      const crd = (await admin.get({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        name: iopCrd.metadata!.name!,
+      })) as Obj | undefined;
+      const conditions = (crd?.status?.conditions ?? []) as { type: string; status: string }[];
+      return conditions.some((c) => c.type === 'Established' && c.status === 'True');
+    },
+    30_000,
+    'IstioOperator CRD established',
+  );
+  ns = await createTestNamespace('mw-op');
+  crdName = `widgets.${ns}.meshwright.test`;
+  a = startManager('operator-a');
+  await a.manager.start();
+  await waitFor(
+    async () => a.manager.isLeader() && a.manager.ready(),
+    30_000,
+    'operator a leading and synced',
+  );
+  b = startManager('operator-b');
+  await b.manager.start();
+});
+
+afterAll(async () => {
+  for (const m of managers) await m.stop().catch(() => undefined);
+  const iop = await getIop().catch(() => undefined);
+  if (iop) await admin.mergePatch(iopRef(), { metadata: { finalizers: null } }).catch(() => undefined);
+  await admin.delete(iopRef()).catch(() => undefined);
+  await admin
+    .delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crdName })
+    .catch(() => undefined);
+  for (const o of await ownedObjects().catch(() => []))
+    if (!o.metadata?.namespace)
+      await admin
+        .delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata!.name! })
+        .catch(() => undefined);
+  if (ns) await deleteNamespace(ns);
+});
+
+describe('meshwright operator reconcile loop', () => {
+  it('installs the demo profile to HEALTHY with every component Available on kwok nodes', async () => {
+    await admin.create({
+      apiVersion: IOP,
+      kind: 'IstioOperator',
+      metadata: { name: 'demo', namespace: ns },
+      spec: { profile: 'demo', namespace: ns },
+    } as KubernetesObject);
+    await waitFor(healthy, 150_000, 'IstioOperator HEALTHY', 1000);
+    const iop = (await getIop())!;
+    expect(iop.metadata?.finalizers).toContain('install.meshwright.io/uninstall');
+    const status = iop.status as {
+      observedGeneration: number;
+      componentStatus: Record<string, { status: string }>;
+      conditions: { type: string; status: string }[];
+    };
+    expect(status.observedGeneration).toBe(iop.metadata?.generation);
+    expect(status.componentStatus).toEqual({
+      Base: { status: 'HEALTHY' },
+      Pilot: { status: 'HEALTHY' },
+      IngressGateways: { status: 'HEALTHY' },
+      EgressGateways: { status: 'HEALTHY' },
+    });
+    expect(status.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['Reconciled=True', 'Ready=True']);
+    for (const name of ['istiod', 'istio-ingressgateway', 'istio-egressgateway']) {
+      const d = await appsApi().readNamespacedDeployment({ name, namespace: ns });
+      expect(d.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
+      expect(
+        d.metadata?.managedFields?.some((f) => f.manager === 'istio-operator' && f.operation === 'Apply'),
+      ).toBe(true);
+    }
+    // The Base CRD went through the raw client intact (the typed serializer would drop this key).
+    const crd = (await admin.get({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name: crdName,
+    })) as Obj;
+    const versions = crd.spec?.versions as { schema: { openAPIV3Schema: Record<string, unknown> } }[];
+    expect(versions[0].schema.openAPIV3Schema['x-kubernetes-preserve-unknown-fields']).toBe(true);
+    const events = await coreApi().listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: 'involvedObject.name=demo',
+    });
+    expect(events.items.map((e) => e.reason)).toEqual(expect.arrayContaining(['Applied', 'Healthy']));
+    // The standby never acted: not a single call through its client.
+    expect(b.manager.isLeader()).toBe(false);
+    expect(b.client.calls).toEqual([]);
+  });
+
+  it('makes zero writes in steady state, also when an event triggers a reconcile', async () => {
+    await new Promise((r) => setTimeout(r, 3000));
+    const since = new Date().toISOString();
+    a.client.reset();
+    const before = await reconciles(a.registry);
+    await admin.mergePatch(iopRef(), { metadata: { annotations: { 'meshwright.test/poke': since } } });
+    await waitFor(async () => (await reconciles(a.registry)) > before, 30_000, 'a reconcile after the poke');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(a.client.writes()).toEqual([]);
+    expect(a.client.calls.length).toBeGreaterThan(0);
+    expect(auditedWrites(since).filter((w) => !w.includes('istiooperators/demo'))).toEqual([]);
+  });
+
+  it('reverts edits to installed objects', async () => {
+    await admin.mergePatch(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'istio' },
+      { data: { mesh: 'tampered: true\n' } },
+    );
+    await admin.mergePatch(
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'istiod' },
+      { spec: { replicas: 3 } },
+    );
+    await waitFor(
+      async () => {
+        const cm = (await admin.get({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespace: ns,
+          name: 'istio',
+        })) as Obj & { data?: Record<string, string> };
+        const d = await appsApi().readNamespacedDeployment({ name: 'istiod', namespace: ns });
+        return !cm.data?.mesh.includes('tampered') && d.spec?.replicas === 1;
+      },
+      60_000,
+      'ConfigMap istio and Deployment istiod reverted',
+    );
+    await waitFor(healthy, 60_000, 'HEALTHY again');
+  });
+
+  it('recreates a deleted istiod Deployment', async () => {
+    const old = await appsApi().readNamespacedDeployment({ name: 'istiod', namespace: ns });
+    await appsApi().deleteNamespacedDeployment({ name: 'istiod', namespace: ns });
+    await waitFor(
+      async () => {
+        const d = await appsApi().readNamespacedDeployment({ name: 'istiod', namespace: ns });
+        return (
+          d.metadata?.uid !== old.metadata?.uid &&
+          d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')
+        );
+      },
+      90_000,
+      'a new, Available istiod Deployment',
+    );
+    await waitFor(healthy, 60_000, 'HEALTHY again');
+  });
+
+  it('reports an object the apiserver rejects as ERROR of its component only', async () => {
+    const egress = [
+      {
+        name: 'istio-egressgateway',
+        enabled: true,
+        k8s: {
+          overlays: [
+            {
+              kind: 'Service',
+              name: 'istio-egressgateway',
+              patches: [{ path: 'spec.ports.[0].port', value: 700000 }],
+            },
+          ],
+        },
+      },
+    ];
+    await admin.mergePatch(iopRef(), { spec: { components: { egressGateways: egress } } });
+    const status = await waitFor(
+      async () => {
+        const s = await statusOf();
+        return s?.componentStatus?.EgressGateways?.status === 'ERROR' ? s : undefined;
+      },
+      60_000,
+      'EgressGateways ERROR',
+    );
+    expect(status.status).toBe('ERROR');
+    expect(status.componentStatus?.EgressGateways.error).toMatch(/Service\/.*istio-egressgateway: .*700000/);
+    expect(status.componentStatus?.Pilot).toEqual({ status: 'HEALTHY' });
+    expect(status.componentStatus?.IngressGateways).toEqual({ status: 'HEALTHY' });
+    const events = await coreApi().listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: 'involvedObject.name=demo',
+    });
+    expect(events.items.some((e) => e.type === 'Warning' && e.reason === 'ComponentError')).toBe(true);
+  });
+
+  it('prunes the egress gateway when it is disabled', async () => {
+    await admin.mergePatch(iopRef(), {
+      spec: { components: { egressGateways: [{ name: 'istio-egressgateway', enabled: false }] } },
+    });
+    await waitFor(
+      async () => {
+        const s = await statusOf();
+        const left = (await ownedObjects()).filter(
+          (o) => o.metadata?.labels?.['operator.istio.io/component'] === 'EgressGateways',
+        );
+        return s?.status === 'HEALTHY' && !s.componentStatus?.EgressGateways && left.length === 0;
+      },
+      90_000,
+      'egress gateway pruned and HEALTHY',
+    );
+    await expect(
+      appsApi().readNamespacedDeployment({ name: 'istio-egressgateway', namespace: ns }),
+    ).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('hands over to the standby when the leader stops, and only the new leader acts', async () => {
+    await a.manager.stop();
+    await waitFor(async () => b.manager.isLeader() && b.manager.ready(), 30_000, 'operator b leading');
+    a.client.reset();
+    await appsApi().deleteNamespacedDeployment({ name: 'istio-ingressgateway', namespace: ns });
+    await waitFor(
+      async () =>
+        (await appsApi().readNamespacedDeployment({ name: 'istio-ingressgateway', namespace: ns })) && true,
+      60_000,
+      'ingress recreated by b',
+    );
+    expect(b.client.writes()).toContain('apply Deployment/istio-ingressgateway');
+    expect(a.client.calls).toEqual([]);
+    await waitFor(healthy, 60_000, 'HEALTHY under b');
+  });
+
+  it('removes every owned object, cluster-scoped ones and CRDs included, when the IstioOperator is deleted', async () => {
+    expect((await ownedObjects()).some((o) => !o.metadata?.namespace)).toBe(true);
+    await admin.delete(iopRef());
+    await waitFor(
+      async () => (await getIop()) === undefined,
+      90_000,
+      'IstioOperator gone after finalization',
+    );
+    expect(await ownedObjects()).toEqual([]);
+    expect(
+      await admin.get({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        name: crdName,
+      }),
+    ).toBeUndefined();
+  });
+});
