@@ -18,6 +18,8 @@ export interface InjectionConfig {
   nativeSidecars: NativeSidecarMode;
   /** Kubelet versions of the known nodes (e.g. 'v1.33.0'); `auto` uses native sidecars when all are >= 1.33. */
   nodeKubeletVersions: string[];
+  /** 'openshift' honours the namespace UID ranges; defaults to `values.global.platform`. */
+  platform?: string;
 }
 
 /** Workload identity when the caller knows it better than the pod's ownerReferences (kube-inject). */
@@ -68,4 +70,6 @@ export interface BuildInjectionConfigOptions {
   revision?: string;
   nativeSidecars?: NativeSidecarMode;
   nodeKubeletVersions?: string[];
+  /** See InjectionConfig.platform. */
+  platform?: string;
 }

@@ -17,17 +17,21 @@ export function buildInjectionConfig(opts: BuildInjectionConfigOptions): Injecti
     ({ values, mesh } = applyOverlay(values, mesh, o));
     if (o.revision !== undefined) revision = o.revision;
   }
-  return finish(values, mesh, {
+  const cfg = finish(values, mesh, {
     revision: opts.revision ?? revision,
     nativeSidecars: opts.nativeSidecars,
     nodeKubeletVersions: opts.nodeKubeletVersions,
   });
+  if (opts.platform !== undefined) cfg.platform = opts.platform;
+  return cfg;
 }
 
 export interface ConfigMapOptions {
   revision?: string;
   nativeSidecars?: NativeSidecarMode;
   nodeKubeletVersions?: string[];
+  /** 'openshift' honours namespace UID ranges (see InjectionConfig.platform). */
+  platform?: string;
   /**
    * The `config` key of the `istio-sidecar-injector` ConfigMap (YAML: policy, alwaysInjectSelector,
    * neverInjectSelector, injectedAnnotations, defaultTemplates). Templates in it are ignored: this engine
@@ -60,7 +64,9 @@ export function injectionConfigFromConfigMaps(
     });
   }
   const revision = opts.revision ?? (typeof rawValues.revision === 'string' ? rawValues.revision : undefined);
-  return finish(values, mesh, { ...opts, revision });
+  const cfg = finish(values, mesh, { ...opts, revision });
+  if (opts.platform !== undefined) cfg.platform = opts.platform;
+  return cfg;
 }
 
 function applyOverlay(

@@ -38,7 +38,7 @@ export function compile(cfg: InjectionConfig): CompiledConfig {
     const values = resolvedValues(cfg.values as PlainObject);
     const mesh = cfg.meshConfig;
     const overrides = (isPlainObject(mesh.defaultConfig) ? mesh.defaultConfig : {}) as ProxyConfig;
-    const platform = (cfg as { platform?: string }).platform ?? values.global.platform;
+    const platform = cfg.platform ?? values.global.platform;
     c = {
       values,
       mesh,
