@@ -2,7 +2,7 @@
 // `--values` is a Helm values file of the istio-discovery chart or an `istio-sidecar-injector` ConfigMap
 // (its `values` key, JSON); `--mesh-config` is a MeshConfig file or an `istio` ConfigMap (its `mesh` key).
 import { parse } from 'yaml';
-import { isPlainObject, type PlainObject } from '../../lib/istio/merge';
+import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merge';
 import type { IopSpecOverlay } from '../inject/api';
 import { KubeInjectError } from './transform';
 
@@ -17,7 +17,9 @@ export function valuesOverlay(text: string, source: string): IopSpecOverlay {
       throw new KubeInjectError(`${source}: data.values is not JSON: ${(err as Error).message}`);
     }
     if (!isPlainObject(values)) throw new KubeInjectError(`${source}: data.values must be a JSON object`);
-    return { values };
+    const data = isPlainObject(doc.data) ? doc.data : {};
+    const config = typeof data.config === 'string' ? parseObject(data.config, `${source} data.config`) : {};
+    return { values: deepMerge(values, injectorConfigValues(config)) };
   }
   return { values: doc };
 }
@@ -27,6 +29,24 @@ export function meshOverlay(text: string, source: string): IopSpecOverlay {
   if (doc.kind === 'ConfigMap')
     return { meshConfig: parseObject(configMapKey(doc, 'mesh', source), `${source} data.mesh`) };
   return { meshConfig: doc };
+}
+
+// The injector ConfigMap's `config` key is rendered from these values; reading it back lets an edited
+// ConfigMap (policy, selectors, injected annotations, default templates) take effect. Its templates are not
+// read: the engine renders its built-in templates.
+function injectorConfigValues(config: PlainObject): PlainObject {
+  const webhook: PlainObject = {};
+  for (const k of [
+    'alwaysInjectSelector',
+    'neverInjectSelector',
+    'injectedAnnotations',
+    'defaultTemplates',
+  ]) {
+    if (config[k] !== undefined && config[k] !== null) webhook[k] = config[k];
+  }
+  const out: PlainObject = Object.keys(webhook).length > 0 ? { sidecarInjectorWebhook: webhook } : {};
+  if (typeof config.policy === 'string') out.global = { proxy: { autoInject: config.policy } };
+  return out;
 }
 
 function configMapKey(cm: PlainObject, key: string, source: string): string {

@@ -249,6 +249,25 @@ describe('configuration files', () => {
     expect(() => valuesOverlay('- a\n', 'list.yaml')).toThrow(/expected a YAML mapping/);
   });
 
+  it('reads the policy and selectors of an injector ConfigMap config key back into values', () => {
+    const cm = [
+      'kind: ConfigMap',
+      'data:',
+      '  values: \'{"global":{"proxy":{"autoInject":"enabled"}}}\'',
+      '  config: |',
+      '    policy: disabled',
+      '    neverInjectSelector: [{matchLabels: {skip: "yes"}}]',
+      '    templates: {sidecar: "ignored"}',
+      '',
+    ].join('\n');
+    expect(valuesOverlay(cm, 'cm.yaml')).toEqual({
+      values: {
+        global: { proxy: { autoInject: 'disabled' } },
+        sidecarInjectorWebhook: { neverInjectSelector: [{ matchLabels: { skip: 'yes' } }] },
+      },
+    });
+  });
+
   it('reads MeshConfig files and istio ConfigMaps', () => {
     expect(meshOverlay('trustDomain: td\n', 'm.yaml')).toEqual({ meshConfig: { trustDomain: 'td' } });
     const cm = 'kind: ConfigMap\ndata:\n  mesh: |\n    defaultConfig:\n      drainDuration: 23s\n';
