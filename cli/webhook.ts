@@ -53,6 +53,11 @@ export const WEBHOOK_FLAGS: Record<string, FlagSpec> = {
   },
   'tls-secret': { kind: 'string', default: 'meshwright-webhook-tls', help: 'Secret of --self-signed' },
   'cert-validity-days': { kind: 'number', default: 365, help: 'Lifetime of --self-signed certificates' },
+  'shutdown-delay': {
+    kind: 'number',
+    default: 5,
+    help: 'Seconds to keep serving after SIGTERM while endpoints are updated, then drain',
+  },
   'log-level': { kind: 'string', default: 'info', help: 'error | warn | info | debug' },
   help: { kind: 'boolean', alias: 'h', default: false, help: 'Show this help' },
 };
@@ -94,6 +99,7 @@ export type WebhookFlagOptions = Omit<StartWebhookOptions, 'injector' | 'log' | 
   kubeconfigFile?: string;
   needsCluster: boolean;
   logLevel: string;
+  shutdownDelayMs: number;
 };
 
 /** Validates flags into start options (reads --values/--mesh-config files in static mode). */
@@ -120,6 +126,10 @@ export function webhookOptionsFromFlags(
   if (!selfSigned && !certFile) throw new UsageError('give --tls-cert-file/--tls-key-file or --self-signed');
   const validityDays = flags['cert-validity-days'] as number;
   if (!(validityDays >= 1)) throw new UsageError('--cert-validity-days must be at least 1');
+  const shutdownDelay = flags['shutdown-delay'] as number;
+  // The process-wide shutdown deadline is 30 s; the drain needs time after the delay.
+  if (!(shutdownDelay >= 0 && shutdownDelay <= 20))
+    throw new UsageError('--shutdown-delay must be between 0 and 20 seconds');
 
   const isStatic =
     flags.static === true ||
@@ -154,6 +164,7 @@ export function webhookOptionsFromFlags(
     kubeconfigFile: flags.kubeconfig as string | undefined,
     needsCluster: !isStatic || selfSigned,
     logLevel: flags['log-level'] as string,
+    shutdownDelayMs: shutdownDelay * 1000,
   };
 }
 
@@ -174,7 +185,7 @@ async function run(argv: string[]): Promise<number> {
   });
   const shutdown = new Shutdown(log);
   shutdown.register('webhook', async () => {
-    await started.stop();
+    await started.stop(opts.shutdownDelayMs);
     log.info('webhook stopped');
   });
   shutdown.installSignalHandlers();

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../../lib/log';
 import { decodeAdmissionReview, deny } from './admission';
-import type { WebhookMetrics } from './metrics';
+import { countDecision, type WebhookMetrics } from './metrics';
 import { parseInjectPath } from './paths';
 import { type ReviewDeps, reviewRequest } from './review';
 import type { SecureServerOptions } from '../tls/options';
@@ -60,7 +60,7 @@ export function buildAdmissionApp(opts: AdmissionAppOptions): FastifyInstance {
       err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     // err.message from fastify's parsers describes the failure, never echoes the body.
     log.warn('admission request failed', { path: request.url, status, code: err.code, error: err.message });
-    if (status === 500) metrics.decisions.inc({ result: 'error' });
+    if (status === 500) countDecision(metrics, 'error');
     void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
 
@@ -77,14 +77,14 @@ export function buildAdmissionApp(opts: AdmissionAppOptions): FastifyInstance {
     const start = process.hrtime.bigint();
     const decoded = decodeAdmissionReview(request.body);
     if (!decoded.ok) {
-      metrics.decisions.inc({ result: 'error' });
+      countDecision(metrics, 'error');
       log.warn('invalid admission review', { uid: decoded.uid, decision: 'error', reason: decoded.message });
       // Like istiod: a review that cannot be decoded is denied with the reason, inside a well-formed review.
       return reply.send(deny(decoded.uid, 400, decoded.message, 'BadRequest'));
     }
     const result = reviewRequest(decoded.request, target, opts);
     const seconds = elapsedSeconds(start);
-    metrics.decisions.inc({ result: result.decision });
+    countDecision(metrics, result.decision);
     metrics.injectionDuration.observe({ result: result.decision }, seconds);
     const fields = {
       uid: decoded.request.uid,

@@ -16,6 +16,22 @@ export interface WebhookMetrics {
   injectionDuration: Histogram<'result'>;
   /** meshwright_webhook_config_generation: bumped whenever the live configuration changes. */
   configGeneration: Gauge;
+  /** istiod's sidecar_injection_* counters, so existing Istio dashboards and alerts keep working. */
+  istio: {
+    requests: Counter;
+    success: Counter;
+    skip: Counter;
+    failure: Counter;
+  };
+}
+
+/** Counts one admission decision in both the meshwright and the istiod-compatible counters. */
+export function countDecision(metrics: WebhookMetrics, decision: Decision): void {
+  metrics.decisions.inc({ result: decision });
+  metrics.istio.requests.inc();
+  if (decision === 'injected') metrics.istio.success.inc();
+  else if (decision === 'skipped' || decision === 'allowed') metrics.istio.skip.inc();
+  else metrics.istio.failure.inc();
 }
 
 const DECISIONS: Decision[] = ['injected', 'skipped', 'rejected', 'error', 'allowed'];
@@ -63,5 +79,27 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
       help: 'Generation of the injection configuration; increases on every applied change',
       registers,
     }),
+    istio: {
+      requests: new Counter({
+        name: 'sidecar_injection_requests_total',
+        help: 'Total number of sidecar injection requests',
+        registers,
+      }),
+      success: new Counter({
+        name: 'sidecar_injection_success_total',
+        help: 'Total number of successful sidecar injection requests',
+        registers,
+      }),
+      skip: new Counter({
+        name: 'sidecar_injection_skip_total',
+        help: 'Total number of skipped sidecar injection requests',
+        registers,
+      }),
+      failure: new Counter({
+        name: 'sidecar_injection_failure_total',
+        help: 'Total number of failed sidecar injection requests',
+        registers,
+      }),
+    },
   };
 }

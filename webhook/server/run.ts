@@ -31,6 +31,8 @@ export interface RunningWebhook {
   metricsPort: number;
   healthPort: number;
   setKeyPair(pair: KeyPair): void;
+  /** Reports not ready from now on (so endpoints drop this pod) while still serving. */
+  markShuttingDown(): void;
   /** Stops accepting, drains in-flight admission requests, then closes the side ports. */
   close(): Promise<void>;
 }
@@ -63,6 +65,9 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<Ru
     healthPort: side[1] ? boundPort(side[1]) : metricsPort,
     setKeyPair(pair) {
       (admission.server as unknown as HttpsServer).setSecureContext(secureServerOptions(pair));
+    },
+    markShuttingDown() {
+      closing = true;
     },
     async close() {
       closing = true;

@@ -54,8 +54,11 @@ export interface StartedWebhook {
   source: ConfigSource;
   /** Resolves once the configuration is loaded (immediately in static mode). */
   synced: Promise<void>;
-  /** Graceful stop: drain admission requests, then timers and informers. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: report not ready, keep serving for `delayMs` (while the apiserver's endpoints still
+   * route here), then drain admission requests and stop timers and informers.
+   */
+  stop(delayMs?: number): Promise<void>;
 }
 
 const FILE_POLL_MS = 10_000;
@@ -153,7 +156,9 @@ export async function startWebhook(o: StartWebhookOptions): Promise<StartedWebho
     server: running,
     source,
     synced,
-    async stop() {
+    async stop(delayMs = 0) {
+      running.markShuttingDown();
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       await running.close();
       for (const s of stops.reverse()) await s();
     },

@@ -142,6 +142,9 @@ describe('admission app', () => {
     expect(text).toMatch(/meshwright_webhook_requests_total\{result="injected"\} 0/);
     expect(text).toMatch(/controller_runtime_webhook_requests_total\{webhook="\/inject",code="200"\} 2/);
     expect(text).toMatch(/controller_runtime_webhook_requests_in_flight\{webhook="\/inject"\} 0/);
+    expect(text).toMatch(/sidecar_injection_requests_total 2/);
+    expect(text).toMatch(/sidecar_injection_skip_total 2/);
+    expect(text).toMatch(/sidecar_injection_success_total 0/);
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.decision === 'skipped');
     expect(line).toMatchObject({
       uid: 'uid-1',

@@ -74,6 +74,7 @@ describe('webhookOptionsFromFlags', () => {
     [[...tls, '--native-sidecars', 'sometimes'], /--native-sidecars must be one of/],
     [[...tls, '--revision', 'Bad_Rev'], /not a valid revision/],
     [[...tls, '--port', '70000'], /--port must be a port/],
+    [[...tls, '--shutdown-delay', '60'], /--shutdown-delay must be between/],
     [[...tls, '--values', '/does/not/exist.yaml'], /cannot read \/does\/not\/exist.yaml/],
     [[...tls, '--bogus'], /unknown flag --bogus/],
   ])('refuses %j', (argv, message) => {

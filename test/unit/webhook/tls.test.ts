@@ -7,7 +7,7 @@ import { createWebhookMetrics } from '../../../webhook/server/metrics';
 import { startWebhookServer } from '../../../webhook/server/run';
 import { CertFileReloader } from '../../../webhook/tls/reloader';
 import type { KeyPair } from '../../../webhook/tls/options';
-import { fakeInjector, injectsProxy, staticSource } from './fixtures';
+import { fakeInjector, injectsProxy, review, staticSource } from './fixtures';
 
 const log = createLogger({ stream: new PassThrough() });
 
@@ -106,8 +106,57 @@ describe('startWebhookServer', () => {
       expect((await fetch(`http://127.0.0.1:${server.healthPort}/healthz`)).status).toBe(200);
       const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
       expect(metrics).toMatch(/meshwright_webhook_requests_total/);
+      server.markShuttingDown();
+      const draining = await fetch(`http://127.0.0.1:${server.healthPort}/readyz`);
+      expect(draining.status).toBe(503);
+      expect(await draining.text()).toMatch(/shutting down/);
     } finally {
       await server.close();
     }
+  });
+
+  it('finishes a request that is in flight when it is closed', async () => {
+    const a = await pair('drain');
+    const registry = createRegistry(false);
+    const server = await startWebhookServer({
+      host: '127.0.0.1',
+      port: 0,
+      metricsPort: 0,
+      healthPort: 0,
+      defaultRevision: 'default',
+      keyPair: a,
+      injector: fakeInjector(injectsProxy),
+      source: staticSource(),
+      registry,
+      metrics: createWebhookMetrics(registry),
+      log,
+      notReadyReason: () => undefined,
+    });
+    const body = JSON.stringify(review());
+    const half = Math.floor(body.length / 2);
+    const inFlight = async () =>
+      (await registry.getSingleMetric('controller_runtime_webhook_requests_in_flight')?.get())?.values[0]
+        ?.value;
+    // Send headers and half the body; once the server counts the request in flight, close it and
+    // send the rest: the request must still be answered.
+    let data = '';
+    const socket = connect({ host: '127.0.0.1', port: server.port, ca: a.ca });
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.on('data', (d: Buffer) => (data += d.toString()));
+      socket.on('end', resolve);
+      socket.on('error', reject);
+    });
+    socket.write(
+      `POST /inject HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n` +
+        body.slice(0, half),
+    );
+    while ((await inFlight()) !== 1) await new Promise((r) => setImmediate(r));
+    const closed = server.close();
+    socket.write(body.slice(half));
+    await ended;
+    await closed;
+    const text = data;
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(text).toContain('"allowed":true');
   });
 });
