@@ -9,7 +9,7 @@ import { validateSpec, ValidationError } from '../api/validate';
 import { renderBase } from './base';
 import { CNI_NAME, renderCni } from './cni';
 import { makeContext, revisioned, type RenderContext } from './context';
-import { gatewayEnabled } from './gateway-values';
+import { gatewayEnabled } from './gateways/values';
 import { renderGateway } from './gateways';
 import { applyK8sSettings, type K8sTargets } from './k8s-settings';
 import { operatorLabels, stampOperatorLabels } from './labels';

@@ -1,5 +1,5 @@
 // The Pilot component: istiod and everything it needs to run.
-import type { RenderContext } from '../context';
+import { revisioned, type RenderContext } from '../context';
 import { appLabels, operatorLabels } from '../labels';
 import { cpuMemoryMetrics, hpa, pdb, scalingPlan } from '../scaling';
 import type { ManifestObject } from '../types';
@@ -9,7 +9,6 @@ import { meshConfigMap } from './mesh';
 import { istiodRbac } from './rbac';
 import { istiodService } from './service';
 import { validatingWebhook } from './validation-webhook';
-import { revisioned } from '../context';
 
 export function renderPilot(ctx: RenderContext, namespace: string): ManifestObject[] {
   const p = ctx.values.pilot;

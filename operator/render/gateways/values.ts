@@ -1,11 +1,11 @@
 // Typed values of the classic ingress/egress gateway charts and their defaults (Istio 1.30). Every gateway
 // of a kind starts from these, then `values.gateways.<istio-ingressgateway|istio-egressgateway>`, then its
 // IstioOperator component (name, namespace, label, hub, tag); k8s settings are patched after rendering.
-import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merge';
-import type { ResourceValues } from '../../lib/istio/values';
-import { DEFAULT_GATEWAY_NAME, type GatewayKind } from '../api/components';
-import type { GatewaySpec } from '../api/types';
-import type { RenderValues } from './values';
+import { deepMerge, isPlainObject, type PlainObject } from '../../../lib/istio/merge';
+import type { ResourceValues } from '../../../lib/istio/values';
+import { DEFAULT_GATEWAY_NAME, type GatewayKind } from '../../api/components';
+import type { GatewaySpec } from '../../api/types';
+import type { RenderValues } from '../values';
 
 export interface GatewayPort {
   port: number;

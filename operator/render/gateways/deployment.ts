@@ -1,25 +1,20 @@
-// Ingress and egress gateways (the classic IstioOperator gateways): an Envoy `proxy router` Deployment
-// on proxyv2, its Service, ServiceAccount, the SDS Role/RoleBinding that lets it read TLS secrets in its
-// namespace, and HPA/PDB by the same rule as istiod.
+// A gateway's Deployment: Envoy (`proxyv2`, `proxy router`) with the env, volumes, probe and security
+// context of Istio 1.30's classic gateway charts.
 import type {
   V1Container,
   V1Deployment,
   V1EnvVar,
   V1PodSpec,
-  V1Service,
   V1Toleration,
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { GATEWAY_COMPONENT, type GatewayKind } from '../api/components';
-import type { GatewaySpec } from '../api/types';
-import { revisioned, type RenderContext } from './context';
-import { gatewayValues, type GatewayValues } from './gateway-values';
-import { imageRef } from './images';
-import { appLabels, operatorLabels } from './labels';
-import { role, roleBinding, rule, serviceAccount } from './rbac';
-import { cpuMemoryMetrics, hpa, pdb, scalingPlan } from './scaling';
-import type { ManifestObject } from './types';
+import { GATEWAY_COMPONENT, type GatewayKind } from '../../api/components';
+import { revisioned, type RenderContext } from '../context';
+import { imageRef } from '../images';
+import { appLabels, operatorLabels } from '../labels';
+import type { ManifestObject } from '../types';
+import type { GatewayValues } from './values';
 
 const fieldEnv = (name: string, fieldPath: string, apiVersion = true): V1EnvVar => ({
   name,
@@ -114,7 +109,7 @@ function volumes(ctx: RenderContext, gw: GatewayValues): { volumes: V1Volume[]; 
   return { volumes: vols, mounts };
 }
 
-function deployment(
+export function gatewayDeployment(
   ctx: RenderContext,
   kind: GatewayKind,
   gw: GatewayValues,
@@ -222,70 +217,4 @@ function deployment(
       },
     },
   };
-}
-
-function service(
-  ctx: RenderContext,
-  kind: GatewayKind,
-  gw: GatewayValues,
-  namespace: string,
-): ManifestObject & V1Service {
-  const app = kind === 'ingressGateways' ? 'istio-ingressgateway' : 'istio-egressgateway';
-  const spec: V1Service['spec'] = {
-    type: gw.type,
-    selector: { ...gw.labels },
-    ports: gw.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })),
-  };
-  if (gw.loadBalancerIP) spec.loadBalancerIP = gw.loadBalancerIP;
-  if (gw.loadBalancerSourceRanges?.length) spec.loadBalancerSourceRanges = gw.loadBalancerSourceRanges;
-  if (gw.externalTrafficPolicy) spec.externalTrafficPolicy = gw.externalTrafficPolicy;
-  if (gw.ipFamilyPolicy) spec.ipFamilyPolicy = gw.ipFamilyPolicy;
-  if (gw.ipFamilies.length) spec.ipFamilies = gw.ipFamilies;
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: {
-      name: gw.name,
-      namespace,
-      labels: { ...appLabels(app), ...gw.labels, ...operatorLabels(ctx, GATEWAY_COMPONENT[kind]) },
-      ...(Object.keys(gw.serviceAnnotations).length ? { annotations: gw.serviceAnnotations } : {}),
-    },
-    spec,
-  };
-}
-
-export function renderGateway(
-  ctx: RenderContext,
-  kind: GatewayKind,
-  spec: GatewaySpec,
-  namespace: string,
-): ManifestObject[] {
-  const gw = gatewayValues(kind, spec, ctx.values);
-  const component = GATEWAY_COMPONENT[kind];
-  const app = kind === 'ingressGateways' ? 'istio-ingressgateway' : 'istio-egressgateway';
-  const labels = { ...appLabels(app), ...gw.labels, ...operatorLabels(ctx, component) };
-  const sdsLabels = { ...appLabels(app), ...operatorLabels(ctx, component) };
-  const sa = `${gw.name}-service-account`;
-  const objects: ManifestObject[] = [
-    serviceAccount(sa, namespace, labels, ctx.values.global.imagePullSecrets ?? []),
-    // SDS: the gateway reads TLS credentials (Gateway credentialName) from secrets in its namespace.
-    role(`${gw.name}-sds`, namespace, sdsLabels, [rule([''], ['secrets'], ['get', 'watch', 'list'])]),
-    roleBinding(`${gw.name}-sds`, namespace, sdsLabels, `${gw.name}-sds`, sa),
-    service(ctx, kind, gw, namespace),
-    deployment(ctx, kind, gw, namespace),
-  ];
-  const plan = scalingPlan(gw, spec.k8s, ctx.values.global.defaultPodDisruptionBudget.enabled !== false);
-  if (plan.hpa) {
-    objects.push(
-      hpa(
-        gw.name,
-        namespace,
-        labels,
-        plan,
-        cpuMemoryMetrics(gw.cpu.targetAverageUtilization, gw.memory.targetAverageUtilization),
-      ),
-    );
-  }
-  if (plan.pdb) objects.push(pdb(gw.name, namespace, labels, { ...gw.labels }, {}));
-  return objects;
 }
