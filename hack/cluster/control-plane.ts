@@ -26,7 +26,10 @@ export interface StartOptions {
   readonly kubeconfigPath?: string;
   /** Every file the state is (re)written to as processes start. */
   readonly stateFiles: readonly string[];
-  /** Tie the cluster to this process: a watchdog stops it when that pid disappears. */
+  /**
+   * Tie the cluster to this process: a watchdog stops it when that pid disappears and then deletes
+   * the state files and `dir` (so use it only for throwaway work directories).
+   */
   readonly ownerPid?: number;
   readonly log?: (msg: string) => void;
   readonly startTimeoutMs?: number;
@@ -45,14 +48,16 @@ export interface ControlPlane {
 }
 
 // Runs beside a test run's cluster: once the owner is gone (killed, crashed), it stops every process
-// listed in the pid file, so even a SIGKILLed jest leaves no orphans.
+// listed in the pid file, then removes the paths it was given (state files, the work directory),
+// so even a SIGKILLed jest leaves neither orphans nor stale records.
 const WATCHDOG = `
-owner="$1"; pids="$2"
+owner="$1"; pids="$2"; shift 2
 while kill -0 "$owner" 2>/dev/null; do sleep 1; done
 [ -f "$pids" ] || exit 0
 tac "$pids" | while read -r p; do kill -TERM -- "-$p" 2>/dev/null; done
 sleep 5
 while read -r p; do kill -KILL -- "-$p" 2>/dev/null; done < "$pids"
+rm -rf -- "$@"
 `;
 
 export async function startControlPlane(opts: StartOptions): Promise<ControlPlane> {
@@ -118,7 +123,15 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
 
   try {
     if (opts.ownerPid !== undefined)
-      start('watchdog', '/bin/bash', ['-c', WATCHDOG, 'watchdog', String(opts.ownerPid), pidFile]);
+      start('watchdog', '/bin/bash', [
+        '-c',
+        WATCHDOG,
+        'watchdog',
+        String(opts.ownerPid),
+        pidFile,
+        ...opts.stateFiles,
+        dir,
+      ]);
 
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;

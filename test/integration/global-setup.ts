@@ -5,13 +5,13 @@
 //
 // MESHWRIGHT_TEST_KUBECONFIG already set (e.g. to .cluster/kubeconfig after `make cluster-up`)
 // means "use that cluster": nothing is started, for fast iteration.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ensureBinaries, repoRoot } from '../../hack/cluster/binaries';
-import { startControlPlane } from '../../hack/cluster/control-plane';
+import { startControlPlane, type ControlPlane } from '../../hack/cluster/control-plane';
 import { reapOrphanRuns, registry, runStateFile } from '../../hack/cluster/registry';
-import { removeState } from '../../hack/cluster/state';
+import { readState, removeState, stopStateSync } from '../../hack/cluster/state';
 import { setHandle, type ClusterHandle } from './support/handle';
 
 const say = (msg: string) => process.stderr.write(`[integration] ${msg}\n`);
@@ -27,34 +27,48 @@ export default async function globalSetup(): Promise<void> {
   const binaries = ensureBinaries(root);
   const dir = mkdtempSync(join(tmpdir(), 'meshwright-test-'));
   const stateFile = runStateFile(reg, basename(dir));
-  say(`starting control plane in ${dir} (Kubernetes ${binaries.versions.kube})`);
-  const cp = await startControlPlane({
-    dir,
-    binaries,
-    stateFiles: [stateFile],
-    ownerPid: process.pid,
-    log: say,
-  });
-  say(`control plane ready in ${cp.startSeconds}s at ${cp.state.server}`);
-
-  // Interrupted runs (Ctrl-C, SIGTERM from CI) still stop every process; the watchdog covers SIGKILL.
+  // Interrupted runs (Ctrl-C, SIGTERM from CI) stop every process, also while the cluster is still
+  // starting (the state file lists what runs so far); the watchdog covers SIGKILL.
+  const stopRecorded = () => {
+    try {
+      const state = readState(stateFile);
+      if (state) stopStateSync(state);
+    } finally {
+      removeState(stateFile);
+    }
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     say(`${signal}: stopping the control plane`);
-    cp.stopSync();
-    removeState(stateFile);
+    stopRecorded();
+    rmSync(dir, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
-  const onExit = () => cp.stopSync();
+  const onExit = () => stopRecorded();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.once('exit', onExit);
+  const removeHandlers = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+  };
+
+  say(`starting control plane in ${dir} (Kubernetes ${binaries.versions.kube})`);
+  let cp: ControlPlane;
+  try {
+    cp = await startControlPlane({ dir, binaries, stateFiles: [stateFile], ownerPid: process.pid, log: say });
+  } catch (err) {
+    removeHandlers();
+    removeState(stateFile);
+    say(`control plane logs kept in ${dir}/logs`);
+    throw err;
+  }
+  say(`control plane ready in ${cp.startSeconds}s at ${cp.state.server}`);
 
   const handle: ClusterHandle = {
     dir,
     stop: async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('exit', onExit);
+      removeHandlers();
       await cp.stop();
       removeState(stateFile);
     },
