@@ -21,7 +21,6 @@ const SUITE_BASE: IopSpecOverlay = {
 
 export function caseOverlays(suite: Suite, c: Case): IopSpecOverlay[] {
   const overlays: IopSpecOverlay[] = [SUITE_BASE];
-  if (c.platform) overlays.push({ values: { global: { platform: c.platform } } });
   if (c.set.length > 0) overlays.push(setFlagsToOverlay(c.set) as IopSpecOverlay);
   if (c.iop) overlays.push(readIopSpec(join(suite.dir, c.iop)));
   if (c.mesh) overlays.push({ meshConfig: c.mesh });
@@ -34,6 +33,7 @@ export function caseConfig(engine: Engine, suite: Suite, c: Case): InjectionConf
     revision: suite.defaults.revision,
     nativeSidecars: nativeMode(c.nativeSidecars ?? suite.defaults.nativeSidecars),
     nodeKubeletVersions: suite.defaults.kubeletVersions,
+    platform: c.platform,
   });
 }
 

@@ -28,10 +28,6 @@ const FLAGS: Record<string, FlagSpec> = {
   help: { kind: 'boolean', alias: 'h', help: 'show this help' },
 };
 
-const UNSUPPORTED: Record<string, string> = {
-  'custom-template': 'Go-template injection templates supplied in values are not rendered by this engine',
-};
-
 export async function main(argv: string[]): Promise<number> {
   let flags;
   let positional;
@@ -79,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function runCase(engine: Engine | string, suite: Suite, c: Case, maxDiffs: number): CaseResult {
-  const result: CaseResult = { c, modes: {}, unsupported: UNSUPPORTED[c.category] };
+  const result: CaseResult = { c, modes: {} };
   if (typeof engine === 'string') return { ...result, error: engine };
   let config;
   try {

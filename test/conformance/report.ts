@@ -7,8 +7,6 @@ export interface CaseResult {
   modes: Partial<Record<Mode, ModeResult>>;
   /** Set when the case failed before any mode ran (engine missing, bad config). */
   error?: string;
-  /** Why the case is known not to be supported, shown with its failures. */
-  unsupported?: string;
 }
 
 export function casePassed(r: CaseResult): boolean {
@@ -19,9 +17,7 @@ export function formatFailures(results: CaseResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
     if (casePassed(r)) continue;
-    lines.push(
-      `FAIL ${r.c.name} [${r.c.category}]${r.unsupported ? ` (unsupported: ${r.unsupported})` : ''}`,
-    );
+    lines.push(`FAIL ${r.c.name} [${r.c.category}]`);
     if (r.error !== undefined) lines.push(`  ${r.error}`);
     for (const m of r.c.modes) {
       const mr = r.modes[m];
