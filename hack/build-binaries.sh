@@ -12,7 +12,9 @@ HACK="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
 source "${HACK}/versions.sh"
 export PATH="${PATH}:/usr/local/go/bin"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod
+# -buildvcs=false: the wrapper modules sit inside this git repo; VCS stamping would only add noise
+# (and fails on checkouts git considers unsafe).
+export CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
 
 CACHE="${MESHWRIGHT_CACHE:-${HOME}/.cache/meshwright}"
 KUBE_DIR="${CACHE}/bin/kube-${KUBE_VERSION}"

@@ -9,7 +9,7 @@ set -euo pipefail
 HACK="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
 source "${HACK}/versions.sh"
-export PATH="${PATH}:/usr/local/go/bin" GOFLAGS=-mod=mod
+export PATH="${PATH}:/usr/local/go/bin" GOFLAGS="-mod=mod -buildvcs=false"
 
 staging_version="v0.${KUBE_VERSION#v1.}"
 
