@@ -1,7 +1,9 @@
 // The ValidatingWebhookConfiguration for Istio config served by istiod at /validate. It is rendered (unlike
 // the injector's MutatingWebhookConfiguration, which Meshwright's own webhook replaces) because istiod still
-// validates Istio resources. failurePolicy starts at Ignore: istiod's webhook controller patches in its
-// caBundle and switches to Fail once it serves, so an applier must not revert those two fields.
+// validates Istio resources. Neither caBundle nor failurePolicy is rendered: istiod's webhook controller
+// patches in its CA bundle and sets failurePolicy to Fail once it serves. Upstream's chart creates it with
+// Ignore, but a continuously reconciling applier that owned failurePolicy would revert istiod's patch on
+// every pass (and istiod would patch again); left out, the API default (Fail) applies until istiod owns it.
 import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { revisioned, type RenderContext } from '../context';
 import { appLabels, operatorLabels } from '../labels';
@@ -35,7 +37,6 @@ export function validatingWebhook(ctx: RenderContext): ManifestObject & V1Valida
             resources: ['*'],
           },
         ],
-        failurePolicy: 'Ignore',
         sideEffects: 'None',
         admissionReviewVersions: ['v1'],
         objectSelector: {
