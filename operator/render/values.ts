@@ -10,6 +10,7 @@ import {
   type ResolvedValues,
   type ResourceValues,
 } from '../../lib/istio/values';
+import { ISTIO_HUB, ISTIO_VERSION } from '../../lib/version';
 import type { IstioOperatorSpec } from '../api/types';
 
 /** The istio-discovery chart's own (top-level) values, which IstioOperator carries under `values.pilot`. */
@@ -88,6 +89,9 @@ export interface RenderValues extends ResolvedValues {
 function operatorDefaults(): PlainObject {
   return {
     global: {
+      // The release this build installs (lib/version.ts), whatever the injector's defaults say.
+      hub: ISTIO_HUB,
+      tag: ISTIO_VERSION,
       configValidation: true,
       defaultPodDisruptionBudget: { enabled: true },
       defaultResources: { requests: { cpu: '10m' } },
