@@ -22,7 +22,9 @@ not_run() {
   exit 2
 }
 command -v "${DOCKER}" >/dev/null || not_run "no docker CLI"
-"${DOCKER}" info >/dev/null 2>&1 || not_run "the docker CLI cannot reach a Docker engine ($("${DOCKER}" info 2>&1 | grep -m1 -i 'cannot connect\|error' || echo 'docker info failed'))"
+if ! docker_err=$("${DOCKER}" info 2>&1 >/dev/null); then
+  not_run "the docker CLI cannot reach a Docker engine: $(grep -m1 . <<<"${docker_err}")"
+fi
 command -v "${KIND}" >/dev/null || not_run "kind is not installed"
 command -v "${KUBECTL}" >/dev/null || not_run "kubectl is not installed"
 [[ -f "${BOOKINFO}/platform/kube/bookinfo.yaml" ]] || not_run "Bookinfo not found under ${BOOKINFO} (set BOOKINFO_DIR)"
