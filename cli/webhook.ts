@@ -1,5 +1,6 @@
 // `meshwright webhook`: flags -> options for webhook/server/start.ts, logger, graceful shutdown.
 import { readFileSync } from 'fs';
+import { isIP } from 'net';
 import { type FlagSpec, parseFlags, usage, UsageError } from '../lib/flags';
 import { loadKubeConfig } from '../lib/kubeconfig';
 import { createLogger, errorMessage } from '../lib/log';
@@ -50,6 +51,10 @@ export const WEBHOOK_FLAGS: Record<string, FlagSpec> = {
   'webhook-config': {
     kind: 'array',
     help: 'MutatingWebhookConfiguration whose caBundle --self-signed maintains (default meshwright-sidecar-injector)',
+  },
+  'self-signed-san': {
+    kind: 'array',
+    help: 'Extra DNS name or IP address for the --self-signed certificate (repeatable; for url: registrations)',
   },
   'tls-secret': { kind: 'string', default: 'meshwright-webhook-tls', help: 'Secret of --self-signed' },
   'cert-validity-days': { kind: 'number', default: 365, help: 'Lifetime of --self-signed certificates' },
@@ -124,6 +129,11 @@ export function webhookOptionsFromFlags(
     throw new UsageError('--tls-cert-file and --tls-key-file go together');
   if (selfSigned && certFile) throw new UsageError('--self-signed and --tls-cert-file exclude each other');
   if (!selfSigned && !certFile) throw new UsageError('give --tls-cert-file/--tls-key-file or --self-signed');
+  const extraNames = flags['self-signed-san'] as string[];
+  if (extraNames.length > 0 && !selfSigned) throw new UsageError('--self-signed-san needs --self-signed');
+  const badName = extraNames.find((n) => isIP(n) === 0 && !/^[a-z0-9*]([-a-z0-9.]*[a-z0-9])?$/i.test(n));
+  if (badName !== undefined)
+    throw new UsageError(`--self-signed-san ${JSON.stringify(badName)} is neither a DNS name nor an IP`);
   const validityDays = flags['cert-validity-days'] as number;
   if (!(validityDays >= 1)) throw new UsageError('--cert-validity-days must be at least 1');
   const shutdownDelay = flags['shutdown-delay'] as number;
@@ -154,6 +164,7 @@ export function webhookOptionsFromFlags(
           kind: 'self-signed',
           secretName: flags['tls-secret'] as string,
           serviceName: flags['webhook-service'] as string,
+          extraNames,
           webhookConfigurations: webhookConfigs.length > 0 ? webhookConfigs : ['meshwright-sidecar-injector'],
           validityDays,
         }

@@ -1,9 +1,13 @@
 // --self-signed against the real apiserver: the Secret is created once and reused, the webhook
-// configuration's caBundle is filled and restored after a re-apply wipes it.
+// configuration's caBundle is filled and restored after a re-apply wipes it, and the apiserver calls
+// a self-signed webhook registered by URL (IP name) once the process has published its CA.
 import { PassThrough } from 'node:stream';
 import { X509Certificate } from 'node:crypto';
 import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { createLogger } from '../../lib/log';
+import { createRegistry } from '../../lib/metrics';
+import { buildInjectionConfig, injectPod } from '../../webhook/inject';
+import { startWebhook } from '../../webhook/server/start';
 import { SelfSignedTls } from '../../webhook/selfsigned/manager';
 import { serviceDnsNames, splitPem } from '../../webhook/selfsigned/plan';
 import {
@@ -13,6 +17,7 @@ import {
   deleteNamespace,
   kubeConfig,
   uniqueName,
+  waitFor,
 } from './support/cluster';
 
 describe('self-signed webhook TLS', () => {
@@ -87,5 +92,78 @@ describe('self-signed webhook TLS', () => {
     expect(await caBundle()).toBe('');
     await new SelfSignedTls(opts).ensure();
     expect(await caBundle()).toBe(bundle);
+  });
+
+  it('serves injection end to end with --self-signed and an IP name, the apiserver trusting the published CA', async () => {
+    const ownNs = await createTestNamespace('wh-ss-own');
+    const appNs = await createTestNamespace('wh-ss-app', { 'istio-injection': 'enabled' });
+    const name = uniqueName('meshwright-selfsigned-e2e');
+    const cleanup: (() => Promise<unknown>)[] = [
+      () => deleteNamespace(ownNs),
+      () => deleteNamespace(appNs),
+      () => admissionApi().deleteMutatingWebhookConfiguration({ name }),
+    ];
+    try {
+      const started = await startWebhook({
+        host: '127.0.0.1',
+        port: 0,
+        metricsPort: 0,
+        healthPort: 0,
+        config: { kind: 'static', config: buildInjectionConfig({ overlays: [] }) },
+        tls: {
+          kind: 'self-signed',
+          secretName: 'meshwright-webhook-tls',
+          serviceName: 'meshwright-webhook',
+          extraNames: ['127.0.0.1'],
+          webhookConfigurations: [name],
+          validityDays: 30,
+          checkMs: 500,
+        },
+        defaultRevision: 'default',
+        ownNamespace: ownNs,
+        kubeConfig: kubeConfig(),
+        injector: injectPod,
+        log: createLogger({ stream: new PassThrough() }),
+        registry: createRegistry(false),
+      });
+      cleanup.unshift(() => started.stop());
+      // Registered without a caBundle, as a fresh `kubectl apply` would: the webhook publishes it.
+      await admissionApi().createMutatingWebhookConfiguration({
+        body: {
+          metadata: { name },
+          webhooks: [
+            {
+              name: 'namespace.sidecar-injector.meshwright.test',
+              clientConfig: { url: `https://127.0.0.1:${started.server.port}/inject` },
+              rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': appNs } },
+              sideEffects: 'None',
+              admissionReviewVersions: ['v1'],
+              failurePolicy: 'Fail',
+              timeoutSeconds: 10,
+            },
+          ],
+        },
+      });
+      const pod = await waitFor(
+        async () => {
+          const p = await coreApi().createNamespacedPod({
+            namespace: appNs,
+            body: {
+              metadata: { name: 'probe' },
+              spec: { containers: [{ name: 'app', image: 'registry.invalid/a:1' }] },
+            },
+            dryRun: 'All',
+          });
+          const names = [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].map((c) => c.name);
+          return names.includes('istio-proxy') && p;
+        },
+        60_000,
+        'injection through the self-signed webhook',
+      );
+      expect(pod.metadata?.annotations?.['sidecar.istio.io/status']).toBeDefined();
+    } finally {
+      for (const c of cleanup) await c();
+    }
   });
 });

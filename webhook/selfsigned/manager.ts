@@ -15,6 +15,7 @@ import {
   renewalReason,
   rotatedBundle,
   secretToTls,
+  splitSubjectNames,
   type StoredTls,
   tlsToSecretData,
   withCaBundle,
@@ -25,6 +26,7 @@ export interface SelfSignedOptions {
   admission: AdmissionregistrationV1Api;
   namespace: string;
   secretName: string;
+  /** Subject alternative names: DNS names, and IP addresses for URL-registered webhooks. */
   dnsNames: string[];
   /** MutatingWebhookConfigurations whose caBundle this process maintains. */
   webhookConfigurations: string[];
@@ -44,10 +46,12 @@ function isStatus(err: unknown, code: number): boolean {
   return err instanceof ApiException && err.code === code;
 }
 
-const defaultIssue = async (dnsNames: string[], validityDays: number) => {
+const defaultIssue = async (names: string[], validityDays: number) => {
+  const { dnsNames, ipAddresses } = splitSubjectNames(names);
   const { ca, serving } = await selfSignedServing({
     commonName: dnsNames[0] ?? 'meshwright-webhook',
     dnsNames,
+    ipAddresses,
     validityDays,
   });
   return { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem };

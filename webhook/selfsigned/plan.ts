@@ -3,6 +3,7 @@
 // what the Secret holds.
 import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
 import { X509Certificate, createPrivateKey } from 'crypto';
+import { isIP } from 'net';
 
 /** What the Secret stores: serving pair plus the CA bundle published in the webhook's caBundle. */
 export interface StoredTls {
@@ -31,7 +32,10 @@ export function splitPem(bundle: string): string[] {
   return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-/** Why the stored certificate must be replaced now, or undefined when it is still good. */
+/**
+ * Why the stored certificate must be replaced now, or undefined when it is still good. `dnsNames` may
+ * also hold IP addresses (SAN IP entries, for webhooks registered by URL).
+ */
 export function renewalReason(
   t: StoredTls | undefined,
   now: Date,
@@ -45,7 +49,7 @@ export function renewalReason(
   } catch (err) {
     return `stored certificate is unreadable: ${err instanceof Error ? err.message : String(err)}`;
   }
-  const missing = dnsNames.filter((n) => cert.checkHost(n) === undefined);
+  const missing = dnsNames.filter((n) => (isIP(n) ? cert.checkIP(n) : cert.checkHost(n)) === undefined);
   if (missing.length > 0) return `certificate does not cover ${missing.join(', ')}`;
   const cas = splitPem(t.caBundlePem);
   if (cas.length === 0 || !cas.some((ca) => cert.checkIssued(new X509Certificate(ca)))) {
@@ -87,6 +91,11 @@ export function withCaBundle(
   const webhooks = mwc.webhooks ?? [];
   if (webhooks.every((w) => w.clientConfig.caBundle === caBundle)) return undefined;
   return { ...mwc, webhooks: webhooks.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, caBundle } })) };
+}
+
+/** Splits subject names into DNS names and IP addresses. */
+export function splitSubjectNames(names: readonly string[]): { dnsNames: string[]; ipAddresses: string[] } {
+  return { dnsNames: names.filter((n) => !isIP(n)), ipAddresses: names.filter((n) => isIP(n) !== 0) };
 }
 
 /** DNS names a Service is reached by from the apiserver. */

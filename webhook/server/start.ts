@@ -25,6 +25,8 @@ export type TlsMode =
       kind: 'self-signed';
       secretName: string;
       serviceName: string;
+      /** Extra DNS names or IP addresses (webhooks registered by URL). */
+      extraNames?: string[];
       webhookConfigurations: string[];
       validityDays: number;
       checkMs?: number;
@@ -114,7 +116,7 @@ export async function startWebhook(o: StartWebhookOptions): Promise<StartedWebho
       admission: kc.makeApiClient(AdmissionregistrationV1Api),
       namespace: o.ownNamespace,
       secretName: tls.secretName,
-      dnsNames: serviceDnsNames(tls.serviceName, o.ownNamespace),
+      dnsNames: [...serviceDnsNames(tls.serviceName, o.ownNamespace), ...(tls.extraNames ?? [])],
       webhookConfigurations: tls.webhookConfigurations,
       validityDays: tls.validityDays,
       log: o.log,

@@ -42,6 +42,20 @@ describe('webhookOptionsFromFlags', () => {
     });
   });
 
+  it('adds --self-signed-san names and refuses them without --self-signed or when malformed', () => {
+    const o = webhookOptionsFromFlags(
+      ['--self-signed', '--self-signed-san', '127.0.0.1', '--self-signed-san', 'webhook.local'],
+      {},
+    );
+    expect(o).toMatchObject({ tls: { kind: 'self-signed', extraNames: ['127.0.0.1', 'webhook.local'] } });
+    expect(() => webhookOptionsFromFlags([...tls, '--self-signed-san', '127.0.0.1'], {})).toThrow(
+      /needs --self-signed/,
+    );
+    expect(() => webhookOptionsFromFlags(['--self-signed', '--self-signed-san', 'bad name'], {})).toThrow(
+      /neither a DNS name nor an IP/,
+    );
+  });
+
   it('builds a static config from --set, --values and --mesh-config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mw-webhook-'));
     writeFileSync(join(dir, 'values.json'), JSON.stringify({ global: { hub: 'file.example/istio' } }));

@@ -15,6 +15,7 @@ import {
   secretToTls,
   serviceDnsNames,
   splitPem,
+  splitSubjectNames,
   type StoredTls,
   tlsToSecretData,
   withCaBundle,
@@ -47,6 +48,24 @@ describe('renewalReason', () => {
     expect(renewalReason(good, new Date(Date.now() + 15 * DAY), names)).toBeUndefined();
     expect(renewalReason(good, new Date(Date.now() + 25 * DAY), names)).toMatch(/close to expiry/);
     expect(renewalReason(good, new Date(Date.now() + 31 * DAY), names)).toMatch(/expired/);
+  });
+});
+
+describe('IP subject names', () => {
+  it('checks IP SANs as IPs and splits names for issuance', async () => {
+    const { ca, serving } = await selfSignedServing({
+      commonName: 'w',
+      dnsNames: names,
+      ipAddresses: ['127.0.0.1'],
+      validityDays: 30,
+    });
+    const s = { certPem: serving.certPem, keyPem: serving.keyPem, caBundlePem: ca.certPem };
+    expect(renewalReason(s, new Date(), [...names, '127.0.0.1'])).toBeUndefined();
+    expect(renewalReason(s, new Date(), [...names, '10.0.0.1'])).toMatch(/does not cover 10.0.0.1/);
+    expect(splitSubjectNames(['a.example', '127.0.0.1', '::1'])).toEqual({
+      dnsNames: ['a.example'],
+      ipAddresses: ['127.0.0.1', '::1'],
+    });
   });
 });
 
