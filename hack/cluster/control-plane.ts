@@ -3,7 +3,7 @@
 // Readiness is polled; on any failure everything started so far is stopped and the error carries the
 // tail of every log. Flags are explained in docs/control-plane.md.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Binaries } from './binaries';
 import { newToken, writeAuditPolicy, writeKubeconfig, writeTokenFile } from './config-files';
@@ -60,7 +60,22 @@ while read -r p; do kill -KILL -- "-$p" 2>/dev/null; done < "$pids"
 rm -rf -- "$@"
 `;
 
+/**
+ * Starts the control plane; retried once, in a wiped directory, when a component lost the race for
+ * one of its ports (they are probed free, then bound a moment later by another process).
+ */
 export async function startControlPlane(opts: StartOptions): Promise<ControlPlane> {
+  try {
+    return await startOnce(opts);
+  } catch (err) {
+    if (!(err instanceof Error) || !/address already in use/.test(err.message)) throw err;
+    opts.log?.('a port was taken while starting; retrying with new ports');
+    rmSync(opts.dir, { recursive: true, force: true });
+    return startOnce(opts);
+  }
+}
+
+async function startOnce(opts: StartOptions): Promise<ControlPlane> {
   const t0 = Date.now();
   const log = opts.log ?? (() => undefined);
   const timeoutMs = opts.startTimeoutMs ?? 120_000;

@@ -2,9 +2,11 @@
 // admission webhooks served on loopback with certificates from lib/certs.ts.
 import { VersionApi, type V1Deployment } from '@kubernetes/client-node';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readVersions, repoRoot } from '../../hack/cluster/binaries';
+import { isAlive, isSameProcess, startProcess, stopProcess } from '../../hack/cluster/processes';
 import { selfSignedServing } from '../../lib/certs';
 import {
   admissionApi,
@@ -200,5 +202,65 @@ describe('local control plane', () => {
       expect(seen.filter((s) => !s.dryRun).map((s) => s.name)).toEqual(['real']);
       expect(new Set(seen.map((s) => s.uid)).size).toBe(seen.length);
     });
+  });
+});
+
+describe('control-plane process management', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'rig-proc-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const pidAlive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('stops a whole process group, children included', async () => {
+    const childPidFile = join(tmp, 'child.pid');
+    const p = startProcess(
+      'group',
+      '/bin/sh',
+      ['-c', `sleep 300 & echo $! > ${childPidFile}; wait`],
+      join(tmp, 'group.log'),
+    );
+    const child = await waitFor(
+      async () => existsSync(childPidFile) && Number(readFileSync(childPidFile, 'utf8').trim()),
+      5_000,
+      'the grandchild pid',
+    );
+    expect(isSameProcess(p)).toBe(true);
+    expect(pidAlive(child)).toBe(true);
+    const t0 = Date.now();
+    await stopProcess(p, 5_000);
+    expect(isAlive(p.pid)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(5_000); // went on SIGTERM, no SIGKILL needed
+    await waitFor(async () => !pidAlive(child), 2_000, 'the grandchild to be gone');
+  });
+
+  it('escalates to SIGKILL when SIGTERM is ignored', async () => {
+    const p = startProcess(
+      'stubborn',
+      '/bin/sh',
+      ['-c', 'trap "" TERM; while :; do sleep 1; done'],
+      join(tmp, 'stubborn.log'),
+    );
+    await waitFor(async () => isAlive(p.pid), 2_000, 'the process to run');
+    const t0 = Date.now();
+    await stopProcess(p, 300);
+    expect(isAlive(p.pid)).toBe(false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+  });
+
+  it('never signals a pid that now runs another program', async () => {
+    const p = startProcess('other', '/bin/sleep', ['300'], join(tmp, 'other.log'));
+    const impostor = { ...p, command: '/usr/bin/not-sleep' };
+    expect(isSameProcess(impostor)).toBe(false);
+    await stopProcess(impostor, 100);
+    expect(isAlive(p.pid)).toBe(true);
+    await stopProcess(p, 2_000);
+    expect(isAlive(p.pid)).toBe(false);
   });
 });
