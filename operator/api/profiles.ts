@@ -2,11 +2,7 @@
 // enables base, pilot and the ingress gateway; `demo` adds the egress gateway, stdout access logs, 100%
 // trace sampling, no autoscaling and small requests; `minimal` is base + pilot; `empty` renders nothing.
 // Every profile starts from `default` (as istioctl does), so `demo`/`minimal`/`empty` are deltas on it.
-import type { Values } from '../../lib/istio/values';
 import type { IstioOperatorSpec } from './types';
-
-// Values.gateways is typed for the injector's keys only; gateway entries are keyed by gateway name.
-type GatewayValuesByName = Values['gateways'];
 
 export const SUPPORTED_PROFILES = ['default', 'demo', 'minimal', 'empty'] as const;
 export type ProfileName = (typeof SUPPORTED_PROFILES)[number];
@@ -34,7 +30,7 @@ function defaultProfile(): IstioOperatorSpec {
     values: {
       defaultRevision: '',
       global: { istioNamespace: 'istio-system', configValidation: true },
-      gateways: { 'istio-ingressgateway': {}, 'istio-egressgateway': {} } as GatewayValuesByName,
+      gateways: { 'istio-ingressgateway': {}, 'istio-egressgateway': {} },
     },
   };
 }
@@ -81,7 +77,7 @@ function demoDelta(): IstioOperatorSpec {
           ],
           resources: small('40Mi'),
         },
-      } as GatewayValuesByName,
+      },
     },
   };
 }

@@ -92,6 +92,11 @@ export interface IstioComponents {
   egressGateways?: GatewaySpec[];
 }
 
+/** Values as IstioOperator carries them: the injector's typed Values, plus gateways keyed by gateway name. */
+export type OperatorValues = Values & {
+  gateways?: Record<string, unknown>;
+};
+
 export interface IstioOperatorSpec {
   profile?: string;
   hub?: string;
@@ -99,7 +104,7 @@ export interface IstioOperatorSpec {
   revision?: string;
   namespace?: string;
   meshConfig?: MeshConfig;
-  values?: Values;
+  values?: OperatorValues;
   /** Passed through without validation (upstream's escape hatch); not rendered by Meshwright. */
   unvalidatedValues?: Record<string, unknown>;
   components?: IstioComponents;

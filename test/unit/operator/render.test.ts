@@ -7,7 +7,6 @@ import type {
   V1Service,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import type { Values } from '../../../lib/istio/values';
 import type { IstioOperator, IstioOperatorSpec, KubernetesResourceSpec } from '../../../operator/api/types';
 import { applyOrder, render } from '../../../operator/render';
 import { managedKindOf, MANAGED_KINDS, unmanagedKinds } from '../../../operator/render/gvk';
@@ -318,11 +317,9 @@ describe('PodDisruptionBudget rule', () => {
     expect(
       pdbs(run({ profile: 'minimal', components: { pilot: { k8s: { hpaSpec: { minReplicas: 2 } } } } })),
     ).toEqual(['PodDisruptionBudget istio-system/istiod']);
-    expect(
-      pdbs(
-        run({ values: { gateways: { 'istio-ingressgateway': { autoscaleMin: 2 } } as Values['gateways'] } }),
-      ),
-    ).toEqual(['PodDisruptionBudget istio-system/istio-ingressgateway']);
+    expect(pdbs(run({ values: { gateways: { 'istio-ingressgateway': { autoscaleMin: 2 } } } }))).toEqual([
+      'PodDisruptionBudget istio-system/istio-ingressgateway',
+    ]);
   });
 
   it('is off when global.defaultPodDisruptionBudget is disabled, on when k8s.podDisruptionBudget is explicit', () => {
