@@ -211,6 +211,8 @@ describe('meshwright webhook in cluster mode', () => {
       expect(containerNames(pod)).toEqual(expect.arrayContaining(['istio-init', 'istio-proxy', 'app']));
       expect(pod.metadata?.annotations?.['sidecar.istio.io/status']).toBeDefined();
       expect(pod.metadata?.labels?.['security.istio.io/tlsMode']).toBe('istio');
+      // Every kwok node reports kubelet >= 1.33, so `auto` (fed by the Node informer) means native sidecars.
+      expect(pod.spec?.initContainers?.find((c) => c.name === 'istio-proxy')?.restartPolicy).toBe('Always');
     }
   });
 
