@@ -282,6 +282,21 @@ export function validateSpec(spec: unknown, final = true): string[] {
       errors.push(`spec.${f}: must be an object, got ${describe(spec[f])}`);
   }
   if (isPlainObject(spec.values)) {
+    // Sections the renderer reads field by field must be maps (a `--set values.pilot=3` would break it).
+    for (const section of [
+      'global',
+      'pilot',
+      'gateways',
+      'cni',
+      'istio_cni',
+      'sidecarInjectorWebhook',
+      'meshConfig',
+      'base',
+    ]) {
+      const v = spec.values[section];
+      if (v !== undefined && v !== null && !isPlainObject(v))
+        errors.push(`spec.values.${section}: must be an object, got ${describe(v)}`);
+    }
     const g = spec.values.global;
     if (isPlainObject(g))
       checkTolerations(g.defaultTolerations, 'spec.values.global.defaultTolerations', errors);

@@ -109,6 +109,13 @@ describe('validateSpec', () => {
     ]);
   });
 
+  it('requires the values sections the renderer reads to be maps', () => {
+    expect(errorsOf({ values: { pilot: 3, global: [] } })).toEqual([
+      'spec.values.global: must be an object, got a list',
+      'spec.values.pilot: must be an object, got a number',
+    ]);
+  });
+
   it('rejects upstream invalid-k8s inputs (bad toleration fields) with the field path', () => {
     expect(errorsOf(readInput('invalid-k8s-values').spec)).toEqual([
       'spec.values.global.defaultTolerations[0].thats: unknown toleration field (expected one of key, operator, value, effect, tolerationSeconds)',
