@@ -208,7 +208,7 @@ async function up(): Promise<number> {
       operatorMetrics: operatorMetrics ?? 0,
       operatorHealth: operatorHealth ?? 0,
     },
-    webhookHost: process.env.DEMO_WEBHOOK_HOST ?? 'localhost',
+    webhookHost: process.env.DEMO_WEBHOOK_HOST ?? '127.0.0.1',
     listenHost: process.env.DEMO_WEBHOOK_HOST ? '0.0.0.0' : '127.0.0.1',
   };
   const state: DemoState = {

@@ -1,5 +1,6 @@
 // The operator and the webhook as background processes of the demo: detached (they outlive `make demo`),
 // one log file each under .cluster/logs/, stopped by `demo down` through their recorded pid.
+import { renameSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, tailFile, type RunningProcess } from '../cluster/processes';
 
@@ -16,7 +17,7 @@ export interface StartComponentOptions {
   kubeconfig: string;
   logsDir: string;
   ports: ComponentPorts;
-  /** Host name the apiserver dials; also the self-signed certificate's first DNS name. */
+  /** Host (IP or DNS name) the apiserver dials; added to the self-signed certificate's names. */
   webhookHost: string;
   /** Address the webhook listens on. */
   listenHost: string;
@@ -29,9 +30,8 @@ export function webhookArgs(o: StartComponentOptions): string[] {
     cliPath(o.root),
     'webhook',
     '--self-signed',
-    // The self-signed certificate's DNS names are <service>, <service>.<ns>, ...: naming the "service"
-    // after the host the apiserver dials makes the first one match (the server has no IP-SAN flag).
-    `--webhook-service=${o.webhookHost}`,
+    // The apiserver dials the URL's host, so the certificate must name it (IP or DNS).
+    `--self-signed-san=${o.webhookHost}`,
     '--webhook-namespace=meshwright-system',
     '--webhook-config=meshwright-sidecar-injector',
     '--istio-namespace=istio-system',
@@ -55,12 +55,19 @@ export function operatorArgs(o: StartComponentOptions): string[] {
   ];
 }
 
+/** Each run starts a fresh log; the previous run's is kept as <name>.log.1. */
+function freshLog(dir: string, name: string): string {
+  const file = join(dir, `${name}.log`);
+  if (existsSync(file)) renameSync(file, `${file}.1`);
+  return file;
+}
+
 export function startWebhook(o: StartComponentOptions): RunningProcess {
-  return startProcess('webhook', process.execPath, webhookArgs(o), join(o.logsDir, 'webhook.log'));
+  return startProcess('webhook', process.execPath, webhookArgs(o), freshLog(o.logsDir, 'webhook'));
 }
 
 export function startOperator(o: StartComponentOptions): RunningProcess {
-  return startProcess('operator', process.execPath, operatorArgs(o), join(o.logsDir, 'operator.log'));
+  return startProcess('operator', process.execPath, operatorArgs(o), freshLog(o.logsDir, 'operator'));
 }
 
 /** Why a process we started is no longer running, with the end of its log; undefined while it runs. */
