@@ -15,6 +15,7 @@ import {
 import { mergeList, mergeObject, type Json, type JsonObject } from './overlay';
 import {
   applyContainerOverlay,
+  goShaped,
   overlayOf,
   overridesAnnotation,
   parseOverrides,
@@ -99,16 +100,19 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
   // User containers that share a name with an injected one are overrides; the input holds them unmerged.
   const userContainers = [...(input.spec?.containers ?? []), ...(input.spec?.initContainers ?? [])];
   const injected = emptyTemplatePod();
+  const rendered: TemplatePod[] = [];
   for (const template of templates) {
-    let t: TemplatePod;
     try {
-      t = template(ctx);
+      rendered.push(template(ctx));
     } catch (e) {
       if (e instanceof TemplateError)
         return { kind: 'rejected', message: `injection template failed: ${e.message}` };
       throw e;
     }
-    recordNames(injected, t);
+  }
+  for (const t of rendered) recordNames(injected, t);
+  goShapeOverlapping(spec, injected);
+  for (const t of rendered) {
     if (ctx.nativeDefault) moveProxyToInit(spec, t);
     mergeObject(pod as unknown as JsonObject, t as unknown as JsonObject);
   }
@@ -169,6 +173,17 @@ function recordNames(acc: TemplatePod, t: TemplatePod): void {
     );
     (acc.spec as Record<string, unknown>)[k] = next;
   }
+}
+
+// The pod's own containers that the templates amend take the Go shape istiod gives them (empty values
+// dropped), the shape their override record has, so a re-injection sees the same containers.
+function goShapeOverlapping(spec: NonNullable<V1Pod['spec']>, injected: TemplatePod): void {
+  const names = new Set(
+    [...(injected.spec.containers ?? []), ...(injected.spec.initContainers ?? [])].map((c) => c.name),
+  );
+  const shape = (c: V1Container): V1Container => (names.has(c.name) ? goShaped(c) : c);
+  spec.containers = spec.containers.map(shape);
+  if (spec.initContainers) spec.initContainers = spec.initContainers.map(shape);
 }
 
 // A native-sidecar template injects istio-proxy as an init container; a user's istio-proxy override

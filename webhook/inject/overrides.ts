@@ -4,6 +4,7 @@
 // proxy.istio.io/overrides so a re-injection (which removes injected containers first) can restore them.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { A } from './annotations';
+import { PROXY_CONTAINER } from './context';
 import { goJson } from './go-json';
 import { mergeList, type Json } from './overlay';
 import { canonicalizeResourceList } from './quantity';
@@ -34,8 +35,14 @@ export function parseOverrides(raw: string | undefined): ParsedOverrides {
   return out;
 }
 
-// The record carries Go's empty `resources: {}`; it adds nothing and must not appear on re-injection.
+// The record is Go-shaped: empty lists and `resources: {}` are dropped there, so they are dropped from
+// every overlay too, or a re-injection (which reads the record) would differ from the first injection.
 function withoutEmptyResources(c: V1Container): V1Container {
+  const o = c as unknown as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (Array.isArray(v) && v.length === 0) delete o[k];
+  }
   if (c.resources && Object.keys(c.resources).length === 0) delete c.resources;
   return c;
 }
@@ -48,16 +55,29 @@ export function reinsertOverrides(pod: V1Pod, ov: ParsedOverrides): void {
     if (!spec.containers.some((x) => x.name === c.name)) spec.containers.push(structuredClone(c));
   }
   for (const c of ov.initContainers) {
-    const init = (spec.initContainers ??= []);
-    if (!init.some((x) => x.name === c.name)) init.push(structuredClone(c));
+    // A user's istio-proxy lives among the containers (injection moves it for native sidecars); putting it
+    // back there keeps template data such as ISTIO_META_POD_PORTS as on the first injection.
+    const list = c.name === PROXY_CONTAINER ? spec.containers : (spec.initContainers ??= []);
+    if (!list.some((x) => x.name === c.name)) list.push(structuredClone(c));
   }
 }
 
-/** The overlay for a user container: a private copy, without the image when it says `auto`. */
-export function overlayOf(c: V1Container): V1Container {
-  const o = structuredClone(c);
+/**
+ * A copy of a container as a Go round trip leaves it (empty values and unknown fields dropped), without
+ * `image: auto` (the injected image applies).
+ */
+export function goShaped(c: V1Container): V1Container {
+  const o = withoutEmptyResources(JSON.parse(goJson(c, 'Container')) as V1Container);
   if (o.image === AUTO_IMAGE) delete o.image;
-  withoutEmptyResources(o);
+  return o;
+}
+
+/**
+ * The overlay for a user container: exactly what its record in the annotation will read back as (Go
+ * shape: empty values dropped), so a re-injection applies the same overlay. `image: auto` is dropped.
+ */
+export function overlayOf(c: V1Container): V1Container {
+  const o = goShaped(c);
   canonicalizeResourceList(o.resources?.limits);
   canonicalizeResourceList(o.resources?.requests);
   return o;
