@@ -22,7 +22,13 @@ go version
 
 step "dependencies"
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
+  # The npm of this machine kind writes lock files without other platforms' optional packages
+  # (@swc/core-darwin-*, ...) and then its own `npm ci` rejects them as out of sync; `npm install`
+  # installs the same locked versions, without rewriting the lock file.
+  if ! npm ci --no-audit --no-fund; then
+    echo "npm ci refused the lock file; installing the locked versions with npm install"
+    npm install --no-audit --no-fund --no-save
+  fi
 else
   echo "node_modules up to date"
 fi
