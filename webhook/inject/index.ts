@@ -113,7 +113,8 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
   for (const t of rendered) recordNames(injected, t);
   goShapeOverlapping(spec, injected);
   for (const t of rendered) {
-    if (ctx.nativeDefault) moveProxyToInit(spec, t);
+    // Keyed on the template (not the global mode) so a per-pod nativeSidecar opt-in moves it too.
+    moveProxyToInit(spec, t);
     mergeObject(pod as unknown as JsonObject, t as unknown as JsonObject);
   }
   const applied = reapplyOverrides(pod, ctx, injected, userContainers, overrides, previous, removed);

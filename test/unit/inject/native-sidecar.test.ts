@@ -37,3 +37,26 @@ describe('per-pod sidecar.istio.io/nativeSidecar', () => {
     expect(where(pod(), 'disabled')).toBe('containers');
   });
 });
+
+describe('a user istio-proxy with a per-pod native opt-in', () => {
+  it('ends up as the one native sidecar, with the override applied', () => {
+    const p = pod(
+      {
+        containers: [
+          { name: 'app', image: 'app:1' },
+          { name: 'istio-proxy', image: 'auto', env: [{ name: 'EXTRA', value: '1' }] },
+        ],
+      },
+      { name: 'a', annotations: { 'sidecar.istio.io/nativeSidecar': 'true' } },
+    );
+    const o = injectPod(
+      { pod: p, namespace: 'ns', admission: true },
+      config([], { nativeSidecars: 'disabled' }),
+    );
+    if (o.kind !== 'injected') throw new Error(o.kind);
+    expect(o.pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
+    const proxy = o.pod.spec?.initContainers?.find((c) => c.name === 'istio-proxy');
+    expect(proxy?.restartPolicy).toBe('Always');
+    expect(proxy?.env?.find((e) => e.name === 'EXTRA')?.value).toBe('1');
+  });
+});
