@@ -10,11 +10,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
 import { ownerSelector } from '../../operator/controller/apply/ownership';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
+import { apiMessage } from '../../operator/controller/kube/api-errors';
 import { OperatorManager } from '../../operator/controller/manager';
 import { MANAGED_KINDS } from '../../operator/render/gvk';
 import { renderOutcome } from '../../operator/render/outcome';
@@ -88,6 +90,9 @@ class CountingClient implements KubeClient {
   }
 }
 
+// Installs take tens of seconds; hooks and tests get the integration project's budget explicitly.
+jest.setTimeout(180_000);
+
 const IOP = 'install.istio.io/v1alpha1';
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -123,7 +128,7 @@ function testCrd(group: string): KubernetesObject {
 function startManager(identity: string) {
   const client = new CountingClient(new RawKubeClient(kc));
   const registry = createRegistry(false);
-  const logFile = join(clusterDir() ?? '/tmp', `operator-${ns}-${identity}.log`);
+  const logFile = join(tmpdir(), `meshwright-operator-${ns}-${identity}.log`);
   const crd = testCrd(crdName.slice('widgets.'.length));
   const manager = new OperatorManager({
     kc,
@@ -179,16 +184,28 @@ function auditedWrites(since: string): string[] {
       verb?: string;
       stage?: string;
       requestReceivedTimestamp?: string;
-      objectRef?: { resource?: string; namespace?: string; name?: string };
+      objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
     };
     if (e.stage !== 'ResponseComplete' || !e.requestReceivedTimestamp || e.requestReceivedTimestamp < since)
       continue;
     if (!['create', 'update', 'patch', 'delete'].includes(e.verb ?? '')) continue;
     const r = e.objectRef ?? {};
     if (r.resource === 'leases' || r.resource === 'events') continue;
-    if (r.namespace === ns || (r.name ?? '').includes(ns)) out.push(`${e.verb} ${r.resource}/${r.name}`);
+    if (r.namespace === ns || (r.name ?? '').includes(ns)) {
+      out.push(`${e.verb} ${r.resource}/${r.name}${r.subresource ? `/${r.subresource}` : ''}`);
+    }
   }
   return out;
+}
+
+function withoutCel(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutCel);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== 'x-kubernetes-validations')
+      .map(([k, v]) => [k, withoutCel(v)]),
+  );
 }
 
 beforeAll(async () => {
@@ -196,7 +213,16 @@ beforeAll(async () => {
   const iopCrd = parse(
     readFileSync(join(__dirname, '..', '..', 'crds', 'istiooperator.yaml'), 'utf8'),
   ) as KubernetesObject;
-  await admin.apply(iopCrd, 'meshwright-operator-test', true);
+  try {
+    await admin.apply(iopCrd, 'meshwright-operator-test', true);
+  } catch (err) {
+    // crds.test.ts owns the CRD's validity; should the apiserver reject its CEL rules, this file still
+    // tests the controller against the same schema without them, and says so.
+    process.stderr.write(
+      `[operator.test] IstioOperator CRD rejected, installing it without CEL rules: ${apiMessage(err).slice(0, 300)}\n`,
+    );
+    await admin.apply(withoutCel(iopCrd) as KubernetesObject, 'meshwright-operator-test', true);
+  }
   await waitFor(
     async () => {
       const crd = (await admin.get({
@@ -298,7 +324,15 @@ describe('meshwright operator reconcile loop', () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect(a.client.writes()).toEqual([]);
     expect(a.client.calls.length).toBeGreaterThan(0);
-    expect(auditedWrites(since).filter((w) => !w.includes('istiooperators/demo'))).toEqual([]);
+    if (clusterDir()) {
+      // The apiserver's own record: the test's poke is there (so the log is being read), nothing else.
+      await waitFor(
+        async () => auditedWrites(since).includes('patch istiooperators/demo'),
+        10_000,
+        'the poke in the audit log',
+      );
+      expect(auditedWrites(since)).toEqual(['patch istiooperators/demo']);
+    }
   });
 
   it('reverts edits to installed objects', async () => {

@@ -3,7 +3,7 @@
 // candidate may consider the lease expired. On stop, a leader releases the lease.
 import type { Clock, TimerHandle } from '../clock';
 import type { Logger } from '../../../lib/log';
-import { errorMessage } from '../../../lib/log';
+import { apiMessage } from '../kube/api-errors';
 import { acquireOrRenew, releasedRecord, renewDeadlinePassed, type Observed } from './lease-decision';
 import type { ElectionConfig } from './lease-record';
 import type { LeaseStore } from './lease-store';
@@ -56,7 +56,7 @@ export class LeaderElector {
     } catch (err) {
       this.log.warn('could not release leader lease', {
         lease: this.store.describe(),
-        error: errorMessage(err),
+        error: apiMessage(err),
       });
     }
   }
@@ -106,7 +106,7 @@ export class LeaderElector {
     } catch (err) {
       this.log.debug('leader lease attempt failed', {
         lease: this.store.describe(),
-        error: errorMessage(err),
+        error: apiMessage(err),
       });
       return false;
     }

@@ -2,7 +2,7 @@
 // that cannot be written is logged and dropped.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
-import { errorMessage } from '../../../lib/log';
+import { apiMessage } from '../kube/api-errors';
 import type { Clock } from '../clock';
 import type { KubeClient } from '../kube/kube-client';
 import type { EventSpec } from '../status/status-events';
@@ -50,7 +50,7 @@ export class KubeEventRecorder implements EventRecorder {
     try {
       await this.client.create(body as KubernetesObject);
     } catch (err) {
-      this.log.warn('could not record event', { reason: event.reason, error: errorMessage(err) });
+      this.log.warn('could not record event', { reason: event.reason, error: apiMessage(err) });
     }
   }
 }

@@ -3,8 +3,8 @@
 // every IstioOperator so drift the watches missed is still repaired.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
-import { errorMessage } from '../../../lib/log';
 import type { Clock, TimerHandle } from '../clock';
+import { apiMessage } from '../kube/api-errors';
 import type { KubeClient } from '../kube/kube-client';
 import type { ControllerMetrics } from '../metrics';
 import { parseOwnerKey } from '../apply/ownership';
@@ -118,7 +118,7 @@ export class IstioOperatorController {
           namespace,
           name,
           retries: this.queue.retries(key),
-          error: errorMessage(err),
+          error: apiMessage(err),
         });
         this.queue.addRateLimited(key);
       } finally {

@@ -11,8 +11,8 @@ import {
   type ObjectCache,
 } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
-import { errorMessage } from '../../../lib/log';
 import { ANY_OWNER_SELECTOR, ownerKey, ownerOf } from '../apply/ownership';
+import { apiMessage } from '../kube/api-errors';
 import type { KubeClient } from '../kube/kube-client';
 import type { ManagedKind } from '../reconcile/desired';
 
@@ -103,12 +103,12 @@ export async function runWatch(
 ): Promise<void> {
   w.informer.on('error', (err: unknown) => {
     if (stopped()) return;
-    log.warn('watch failed, restarting', { watch: w.name, error: errorMessage(err) });
+    log.warn('watch failed, restarting', { watch: w.name, error: apiMessage(err) });
     setTimeout(() => {
       if (!stopped())
         w.informer
           .start()
-          .catch((e: unknown) => log.warn('watch restart failed', { watch: w.name, error: errorMessage(e) }));
+          .catch((e: unknown) => log.warn('watch restart failed', { watch: w.name, error: apiMessage(e) }));
     }, restartMs).unref();
   });
   await w.informer.start();
