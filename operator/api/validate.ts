@@ -192,8 +192,15 @@ function checkComponents(components: unknown, errors: string[], final: boolean):
       errors.push(`spec.components.${key}: unknown component (expected one of ${COMPONENT_KEYS.join(', ')})`);
     }
   }
-  if (components.base !== undefined)
+  if (components.base !== undefined) {
     checkComponent(components.base, 'spec.components.base', BASE_FIELDS, errors);
+    // Base has no workload: settings other than overlays would be silently ignored.
+    const k8s = isPlainObject(components.base) ? components.base.k8s : undefined;
+    for (const k of isPlainObject(k8s) ? Object.keys(k8s) : []) {
+      if (k !== 'overlays' && K8S_FIELDS[k])
+        errors.push(`spec.components.base.k8s.${k}: only overlays apply to the base component`);
+    }
+  }
   for (const key of ['pilot', 'cni', 'ztunnel'] as const) {
     if (components[key] !== undefined)
       checkComponent(components[key], `spec.components.${key}`, COMPONENT_FIELDS, errors);

@@ -109,6 +109,12 @@ describe('validateSpec', () => {
     ]);
   });
 
+  it('allows only overlays in the base component k8s settings', () => {
+    expect(errorsOf({ components: { base: { k8s: { replicaCount: 2, overlays: [] } } } })).toEqual([
+      'spec.components.base.k8s.replicaCount: only overlays apply to the base component',
+    ]);
+  });
+
   it('requires the values sections the renderer reads to be maps', () => {
     expect(errorsOf({ values: { pilot: 3, global: [] } })).toEqual([
       'spec.values.global: must be an object, got a list',
