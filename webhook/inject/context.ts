@@ -87,9 +87,7 @@ export interface TemplateContext {
   platformIds: boolean;
   /** The UID the user's own istio-proxy container asks for (wins for iptables even with TPROXY). */
   userProxyUID?: number;
-  /** The injector's native-sidecar decision before the per-pod annotation. */
-  nativeDefault: boolean;
-  /** The decision including the per-pod annotation (what the sidecar template uses). */
+  /** Native sidecar: the injector's decision (see native-sidecar.ts), overridden by the pod annotation. */
   native: boolean;
   interceptionMode: string;
   tproxy: boolean;
@@ -149,7 +147,6 @@ export function buildContext(
     proxyGID: ids.gid ?? userProxy?.securityContext?.runAsGroup,
     platformIds: ids.uid !== undefined || ids.gid !== undefined,
     userProxyUID: ids.uid === undefined ? userProxy?.securityContext?.runAsUser : undefined,
-    nativeDefault: c.nativeDefault,
     native,
     interceptionMode,
     tproxy: interceptionMode === 'TPROXY',
