@@ -77,6 +77,17 @@ describe('admission app', () => {
     expect(res.json().response).toMatchObject({ allowed: false, status: { code: 503 } });
   });
 
+  it('accepts a trailing slash and query parameters on /inject', async () => {
+    const { app } = setup();
+    expect((await post(app, '/inject/', review())).json().response).toMatchObject({
+      allowed: true,
+      patchType: 'JSONPatch',
+    });
+    expect((await post(app, '/inject?timeout=10s', review())).json().response).toMatchObject({
+      allowed: true,
+    });
+  });
+
   it('answers 415 for a content type other than JSON', async () => {
     const { app } = setup();
     const res = await post(app, '/inject', JSON.stringify(review()), 'text/plain');
