@@ -5,11 +5,13 @@
 //   node dist/hack/demo/cli.js down   stops what `up` started and removes what it applied
 // Every step says what it does; a failing step names itself, why, and whose component it is.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../cluster/binaries';
 import { stopProcess, type RunningProcess } from '../cluster/processes';
 import { freePorts } from '../cluster/ports';
+import { registry, tearDown } from '../cluster/registry';
+import { readState } from '../cluster/state';
 import { httpGet } from '../cluster/readiness';
 import { deathNotice, startOperator, startWebhook, type StartComponentOptions } from './components';
 import {
@@ -444,10 +446,15 @@ async function down(): Promise<number> {
   }
   removeDemoState(paths.stateFile);
   if (mode === 'local') {
-    const r = spawnSync(process.execPath, [join(root, 'dist/hack/cluster/cli.js'), 'down'], {
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) return r.status ?? 1;
+    // Only the developer cluster: `cluster down` would also stop test runs other people have going.
+    // Its logs stay in .cluster/local/logs until the next `up`.
+    const reg = registry(root);
+    const cluster = readState(reg.stateFile);
+    if (cluster) {
+      const n = await tearDown(reg.stateFile, cluster, false);
+      rmSync(reg.kubeconfig, { force: true });
+      say(`stopped the local control plane (${n} processes)`);
+    }
   }
   say('demo stopped');
   return 0;
