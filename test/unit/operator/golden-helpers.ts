@@ -80,3 +80,32 @@ export function workloadSummary(o: unknown): unknown[] {
 export function servicePorts(o: unknown): unknown {
   return (o as { spec?: { ports?: unknown } }).spec?.ports;
 }
+
+// Drops nulls (upstream templates emit `annotations:` / nodeAffinity keys with no value) and the maps left
+// empty by that, so only values that mean something are compared.
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null) continue;
+    const y = dropNulls(x);
+    if (isPlainObject(x) && Object.keys(x).length > 0 && isPlainObject(y) && Object.keys(y).length === 0)
+      continue;
+    out[k] = y;
+  }
+  return out;
+}
+
+/**
+ * An object as compared in full with a golden: labels removed (Meshwright's app/managed-by labels differ
+ * by design and are tested on their own), nulls and the maps they leave empty removed.
+ */
+export function comparable(o: Obj): unknown {
+  const c = JSON.parse(JSON.stringify(o)) as Obj & {
+    spec?: { template?: { metadata?: { labels?: unknown } } };
+  };
+  delete (c.metadata as { labels?: unknown }).labels;
+  if (c.spec?.template?.metadata) delete c.spec.template.metadata.labels;
+  return dropNulls(c);
+}

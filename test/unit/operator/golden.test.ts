@@ -5,10 +5,13 @@
 //    and the debugging-only `values` ConfigMap ("modifying these values has no effect");
 //  - container images, args, ports and env names of workloads, and Service ports: the fields that decide
 //    what runs and how it is reached. Labels differ on purpose (Meshwright's managed-by, no Helm chart
-//    labels) and are tested separately in render.test.ts.
+//    labels) and are tested separately in render.test.ts;
+//  - for the main cases, whole workloads, Services, HPAs, ServiceAccounts and the mesh ConfigMap, labels
+//    aside (see `comparable`), so any drift from upstream's rendering shows up.
 import { parse } from 'yaml';
 import {
   allObjects,
+  comparable,
   find,
   idOf,
   readGolden,
@@ -273,5 +276,37 @@ describe('golden: other single-object cases', () => {
     expect(config(find(rendered, 'ConfigMap', 'istio-sidecar-injector')).defaultTemplates).toEqual(
       config(find(golden, 'ConfigMap', 'istio-sidecar-injector')).defaultTemplates,
     );
+  });
+});
+
+describe('golden: whole objects, labels aside', () => {
+  // The injector ConfigMap differs by design (no template text); RoleBindings name the subject namespace
+  // explicitly where upstream leaves it implicit.
+  const KINDS = [
+    'Deployment',
+    'DaemonSet',
+    'Service',
+    'HorizontalPodAutoscaler',
+    'ServiceAccount',
+    'ClusterRoleBinding',
+  ];
+  it.each([
+    ['all_on', 'all_on.golden-show-in-gh-pull-request.yaml'],
+    ['pilot_default', 'pilot_default.golden.yaml'],
+    ['istio-cni', 'istio-cni.golden.yaml'],
+    ['istio-cni_tolerations', 'istio-cni_tolerations.golden.yaml'],
+    ['ingressgateway_k8s_settings', 'ingressgateway_k8s_settings.golden.yaml'],
+    ['pilot_override_values', 'pilot_override_values.golden.yaml'],
+    ['helm_values_enablement', 'helm_values_enablement.golden.yaml'],
+    ['pilot_env_var_from', 'pilot_env_var_from.golden.yaml'],
+  ])('%s', (input, file) => {
+    const golden = readGolden(file).filter(
+      (o) => KINDS.includes(o.kind) || (o.kind === 'ConfigMap' && o.metadata.name === 'istio'),
+    );
+    expect(golden.length).toBeGreaterThan(0);
+    const rendered = allObjects(renderInput(input)) as unknown as Obj[];
+    for (const g of golden) {
+      expect(comparable(find(rendered, g.kind, g.metadata.name))).toEqual(comparable(g));
+    }
   });
 });
