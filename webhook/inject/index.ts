@@ -218,12 +218,9 @@ function reapplyOverrides(
       if (!match && !previous) {
         match = find(name, userContainers);
         record = match !== undefined;
-      } else if (
-        !match &&
-        previous &&
-        !(init ? previous.initContainers : previous.containers)?.includes(name)
-      ) {
-        // Injected before into the other list (regular <-> native sidecar): istiod keeps its settings.
+      } else if (!match && init && previous && !previous.initContainers?.includes(name)) {
+        // Injected before as a regular container, now as a native sidecar: istiod keeps its settings.
+        // (Not the other way round: a native sidecar's restartPolicy must not reach a regular container.)
         match = find(name, removed);
       }
       if (!match) continue;

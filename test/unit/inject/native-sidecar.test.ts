@@ -60,3 +60,20 @@ describe('a user istio-proxy with a per-pod native opt-in', () => {
     expect(proxy?.env?.find((e) => e.name === 'EXTRA')?.value).toBe('1');
   });
 });
+
+describe('re-injection across a change of sidecar mode', () => {
+  it('turns a native sidecar back into a valid regular container', () => {
+    const first = injectPod({ pod: pod(), namespace: 'ns', admission: true }, config());
+    if (first.kind !== 'injected') throw new Error(first.kind);
+    const o = injectPod(
+      { pod: first.pod, namespace: 'ns', admission: true },
+      config([], { nativeSidecars: 'disabled' }),
+    );
+    if (o.kind !== 'injected') throw new Error(o.kind);
+    expect(o.pod.spec?.initContainers?.map((c) => c.name)).toEqual(['istio-init']);
+    const proxy = o.pod.spec?.containers.find((c) => c.name === 'istio-proxy');
+    expect(proxy?.restartPolicy).toBeUndefined();
+    expect(proxy?.lifecycle).toBeUndefined();
+    expect(o.pod.spec?.containers.map((c) => c.name)).toEqual(['app', 'istio-proxy']);
+  });
+});
