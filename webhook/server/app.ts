@@ -36,6 +36,7 @@ export function buildAdmissionApp(opts: AdmissionAppOptions): FastifyInstance {
     onConstructorPoisoning: 'error' as const,
     return503OnClosing: true,
   };
+  // The HTTPS and HTTP instances differ only in the raw server type; routes and hooks are the same.
   const app = (opts.https
     ? Fastify({ ...common, https: opts.https })
     : Fastify(common)) as unknown as FastifyInstance;

@@ -1,7 +1,8 @@
 import { PassThrough } from 'stream';
 import type { Informer, ObjectCache, V1Node } from '@kubernetes/client-node';
 import { createLogger } from '../../../lib/log';
-import { kubeletVersions, ManagedInformer, slimNode } from '../../../webhook/config/informers';
+import { ManagedInformer } from '../../../webhook/config/managed-informer';
+import { kubeletVersions, slimNode } from '../../../webhook/config/nodes';
 
 type Callback = (err?: unknown) => void;
 
