@@ -61,6 +61,14 @@ export const L = {
 
 type Validator = (value: string) => string | undefined;
 
+/** Go's strconv.ParseBool: undefined for anything else. */
+export function parseGoBool(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
+}
+
 /** Parses a port like strconv.ParseUint(s, 10, 16) after trimming. */
 export function parsePort(raw: string): number | undefined {
   const s = raw.trim();
@@ -107,9 +115,7 @@ function isIPv6(s: string): boolean {
 }
 
 const bool: Validator = (v) =>
-  ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)
-    ? undefined
-    : `strconv.ParseBool: parsing "${v}": invalid syntax`;
+  parseGoBool(v) === undefined ? `strconv.ParseBool: parsing "${v}": invalid syntax` : undefined;
 
 const uint32: Validator = (v) =>
   /^\d+$/.test(v) && Number(v) <= 0xffffffff

@@ -4,7 +4,7 @@
 // user overrides, then post-processing (metrics merge, probe rewrite, status, container order).
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { InjectionConfig, InjectionOutcome, InjectionRequest } from './api';
-import { A, L, validateAnnotations } from './annotations';
+import { A, L, parseGoBool, validateAnnotations } from './annotations';
 import {
   buildContext,
   compile,
@@ -293,12 +293,10 @@ function setAppProbers(sidecar: V1Container, probers: string): void {
 }
 
 function rewriteProbes(annotations: Record<string, string>, ctx: TemplateContext): boolean {
-  const v = annotations[A.rewriteAppHTTPProbers];
-  if (v !== undefined) {
-    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  }
-  return ctx.values.sidecarInjectorWebhook.rewriteAppHTTPProbe !== false;
+  return (
+    parseGoBool(annotations[A.rewriteAppHTTPProbers]) ??
+    ctx.values.sidecarInjectorWebhook.rewriteAppHTTPProbe !== false
+  );
 }
 
 function find(list: V1Container[] | undefined, name: string): V1Container | undefined {

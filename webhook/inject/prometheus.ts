@@ -3,7 +3,7 @@
 // agent in ISTIO_PROMETHEUS_ANNOTATIONS. An explicit `prometheus.io/scrape: false` is left alone.
 import type { V1Container, V1ObjectMeta } from '@kubernetes/client-node';
 import type { MeshConfig } from '../../lib/istio/mesh';
-import { A } from './annotations';
+import { A, parseGoBool } from './annotations';
 
 export const SCRAPE = 'prometheus.io/scrape';
 export const PORT = 'prometheus.io/port';
@@ -12,15 +12,8 @@ export const PATH = 'prometheus.io/path';
 const LEGACY_SCRAPE = 'prometheus.io.scrape';
 const MERGED_PATH = '/stats/prometheus';
 
-function parseBool(v: string | undefined): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return undefined;
-}
-
 export function prometheusMergeEnabled(annotations: Record<string, string>, mesh: MeshConfig): boolean {
-  return parseBool(annotations[A.prometheusMerge]) ?? mesh.enablePrometheusMerge !== false;
+  return parseGoBool(annotations[A.prometheusMerge]) ?? mesh.enablePrometheusMerge !== false;
 }
 
 /** Removes merge annotations a previous injection set (re-injection), leaving user-set ones. */
@@ -42,7 +35,7 @@ export function applyPrometheusMerge(
   const a = (meta.annotations ??= {});
   if (!prometheusMergeEnabled(a, mesh)) return;
   if (a[PORT] === targetPort) return;
-  const scrape = parseBool(a[SCRAPE] ?? a[LEGACY_SCRAPE]) ?? true;
+  const scrape = parseGoBool(a[SCRAPE] ?? a[LEGACY_SCRAPE]) ?? true;
   if (!scrape) return;
   if (sidecar && (a[SCRAPE] !== undefined || a[PORT] !== undefined || a[PATH] !== undefined)) {
     const sc: Record<string, string> = {};
