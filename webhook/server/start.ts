@@ -102,7 +102,7 @@ export async function startWebhook(o: StartWebhookOptions): Promise<StartedWebho
   let server: RunningWebhook | undefined;
   const swap = (pair: KeyPair) => server?.setKeyPair(pair);
   let keyPair: KeyPair;
-  let startTimers = () => undefined as void;
+  let startTimers: () => void = () => undefined;
   const tls = o.tls;
   if (tls.kind === 'files') {
     const reloader = new CertFileReloader(tls, swap, o.log);
