@@ -275,7 +275,12 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): v
     annotations[k] = v;
   }
   reorderContainers(spec, holdApplication(ctx));
+  // Injected containers carry canonical quantities (as istiod's output); the app's own are left alone.
+  const ours = new Set(
+    [...(injected.spec.containers ?? []), ...(injected.spec.initContainers ?? [])].map((c) => c.name),
+  );
   for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    if (!ours.has(c.name)) continue;
     canonicalizeResourceList(c.resources?.limits);
     canonicalizeResourceList(c.resources?.requests);
   }

@@ -172,6 +172,18 @@ describe('injectPod outcomes', () => {
     expect(injected(injectPod(req(out), cfg))).toEqual(out);
   });
 
+  it("leaves the app's own quantities as written (no patch noise) and canonicalizes the proxy's", () => {
+    const p = pod({ containers: [{ name: 'app', image: 'app:1', resources: { limits: { cpu: '1000m' } } }] });
+    const o = injectPod(req(p), cfg);
+    const out = injected(o);
+    expect(out.spec?.containers[0].resources?.limits?.cpu).toBe('1000m');
+    expect(o.kind === 'injected' && o.patch.some((op) => op.path.startsWith('/spec/containers/0'))).toBe(
+      false,
+    );
+    const proxy = out.spec?.initContainers?.find((c) => c.name === 'istio-proxy');
+    expect(proxy?.resources?.limits).toEqual({ cpu: '2', memory: '1Gi' });
+  });
+
   it('injects a pod with 1,000 env vars quickly (no quadratic work)', () => {
     const env = Array.from({ length: 1000 }, (_, i) => ({ name: `VAR_${i}`, value: String(i) }));
     const p = pod({ containers: [{ name: 'app', image: 'app:1', env }] });
