@@ -76,6 +76,7 @@ export function createControllerMetrics(registry: Registry, controller: string):
   const q = { name: controller, controller };
   for (const c of [adds, retries]) c.inc(q, 0);
   depth.set(q, 0);
+  leader.set({ name: controller }, 0);
   total.inc({ controller, result: 'success' }, 0);
   total.inc({ controller, result: 'error' }, 0);
   errors.inc({ controller }, 0);

@@ -5,6 +5,9 @@ describe('controller metrics', () => {
   it('exposes controller-runtime names with controller and result labels', async () => {
     const registry = createRegistry(false);
     const m = createControllerMetrics(registry, 'istiooperator');
+    // A standby reports 0 from the start, so dashboards can tell it from a missing replica.
+    expect(await registry.metrics()).toContain('leader_election_master_status{name="istiooperator"} 0');
+    m.setLeader(true);
     m.reconciled('success', 0.02);
     m.reconciled('error', 0.5);
     const q = m.queueObserver();
