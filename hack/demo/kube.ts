@@ -65,6 +65,9 @@ type Verb = 'read' | 'list' | 'patch' | 'create' | 'delete';
  * the same for its own surface; the demo and the config test also need dry runs and dry-run creates.
  */
 class JsonObjectApi extends KubernetesObjectApi {
+  /** Set to act as another user (the apiserver adds a ServiceAccount user's groups itself). */
+  impersonate?: string;
+
   async call<T>(
     verb: Verb,
     method: HttpMethod,
@@ -82,6 +85,7 @@ class JsonObjectApi extends KubernetesObjectApi {
       method,
     );
     ctx.setHeaderParam('Accept', 'application/json');
+    if (this.impersonate) ctx.setHeaderParam('Impersonate-User', this.impersonate);
     for (const [k, v] of Object.entries(query)) ctx.setQueryParam(k, v);
     if (body) {
       ctx.setHeaderParam('Content-Type', body.type);
@@ -103,8 +107,13 @@ class JsonObjectApi extends KubernetesObjectApi {
 export class Kube {
   private readonly api: JsonObjectApi;
 
-  constructor(readonly kc: KubeConfig) {
+  /** `impersonate`: a user name to act as (the config test checks RBAC this way). */
+  constructor(
+    readonly kc: KubeConfig,
+    impersonate?: string,
+  ) {
     this.api = kc.makeApiClient(JsonObjectApi);
+    this.api.impersonate = impersonate;
   }
 
   /** Server-side apply (force: the demo owns what it applies), optionally as a dry run. */

@@ -13,7 +13,10 @@ import { AuthorizationV1Api } from '@kubernetes/client-node';
 import { webhookOptionsFromFlags } from '../../cli/webhook';
 import { parseOperatorFlags } from '../../cli/operator';
 import { LEASE_NAME } from '../../operator/controller/manager';
+import type { IstioOperator } from '../../operator/api/types';
 import { MANAGED_KINDS } from '../../operator/render/gvk';
+import { render as renderManifest } from '../../operator/render';
+import { loadCrds } from '../../operator/render/load-crds';
 import { Kube, parseYamlStream, type Obj } from '../../hack/demo/kube';
 import { createTestNamespace, deleteNamespace, kubeConfig, uniqueName, waitFor } from './support/cluster';
 
@@ -367,7 +370,7 @@ describe('RBAC', () => {
     }
   });
 
-  it('is what the apiserver authorizes for the operator (SubjectAccessReview)', async () => {
+  it('is what the apiserver authorizes for the operator: SubjectAccessReviews, and the rendered demo profile applied as the operator', async () => {
     const id = uniqueName('cfg-op');
     const ns = await createTestNamespace('cfg-sar');
     const role = must(defaultObjs, 'ClusterRole', 'meshwright-operator');
@@ -379,13 +382,14 @@ describe('RBAC', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: id },
       subjects: [{ kind: 'ServiceAccount', name: id, namespace: ns }],
     });
+    const user = `system:serviceaccount:${ns}:${id}`;
     const authz = kubeConfig().makeApiClient(AuthorizationV1Api);
     const can = async (group: string, resource: string, verb: string) =>
       (
         await authz.createSubjectAccessReview({
           body: {
             spec: {
-              user: `system:serviceaccount:${ns}:${id}`,
+              user,
               groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
               resourceAttributes: { group, resource, verb, namespace: 'istio-system' },
             },
@@ -399,6 +403,38 @@ describe('RBAC', () => {
       expect(await can('', 'secrets', 'get')).toBe(false);
       expect(await can('', 'pods', 'create')).toBe(false);
       expect(await can('apps', 'deployments', 'deletecollection')).toBe(false);
+
+      // Everything the renderer produces for the demo profile, server-side applied (dry run) AS the
+      // operator: istiod's ClusterRoles go through only because of escalate/bind.
+      const iop = parseYamlStream(
+        readFileSync(join(root, 'config/samples/install_v1alpha1_istiooperator_demo.yaml'), 'utf8'),
+        'demo sample',
+      )[0] as unknown as IstioOperator;
+      const manifest = renderManifest(iop, { crds: loadCrds(join(root, 'crds/istio')) });
+      const rendered = manifest.components.flatMap((c) => c.objects) as unknown as Obj[];
+      expect(rendered.some((o) => o.kind === 'ClusterRole')).toBe(true);
+      const target = await createTestNamespace('cfg-render');
+      const asOperator = new Kube(kubeConfig(), user);
+      const failures: string[] = [];
+      for (const o of rendered) {
+        const obj = o.metadata?.namespace ? relocate(o, { [o.metadata.namespace]: target }) : o;
+        await asOperator.apply(obj, undefined, true).catch((err: Error) => failures.push(err.message));
+      }
+      await deleteNamespace(target);
+      expect(failures).toEqual([]);
+      // ... and the same operator may not touch what it does not manage.
+      await expect(
+        asOperator.apply(
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'x', namespace: ns },
+            stringData: { a: 'b' },
+          },
+          undefined,
+          true,
+        ),
+      ).rejects.toThrow(/forbidden/);
     } finally {
       await kube.delete('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', id);
       await kube.delete('rbac.authorization.k8s.io/v1', 'ClusterRole', id);
