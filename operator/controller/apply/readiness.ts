@@ -17,6 +17,9 @@ interface WorkloadShape {
     currentNumberScheduled?: number;
     updatedNumberScheduled?: number;
     numberAvailable?: number;
+    readyReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
   };
 }
 
@@ -60,6 +63,17 @@ export function readinessOf(obj: KubernetesObject): Readiness {
       return { ready: false, reason: `${name(obj)}: ${updated}/${desired} pods updated` };
     if (available < desired)
       return { ready: false, reason: `${name(obj)}: ${available}/${desired} pods available` };
+    return READY;
+  }
+  if (obj.kind === 'StatefulSet') {
+    if (!seen) return { ready: false, reason: `${name(obj)}: rollout not observed yet` };
+    const want = w.spec?.replicas ?? 1;
+    if ((status.updatedReplicas ?? 0) < want || (status.readyReplicas ?? 0) < want) {
+      return { ready: false, reason: `${name(obj)}: ${status.readyReplicas ?? 0}/${want} replicas ready` };
+    }
+    if (status.updateRevision && status.currentRevision !== status.updateRevision) {
+      return { ready: false, reason: `${name(obj)}: rollout in progress` };
+    }
     return READY;
   }
   return READY;
