@@ -48,15 +48,17 @@ export interface ControlPlane {
 }
 
 // Runs beside a test run's cluster: once the owner is gone (killed, crashed), it stops every process
-// listed in the pid file, then removes the paths it was given (state files, the work directory),
-// so even a SIGKILLed jest leaves neither orphans nor stale records.
+// listed in the pid file (except itself, which is listed there too), then removes the paths it was
+// given (state files, the work directory), so even a SIGKILLed jest leaves no orphans, no stale records.
 const WATCHDOG = `
 owner="$1"; pids="$2"; shift 2
 while kill -0 "$owner" 2>/dev/null; do sleep 1; done
 [ -f "$pids" ] || exit 0
-tac "$pids" | while read -r p; do kill -TERM -- "-$p" 2>/dev/null; done
+echo "owner $owner is gone: stopping the cluster"
+others=$(grep -vx "$$" "$pids" | tac)
+for p in $others; do kill -TERM -- "-$p" 2>/dev/null; done
 sleep 5
-while read -r p; do kill -KILL -- "-$p" 2>/dev/null; done < "$pids"
+for p in $others; do kill -KILL -- "-$p" 2>/dev/null; done
 rm -rf -- "$@"
 `;
 
