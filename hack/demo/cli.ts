@@ -23,6 +23,7 @@ import {
   waitUntil,
   type Obj,
 } from './kube';
+import { foreignNamespaces, rbacObjects, serviceAccountKubeconfig } from './identities';
 import { loadShippedRegistration, urlRegistration } from './registration';
 import {
   demoPaths,
@@ -56,7 +57,7 @@ class StepError extends Error {
 }
 
 let stepNo = 0;
-const STEPS = 9;
+const STEPS = 10;
 async function step<T>(title: string, owner: string, run: () => Promise<T>): Promise<T> {
   stepNo += 1;
   const t0 = Date.now();
@@ -198,10 +199,36 @@ async function up(): Promise<number> {
     },
   );
 
+  const identities = await step(
+    'RBAC from config/default; the operator and the webhook run as their ServiceAccounts',
+    'deploy (config/rbac)',
+    async () => {
+      const rbac = rbacObjects(kustomizeBuild(root, 'config/default'));
+      for (const ns of foreignNamespaces(rbac)) await ensureNamespace(kube, ns);
+      for (const o of rbac) await kube.apply(o);
+      say(`  applied ${rbac.map((o) => o.kind).join(', ')}`);
+      const files = {
+        operator: join(paths.root, '.cluster', 'demo', 'operator.kubeconfig'),
+        webhook: join(paths.root, '.cluster', 'demo', 'webhook.kubeconfig'),
+      };
+      mkdirSync(join(paths.root, '.cluster', 'demo'), { recursive: true });
+      await serviceAccountKubeconfig(
+        kube.kc,
+        'meshwright-system',
+        'meshwright-operator',
+        files.operator,
+        kube,
+      );
+      await serviceAccountKubeconfig(kube.kc, 'meshwright-system', 'meshwright-webhook', files.webhook, kube);
+      say(`  token kubeconfigs: ${files.operator}, ${files.webhook}`);
+      return files;
+    },
+  );
+
   const [webhook, webhookMetrics, webhookHealth, operatorMetrics, operatorHealth] = await freePorts(5);
   const opts: StartComponentOptions = {
     root,
-    kubeconfig,
+    kubeconfig: identities,
     logsDir: paths.logsDir,
     ports: {
       webhook: webhook ?? 0,
@@ -223,7 +250,6 @@ async function up(): Promise<number> {
   const procs: RunningProcess[] = [];
 
   await step('webhook: registration by URL, then `meshwright webhook --self-signed`', 'webhook', async () => {
-    await ensureNamespace(kube, 'meshwright-system');
     const url = `https://${opts.webhookHost}:${opts.ports.webhook}/inject`;
     const mwc = urlRegistration(loadShippedRegistration(root), url);
     await kube.apply(mwc);

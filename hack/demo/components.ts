@@ -14,7 +14,8 @@ export interface ComponentPorts {
 
 export interface StartComponentOptions {
   root: string;
-  kubeconfig: string;
+  /** One kubeconfig per program: each runs as its own ServiceAccount. */
+  kubeconfig: { operator: string; webhook: string };
   logsDir: string;
   ports: ComponentPorts;
   /** Host (IP or DNS name) the apiserver dials; added to the self-signed certificate's names. */
@@ -35,7 +36,7 @@ export function webhookArgs(o: StartComponentOptions): string[] {
     '--webhook-namespace=meshwright-system',
     '--webhook-config=meshwright-sidecar-injector',
     '--istio-namespace=istio-system',
-    `--kubeconfig=${o.kubeconfig}`,
+    `--kubeconfig=${o.kubeconfig.webhook}`,
     `--host=${o.listenHost}`,
     `--port=${o.ports.webhook}`,
     `--metrics-port=${o.ports.webhookMetrics}`,
@@ -47,7 +48,7 @@ export function operatorArgs(o: StartComponentOptions): string[] {
   return [
     cliPath(o.root),
     'operator',
-    `--kubeconfig=${o.kubeconfig}`,
+    `--kubeconfig=${o.kubeconfig.operator}`,
     '--leader-elect',
     '--leader-election-namespace=meshwright-system',
     `--metrics-port=${o.ports.operatorMetrics}`,

@@ -14,7 +14,7 @@ const root = join(__dirname, '..', '..', '..');
 
 const opts: StartComponentOptions = {
   root,
-  kubeconfig: '/tmp/kubeconfig',
+  kubeconfig: { operator: '/tmp/operator.kubeconfig', webhook: '/tmp/webhook.kubeconfig' },
   logsDir: '/tmp/logs',
   ports: {
     webhook: 40001,
@@ -72,7 +72,7 @@ describe('component arguments', () => {
     const [, cmd, ...args] = operatorArgs(opts);
     expect(cmd).toBe('operator');
     expect(parseOperatorFlags(args, {})).toMatchObject({
-      kubeconfig: '/tmp/kubeconfig',
+      kubeconfig: '/tmp/operator.kubeconfig',
       leaderElect: true,
       leaderElectionNamespace: 'meshwright-system',
       healthPort: 40005,
