@@ -11,13 +11,20 @@ import {
   ApiextensionsV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
+  loadAllYaml,
   PatchStrategy,
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ISTIO_REF_DIR, loadProjectCrds, parseYamlDocuments, type Crd } from '../unit/crds/crd-files';
+import {
+  ISTIO_REF_DIR,
+  REPO_ROOT,
+  loadProjectCrds,
+  parseYamlDocuments,
+  type Crd,
+} from '../unit/crds/crd-files';
 import { bookinfoExamples, seedExamples, type Example } from '../unit/crds/examples';
 import { createTestNamespace, deleteNamespace, kubeConfig, waitFor } from './support/cluster';
 
@@ -26,14 +33,26 @@ const IOP_API = 'install.istio.io/v1alpha1';
 
 type Obj = KubernetesObject & { spec?: unknown; [k: string]: unknown };
 
+/** The apiserver's Status message of a failed call (falls back to whatever the error carries). */
 function errorText(err: unknown): string {
-  const parts: string[] = [];
-  if (err instanceof Error) parts.push(err.message);
-  const e = err as { code?: unknown; body?: unknown };
-  if (e.code !== undefined) parts.push(`HTTP ${String(e.code)}`);
-  if (typeof e.body === 'string') parts.push(e.body);
-  else if (e.body !== undefined) parts.push(JSON.stringify(e.body));
-  return parts.join(' | ');
+  const e = err as { body?: unknown };
+  let body: unknown = e.body;
+  if (typeof e.body === 'string') {
+    const raw = e.body;
+    try {
+      body = JSON.parse(raw) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  if (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { message?: unknown }).message === 'string'
+  ) {
+    return (body as { message: string }).message;
+  }
+  return err instanceof Error ? err.message : String(err);
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -75,18 +94,16 @@ beforeAll(async () => {
   kc = kubeConfig();
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const crdClient = KubernetesObjectApi.makeApiClient(kc);
-  for (const { file, crd } of crdFiles) {
-    try {
-      await crdClient.patch(
-        crd as unknown as Obj,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        true,
-        PatchStrategy.ServerSideApply,
-      );
-    } catch (err) {
-      crdApplyErrors.push(`${file}: ${errorText(err)}`);
+  // client-node serializes built-in kinds through its typed models: a plain object's
+  // `x-kubernetes-*` keys would be dropped silently (the models call them xKubernetes...). loadAllYaml
+  // deserializes into those models, so the CRDs are sent as written.
+  for (const file of [...new Set(crdFiles.map((f) => f.file))]) {
+    for (const crd of loadAllYaml(fs.readFileSync(path.join(REPO_ROOT, file), 'utf8')) as Obj[]) {
+      try {
+        await crdClient.patch(crd, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      } catch (err) {
+        crdApplyErrors.push(`${file}: ${errorText(err)}`);
+      }
     }
   }
   if (crdApplyErrors.length > 0) return;
@@ -274,18 +291,36 @@ describe('IstioOperator validation', () => {
   });
 
   const gw = (name: string): Record<string, unknown> => ({ name, enabled: true });
-  const rejected: [string, Record<string, unknown>, string][] = [
-    ['an unknown profile', { profile: 'bogus' }, 'unknown profile "bogus"'],
+  // [what, spec, field the error must name, message it must carry]
+  const rejected: [string, Record<string, unknown>, string, string][] = [
+    [
+      'an unknown profile',
+      { profile: 'bogus' },
+      'spec.profile',
+      'unknown profile "bogus": use one of default, demo',
+    ],
     [
       'a revision with upper case and underscore',
       { revision: 'Canary_1' },
+      'spec.revision',
       'spec.revision must be a DNS-1123 label',
     ],
-    ['a revision starting with a dash', { revision: '-canary' }, 'spec.revision must be a DNS-1123 label'],
-    ['a revision longer than 63 characters', { revision: 'a'.repeat(64) }, 'spec.revision'],
+    [
+      'a revision starting with a dash',
+      { revision: '-canary' },
+      'spec.revision',
+      'spec.revision must be a DNS-1123 label',
+    ],
+    [
+      'a revision longer than 63 characters',
+      { revision: 'a'.repeat(64) },
+      'spec.revision',
+      'may not be more than 63',
+    ],
     [
       'a namespace that is not a DNS-1123 label',
       { namespace: 'Istio_System' },
+      'spec.namespace',
       'namespace must be a DNS-1123 label',
     ],
     [
@@ -295,22 +330,31 @@ describe('IstioOperator validation', () => {
           ingressGateways: [gw('istio-ingressgateway'), gw('other'), gw('istio-ingressgateway')],
         },
       },
-      'duplicate ingress gateway name "istio-ingressgateway"',
+      'spec.components.ingressGateways',
+      'ingress gateway names must be unique',
     ],
     [
       'duplicate egress gateway names',
       { components: { egressGateways: [gw('eg'), gw('eg')] } },
-      'duplicate egress gateway name "eg"',
+      'spec.components.egressGateways',
+      'egress gateway names must be unique',
     ],
     [
       'a gateway name that is not a DNS-1123 label',
       { components: { ingressGateways: [gw('Ingress_GW')] } },
+      'spec.components.ingressGateways[0].name',
       'gateway name must be a DNS-1123 label',
     ],
-    ['a gateway without a name', { components: { ingressGateways: [{ enabled: true }] } }, 'name'],
+    [
+      'a gateway without a name',
+      { components: { ingressGateways: [{ enabled: true }] } },
+      'spec.components.ingressGateways[0].name',
+      'Required value',
+    ],
     [
       'a negative replica count',
       { components: { pilot: { k8s: { replicaCount: -1 } } } },
+      'spec.components.pilot.k8s.replicaCount',
       'replicaCount must be 0 or greater',
     ],
     [
@@ -320,32 +364,37 @@ describe('IstioOperator validation', () => {
           ingressGateways: [{ name: 'gw', k8s: { hpaSpec: { minReplicas: 5, maxReplicas: 2 } } }],
         },
       },
+      'spec.components.ingressGateways[0].k8s.hpaSpec',
       'hpaSpec.minReplicas must not be greater than hpaSpec.maxReplicas',
     ],
     [
       'a PodDisruptionBudget with both bounds',
       { components: { pilot: { k8s: { podDisruptionBudget: { minAvailable: 1, maxUnavailable: 1 } } } } },
+      'spec.components.pilot.k8s.podDisruptionBudget',
       'podDisruptionBudget takes minAvailable or maxUnavailable, not both',
     ],
     [
       'a sidecarRollout batch size of 0',
       { sidecarRollout: { enabled: true, batchSize: 0 } },
+      'spec.sidecarRollout.batchSize',
       'sidecarRollout.batchSize must be greater than 0',
     ],
     [
       'a negative sidecarRollout pause',
       { sidecarRollout: { pauseSeconds: -1 } },
+      'spec.sidecarRollout.pauseSeconds',
       'sidecarRollout.pauseSeconds must be between 0 and 86400',
     ],
     [
       'a sidecarRollout maxUnavailable of 150%',
       { sidecarRollout: { maxUnavailable: '150%' } },
-      'sidecarRollout.maxUnavailable must be a positive count',
+      'spec.sidecarRollout.maxUnavailable',
+      'sidecarRollout.maxUnavailable must be a positive count or a percentage between 1% and 100%',
     ],
-    ['a float image tag', { tag: 1.3 }, 'spec.tag'],
+    ['a float image tag', { tag: 1.3 }, 'spec.tag', 'Invalid value'],
   ];
 
-  it.each(rejected)('rejects %s', async (_what, spec, message) => {
+  it.each(rejected)('rejects %s', async (_what, spec, field, message) => {
     let caught: unknown;
     try {
       await apply(iop('invalid', spec));
@@ -354,7 +403,9 @@ describe('IstioOperator validation', () => {
     }
     expect(caught).toBeDefined();
     expect(statusCode(caught)).toBe(422);
-    expect(errorText(caught)).toContain(message);
+    const text = errorText(caught);
+    expect(text).toContain(`${field}:`);
+    expect(text).toContain(message);
   });
 
   it('validates status written through the status subresource', async () => {

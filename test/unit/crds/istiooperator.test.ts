@@ -171,8 +171,9 @@ describe('CEL rules', () => {
     const list = at(`spec.components.${g}`);
     const [dup] = rules(list);
     expect(dup.rule).toBe('self.all(g, self.exists_one(h, h.name == g.name))');
-    expect(dup.messageExpression).toMatch(/duplicate .* gateway name/);
-    expect(dup.reason).toBe('FieldValueDuplicate');
+    expect(dup.message).toBe(`${g === 'ingressGateways' ? 'ingress' : 'egress'} gateway names must be unique`);
+    // FieldValueDuplicate would make the apiserver print a bare "Duplicate value" without the message.
+    expect(dup.reason).toBe('FieldValueInvalid');
     const name = itemsAt(`spec.components.${g}`).properties?.name;
     if (!name) throw new Error('no name');
     const re = regexOf(rules(name)[0]);

@@ -63,6 +63,24 @@ describe('structuralProblems', () => {
       items: { type: 'string', maxLength: 3 },
       'x-kubernetes-validations': [{ rule: 'self.all(x, x != "")', message: 'm' }],
     }, /without maxItems/],
+    [
+      'a messageExpression that iterates',
+      {
+        type: 'array',
+        maxItems: 4,
+        items: { type: 'string', maxLength: 3 },
+        'x-kubernetes-validations': [{ rule: 'true', message: 'm', messageExpression: "self.map(x, x).join(',')" }],
+      },
+      /messageExpression iterates/,
+    ],
+    [
+      'a regex rule on an unbounded int-or-string',
+      {
+        'x-kubernetes-int-or-string': true,
+        'x-kubernetes-validations': [{ rule: "type(self) == int || string(self).matches('^a$')", message: 'm' }],
+      },
+      /without maxLength/,
+    ],
     ['a rule below an unbounded array', {
       type: 'array',
       items: obj({ n: { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self > 0', message: 'm' }] } }),
@@ -84,21 +102,23 @@ describe('validateValue', () => {
       any: { 'x-kubernetes-preserve-unknown-fields': true },
       labels: { type: 'object', additionalProperties: { type: 'string' } },
       items: { type: 'array', maxItems: 2, items: obj({ k: { type: 'string' } }, { required: ['k'] }) },
+      opt: { type: 'object', nullable: true },
     }),
   });
 
-  it('accepts a valid object, ignoring nulls and apiVersion/kind/metadata', () => {
+  it('accepts a valid object, null where nullable, and any apiVersion/kind/metadata', () => {
     const v = {
       apiVersion: 'x/v1',
       kind: 'X',
       metadata: { name: 'n' },
-      spec: { name: 'abc', mode: 'A', count: 3, tag: 2, free: { x: [1] }, any: 'str', labels: { a: 'b' }, items: [{ k: 'v' }], gone: null },
+      spec: { name: 'abc', mode: 'A', count: 3, tag: 2, free: { x: [1] }, any: 'str', labels: { a: 'b' }, items: [{ k: 'v' }], opt: null },
     };
     expect(validateValue(v, schema)).toEqual([]);
   });
 
   it.each<[string, unknown, RegExp]>([
     ['an unknown field', { spec: { nope: 1 } }, /unknown field "nope"/],
+    ['null for a field that is not nullable', { spec: { count: null } }, /\.spec\.count: must be integer, got null/],
     ['a wrong type', { spec: { count: '3' } }, /\.spec\.count: must be integer, got string/],
     ['a float where an integer is required', { spec: { count: 1.5 } }, /must be integer, got number/],
     ['a value outside the enum', { spec: { mode: 'C' } }, /not in enum/],

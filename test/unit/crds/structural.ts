@@ -140,9 +140,17 @@ export function structuralProblems(root: Schema): string[] {
         problems.push(`${id}: message must be one non-empty line`);
       }
       if (r.reason !== undefined && !CEL_REASONS.has(r.reason)) problems.push(`${id}: reason ${r.reason} is not allowed`);
+      // Allowed by the apiserver, but it reports a bare "Duplicate value" and drops the message.
+      if (r.reason === 'FieldValueDuplicate') problems.push(`${id}: reason FieldValueDuplicate hides the message`);
       const text = `${r.rule} ${r.messageExpression ?? ''}`;
-      if (/\bself\.matches\(|\bself\.size\(\)/.test(text) && node.type === 'string' && node.maxLength === undefined) {
+      const stringLike = node.type === 'string' || intOrString;
+      if (/\.matches\(|\bself\.size\(\)/.test(text) && stringLike && node.maxLength === undefined) {
         problems.push(`${id}: string rule without maxLength (unbounded CEL cost)`);
+      }
+      // The apiserver estimates any messageExpression that walks a list far above its budget, even
+      // with maxItems (seen with kube-apiserver 1.35); keep messageExpressions to scalars.
+      if (r.messageExpression !== undefined && ITERATING.test(r.messageExpression)) {
+        problems.push(`${id}: messageExpression iterates (over the apiserver's cost budget)`);
       }
       if (ITERATING.test(text) && node.type === 'array' && node.maxItems === undefined) {
         problems.push(`${id}: iterating rule on an array without maxItems`);

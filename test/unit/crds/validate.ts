@@ -1,5 +1,5 @@
 // Offline validation of an object against a CRD schema, close to what the apiserver does before
-// CEL: nulls dropped (non-nullable fields are pruned), types, enums, required fields, bounds, and
+// CEL: null only where the schema is nullable (or untyped), types, enums, required fields, bounds, and
 // strict field validation (a field the schema does not know, outside preserve-unknown-fields, is an
 // error as with `kubectl apply --validate=strict`). CEL rules are NOT evaluated here; the
 // integration test does that against a real apiserver.
@@ -23,6 +23,7 @@ export function validateValue(value: unknown, schema: Schema, at = ''): string[]
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
   if (schema.type === undefined) return problems; // untyped preserve-unknown node: anything goes
   const t = typeOf(value);
+  if (value === null && schema.nullable === true) return problems;
   const ok = schema.type === t || (schema.type === 'number' && t === 'integer');
   if (!ok) return [`${where}: must be ${schema.type}, got ${t}`];
   if (schema.enum && !schema.enum.some((e) => e === value)) {
@@ -38,11 +39,10 @@ export function validateValue(value: unknown, schema: Schema, at = ''): string[]
   }
   if (t === 'object') {
     const obj = value as Record<string, unknown>;
-    const present = Object.entries(obj).filter(([, v]) => v !== null);
     for (const r of schema.required ?? []) {
       if (obj[r] === undefined || obj[r] === null) problems.push(`${where}: missing required field ${r}`);
     }
-    for (const [k, v] of present) {
+    for (const [k, v] of Object.entries(obj)) {
       // The apiserver validates apiVersion, kind and metadata of custom resources itself.
       if (at === '' && ['apiVersion', 'kind', 'metadata'].includes(k)) continue;
       const child = schema.properties?.[k];
