@@ -1,0 +1,264 @@
+// Suite 1: `meshwright webhook` (static mode, its own process) and the floor server under the same
+// HTTPS load, pod shape by pod shape: fixed rates and saturation; latency percentiles, throughput, and
+// server CPU per request read from /proc (the least noisy cost figure on a shared machine).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selfSignedServing } from '../../lib/certs';
+import { freePorts } from '../../hack/cluster/ports';
+import { httpGet } from '../../hack/cluster/readiness';
+import { type Child, startChild, waitFor } from '../common/children';
+import { load1 } from '../common/machine';
+import { admissionReview, bookinfoPods, type PodShape, syntheticPods } from '../common/pods';
+import { sampleProc } from '../common/proc';
+import { table, type Section } from '../common/results';
+import { round } from '../common/stats';
+import { fixedRate, type LoadResult, type LoadTarget, postOnce, saturation } from './load';
+
+export interface WebhookBenchOptions {
+  root: string;
+  quick: boolean;
+  logDir: string;
+  /** Run the webhook under `node --cpu-prof`, profiles into this directory. */
+  cpuProfDir?: string;
+  say(line: string): void;
+}
+
+type Server = 'webhook' | 'floor';
+
+interface Scenario {
+  /** Pod group: "bookinfo" (the six pods in rotation) or a synthetic shape name. */
+  group: string;
+  mode: 'rate' | 'saturation';
+  rps?: number;
+}
+
+export interface WebhookRun extends LoadResult {
+  server: Server;
+  group: string;
+  load1: number;
+  serverCpuMsPerRequest: number;
+  serverRssMiB: number;
+}
+
+const RATE_CONNECTIONS = 8;
+const SATURATION_CONNECTIONS = 8;
+
+function scenarios(quick: boolean): Scenario[] {
+  if (quick)
+    return [
+      { group: 'bookinfo', mode: 'rate', rps: 500 },
+      { group: 'bookinfo', mode: 'saturation' },
+      { group: 'containers-10', mode: 'rate', rps: 100 },
+      { group: 'env-1000', mode: 'rate', rps: 100 },
+      { group: 'containers-100', mode: 'rate', rps: 100 },
+    ];
+  return [
+    { group: 'bookinfo', mode: 'rate', rps: 100 },
+    { group: 'bookinfo', mode: 'rate', rps: 500 },
+    { group: 'bookinfo', mode: 'saturation' },
+    { group: 'containers-10', mode: 'rate', rps: 100 },
+    { group: 'containers-10', mode: 'rate', rps: 500 },
+    { group: 'containers-10', mode: 'saturation' },
+    { group: 'env-1000', mode: 'rate', rps: 100 },
+    { group: 'env-1000', mode: 'saturation' },
+    { group: 'containers-100', mode: 'rate', rps: 100 },
+    { group: 'containers-100', mode: 'saturation' },
+  ];
+}
+
+function bodiesByGroup(root: string): Map<string, { shapes: PodShape[]; bodies: Buffer[] }> {
+  const groups = new Map<string, { shapes: PodShape[]; bodies: Buffer[] }>();
+  const encode = (s: PodShape, i: number) =>
+    Buffer.from(
+      JSON.stringify(admissionReview(s.pod, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)),
+    );
+  const bookinfo = bookinfoPods(root);
+  groups.set('bookinfo', { shapes: bookinfo, bodies: bookinfo.map(encode) });
+  syntheticPods().forEach((s, i) => groups.set(s.name, { shapes: [s], bodies: [encode(s, 100 + i)] }));
+  return groups;
+}
+
+/** The server must answer each shape with an injection patch, or the figures would measure something else. */
+async function checkInjects(t: LoadTarget, shapes: PodShape[], bodies: Buffer[]): Promise<void> {
+  for (const [i, body] of bodies.entries()) {
+    const { status, json } = await postOnce(t, body);
+    const r = (json as { response?: { allowed?: boolean; patch?: string; status?: { message?: string } } })
+      .response;
+    if (status !== 200 || r?.allowed !== true || !r.patch)
+      throw new Error(
+        `webhook did not inject ${shapes[i]?.name}: HTTP ${status}, allowed ${String(r?.allowed)}, ${r?.status?.message ?? 'no patch'}`,
+      );
+  }
+}
+
+async function startServers(
+  o: WebhookBenchOptions,
+): Promise<{ servers: Record<Server, Child>; targets: Record<Server, Omit<LoadTarget, 'bodies'>> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'meshwright-bench-'));
+  const { ca, serving } = await selfSignedServing({
+    commonName: 'meshwright-bench',
+    ipAddresses: ['127.0.0.1'],
+  });
+  const cert = join(dir, 'tls.crt');
+  const key = join(dir, 'tls.key');
+  writeFileSync(cert, serving.certPem);
+  writeFileSync(key, serving.keyPem, { mode: 0o600 });
+  const [port, metricsPort, healthPort, floorPort] = await freePorts(4);
+  const profFlags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const webhook = startChild(
+    'webhook',
+    [
+      join(o.root, 'bin', 'meshwright.js'),
+      'webhook',
+      '--static',
+      `--tls-cert-file=${cert}`,
+      `--tls-key-file=${key}`,
+      '--host=127.0.0.1',
+      `--port=${port}`,
+      `--metrics-port=${metricsPort}`,
+      `--health-port=${healthPort}`,
+      '--shutdown-delay=0',
+    ],
+    join(o.logDir, 'webhook.log'),
+    profFlags,
+  );
+  const floor = startChild(
+    'floor',
+    [join(o.root, 'dist', 'bench', 'webhook', 'floor-server.js'), String(floorPort), cert, key],
+    join(o.logDir, 'floor.log'),
+  );
+  await waitFor(
+    'webhook /readyz',
+    async () => (await httpGet({ url: `http://127.0.0.1:${healthPort}/readyz` })).status === 200,
+    30_000,
+    webhook,
+  );
+  const base = { host: '127.0.0.1', path: '/inject', ca: ca.certPem };
+  const floorTarget = { ...base, port: floorPort ?? 0 };
+  await waitFor(
+    'floor server',
+    async () => (await postOnce({ ...floorTarget, bodies: [] }, Buffer.from('{}'))).status === 200,
+    30_000,
+    floor,
+  );
+  return {
+    servers: { webhook, floor },
+    targets: { webhook: { ...base, port: port ?? 0 }, floor: floorTarget },
+  };
+}
+
+export async function runWebhookBench(
+  o: WebhookBenchOptions,
+): Promise<{ section: Section; runs: WebhookRun[] }> {
+  const durationMs = o.quick ? 3_000 : 15_000;
+  const warmupMs = o.quick ? 1_000 : 3_000;
+  const groups = bodiesByGroup(o.root);
+  const { servers, targets } = await startServers(o);
+  const runs: WebhookRun[] = [];
+  try {
+    for (const g of groups.values())
+      await checkInjects({ ...targets.webhook, bodies: g.bodies }, g.shapes, g.bodies);
+    for (const sc of scenarios(o.quick)) {
+      const g = groups.get(sc.group);
+      if (!g) throw new Error(`no pod group ${sc.group}`);
+      // Webhook and floor back to back, so both see about the same background load.
+      for (const server of ['webhook', 'floor'] as const) {
+        const child = servers[server];
+        const t: LoadTarget = { ...targets[server], bodies: g.bodies };
+        const before = sampleProc(child.pid);
+        const l = load1();
+        const r =
+          sc.mode === 'rate'
+            ? await fixedRate(t, { rps: sc.rps ?? 100, durationMs, warmupMs, connections: RATE_CONNECTIONS })
+            : await saturation(t, { durationMs, warmupMs, connections: SATURATION_CONNECTIONS });
+        const after = sampleProc(child.pid);
+        const died = child.exited();
+        if (died) throw new Error(died);
+        // CPU over warm-up and measurement, divided by the requests of both (the rate is the same).
+        const requests = r.completed * (1 + warmupMs / durationMs);
+        const run: WebhookRun = {
+          ...r,
+          server,
+          group: sc.group,
+          load1: l,
+          serverCpuMsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1000) / Math.max(1, requests),
+          serverRssMiB: after.rssBytes / 2 ** 20,
+        };
+        runs.push(run);
+        o.say(
+          `  ${server.padEnd(7)} ${sc.group.padEnd(14)} ${sc.mode === 'rate' ? `${sc.rps} req/s` : 'saturation'}: ` +
+            `${round(r.achievedRps)} req/s, p50 ${round(r.latencyMs.p50)} ms, p99 ${round(r.latencyMs.p99)} ms, ` +
+            `max ${round(r.latencyMs.max)} ms, cpu ${round(run.serverCpuMsPerRequest)} ms/req, errors ${r.errors}, load ${l}`,
+        );
+      }
+    }
+  } finally {
+    await servers.webhook.stop();
+    await servers.floor.stop();
+  }
+  return {
+    section: {
+      name: 'Webhook over HTTPS (one process, static mode) vs floor',
+      data: runs,
+      markdown: markdown(runs, groups),
+    },
+    runs,
+  };
+}
+
+function markdown(runs: WebhookRun[], groups: Map<string, { bodies: Buffer[] }>): string {
+  const sizes = [...groups].map(
+    ([n, g]) => `${n} ${round(g.bodies.reduce((s, b) => s + b.length, 0) / g.bodies.length / 1024)} KiB`,
+  );
+  const rows = runs
+    .filter((r) => r.server === 'webhook')
+    .map((w) => {
+      const f = runs.find(
+        (r) =>
+          r.server === 'floor' && r.group === w.group && r.mode === w.mode && r.targetRps === w.targetRps,
+      );
+      const ratio = (a: number, b: number | undefined) => (b ? `${round(a / b)}x` : '-');
+      return [
+        w.group,
+        w.mode === 'rate' ? `${w.targetRps}/s` : `saturation (${w.connections} conns)`,
+        round(w.achievedRps),
+        round(w.latencyMs.p50),
+        round(w.latencyMs.p99),
+        round(w.latencyMs.max),
+        round(w.serverCpuMsPerRequest),
+        f ? `${round(f.latencyMs.p50)} / ${round(f.latencyMs.p99)}` : '-',
+        f ? round(f.serverCpuMsPerRequest) : '-',
+        w.mode === 'rate'
+          ? ratio(w.latencyMs.p50, f?.latencyMs.p50)
+          : ratio(f?.achievedRps ?? 0, w.achievedRps),
+        ratio(w.serverCpuMsPerRequest, f?.serverCpuMsPerRequest),
+        w.errors + (f?.errors ?? 0),
+        `${w.load1} / ${f?.load1 ?? '-'}`,
+      ];
+    });
+  return [
+    `Average AdmissionReview size: ${sizes.join(', ')}. Latencies in ms, measured by the client from the scheduled send time; ` +
+      `"cpu" is the server process's CPU ms per request from /proc. Ratio column: p50 webhook/floor at a fixed rate, ` +
+      `floor/webhook throughput at saturation.`,
+    '',
+    table(
+      [
+        'pods',
+        'load',
+        'req/s',
+        'p50',
+        'p99',
+        'max',
+        'cpu ms/req',
+        'floor p50 / p99',
+        'floor cpu',
+        'ratio',
+        'cpu ratio',
+        'errors',
+        'load avg (wh / floor)',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
