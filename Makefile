@@ -98,7 +98,7 @@ demo: build binaries
 
 demo-down:
 	@test -f dist/hack/demo/cli.js || npm run build
-	node dist/hack/demo/cli.js down
+	KUSTOMIZE='$(KUSTOMIZE)' node dist/hack/demo/cli.js down
 
 # Opt-in, needs Docker + kind + kubectl: deploy to kind, Bookinfo 2/2, productpage through the gateway.
 # Not part of `make test`; exits non-zero (and says so) where it cannot run.

@@ -463,8 +463,11 @@ async function down(): Promise<number> {
       'MutatingWebhookConfiguration',
       'meshwright-sidecar-injector',
     );
+    // The RBAC of step 3, apart from namespaces (istio-system went with the IstioOperator).
+    for (const o of rbacObjects(kustomizeBuild(root, 'config/default')).filter((o) => o.kind !== 'Namespace'))
+      await kube.delete(o.apiVersion ?? 'v1', o.kind ?? '', o.metadata?.name ?? '', o.metadata?.namespace);
     await kube.delete('v1', 'Namespace', 'meshwright-system');
-    say('deleted the webhook registration and namespace meshwright-system');
+    say('deleted the webhook registration, the RBAC and namespace meshwright-system');
   }
   for (const p of state?.processes ?? []) {
     await stopProcess(p);
