@@ -256,6 +256,7 @@ describe('IstioOperator validation', () => {
         pauseSeconds: 10,
         readyTimeoutSeconds: 300,
         maxUnavailable: '25%',
+        namespaceSelector: { matchLabels: { rollout: 'auto' } },
       },
     };
     await apply(iop('valid-full', spec));

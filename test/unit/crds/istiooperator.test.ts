@@ -125,7 +125,7 @@ describe('spec.sidecarRollout (Meshwright extension)', () => {
       expect({ f, type: at(`spec.sidecarRollout.${f}`).type, d: at(`spec.sidecarRollout.${f}`).default }).toEqual({ f, type: 'integer', d });
     }
     expect(at('spec.sidecarRollout.maxUnavailable')['x-kubernetes-int-or-string']).toBe(true);
-    expect(Object.keys(at('spec.sidecarRollout.namespaceSelector').properties ?? {}).sort()).toEqual(['matchExpressions', 'matchLabels']);
+    expect(Object.keys(at('spec.sidecarRollout.namespaceSelector').properties ?? {}).sort()).toEqual(['matchLabels']);
   });
 
   it('rejects a batch size of 0 or less with a clear message', () => {
