@@ -241,17 +241,18 @@ describe('control-plane process management', () => {
   });
 
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
+    const ready = join(tmp, 'stubborn.ready');
     const p = startProcess(
       'stubborn',
       '/bin/sh',
-      ['-c', 'trap "" TERM; while :; do sleep 1; done'],
+      ['-c', `trap "" TERM; touch ${ready}; while :; do sleep 1; done`],
       join(tmp, 'stubborn.log'),
     );
-    await waitFor(async () => isAlive(p.pid), 2_000, 'the process to run');
+    await waitFor(async () => existsSync(ready), 5_000, 'the process to ignore SIGTERM');
     const t0 = Date.now();
     await stopProcess(p, 300);
     expect(isAlive(p.pid)).toBe(false);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300); // survived SIGTERM for the grace period
   });
 
   it('never signals a pid that now runs another program', async () => {
