@@ -46,7 +46,9 @@ step "lint"
 npx eslint .
 
 step "jest (unit + integration)"
-npx jest --ci
+# A bound, so that a hang (an open handle keeping jest alive) still ends the pipeline with a clear
+# status (124). SIGINT first: jest's globalSetup handler then stops the control plane.
+timeout --signal=INT --kill-after=60 "${JEST_TIMEOUT_SECONDS:-2700}" npx jest --ci
 
 current=""
 echo
