@@ -47,8 +47,9 @@ npx eslint .
 
 step "jest (unit + integration)"
 # A bound, so that a hang (an open handle keeping jest alive) still ends the pipeline with a clear
-# status (124). SIGINT first: jest's globalSetup handler then stops the control plane.
-timeout --signal=INT --kill-after=60 "${JEST_TIMEOUT_SECONDS:-2700}" npx jest --ci
+# status (124). SIGINT first: jest's globalSetup handler then stops the control plane. --foreground
+# keeps jest in the terminal's process group, so Ctrl-C still reaches it.
+timeout --foreground --signal=INT --kill-after=60 "${JEST_TIMEOUT_SECONDS:-2700}" node node_modules/jest/bin/jest.js --ci
 
 current=""
 echo
