@@ -1,6 +1,7 @@
 // What the reconciler needs from the renderer, structurally: the render module's RenderedManifest
 // satisfies it, and tests can hand in plain objects.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { SidecarTarget } from '../rollout/sidecar-rollout';
 
 export interface DesiredComponent {
   component: string;
@@ -11,6 +12,8 @@ export interface DesiredState {
   /** Namespaces the objects live in; created when missing, never pruned. */
   namespaces: string[];
   components: DesiredComponent[];
+  /** What injected sidecars should run; enables the sidecar census and rollout when set. */
+  sidecar?: SidecarTarget;
 }
 
 export type RenderOutcome =

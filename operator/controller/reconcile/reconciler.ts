@@ -19,9 +19,10 @@ import type { LiveStatus } from '../status/live-status';
 import type { ComponentOutcome, PassResult } from '../status/outcome';
 import { statusEvents, type EventSpec } from '../status/status-events';
 import { statusChanged, statusPatch } from '../status/status-patch';
-import type { DesiredComponent, ManagedKind, RenderFn } from './desired';
+import type { DesiredComponent, DesiredState, ManagedKind, RenderFn } from './desired';
 import type { EventRecorder } from './event-recorder';
 import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finalizer';
+import { SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
 
 export const IOP_API_VERSION = 'install.istio.io/v1alpha1';
 export const IOP_KIND = 'IstioOperator';
@@ -55,10 +56,12 @@ export class IstioOperatorReconciler {
   private readonly notReadySince = new Map<string, number>();
   private readonly pollMs: number;
   private readonly readinessTimeoutMs: number;
+  private readonly rollout: SidecarRollout;
 
   constructor(private readonly o: ReconcilerOptions) {
     this.pollMs = o.pollMs ?? 2000;
     this.readinessTimeoutMs = o.readinessTimeoutMs ?? 300_000;
+    this.rollout = new SidecarRollout(o.client, this.pollMs);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -121,12 +124,24 @@ export class IstioOperatorReconciler {
     }
 
     const pruneErrors = blockedBy ? [] : await this.prune(desiredKeys, liveOwned, log, actions);
-    await this.writeStatus(iop, ref, prevStatus, { generation, outcomes }, actions);
-
     const failures = outcomes.filter((x) => x.state === 'error').map((x) => `${x.component}: ${x.message}`);
     failures.push(...pruneErrors);
+    // Sidecars are only looked at (and restarted) while the control plane itself is healthy.
+    const sidecars =
+      !blockedBy && failures.length === 0
+        ? await this.observeSidecars(iop, desired.sidecar, prevStatus, log)
+        : undefined;
+    if (sidecars) actions.push(...sidecars.events);
+    const pass: PassResult = {
+      generation,
+      outcomes,
+      ...(sidecars ? { sidecars: { counts: sidecars.sidecars, rollout: sidecars.rollout } } : {}),
+    };
+    await this.writeStatus(iop, ref, prevStatus, pass, actions);
+
     if (failures.length > 0) throw new ReconcileError(failures.join('; '));
-    return blockedBy ? { requeueAfterMs: this.pollMs } : {};
+    if (blockedBy) return { requeueAfterMs: this.pollMs };
+    return sidecars?.requeueAfterMs ? { requeueAfterMs: sidecars.requeueAfterMs } : {};
   }
 
   private async applyComponent(
@@ -196,6 +211,28 @@ export class IstioOperatorReconciler {
     }
     this.notReadySince.delete(timerKey);
     return { component, state: 'ready' };
+  }
+
+  private async observeSidecars(
+    iop: KubernetesObject,
+    target: DesiredState['sidecar'],
+    prev: LiveStatus | undefined,
+    log: Logger,
+  ): Promise<SidecarObservation | undefined> {
+    if (!target) return undefined;
+    try {
+      return await this.rollout.observe(
+        iop,
+        target,
+        prev?.meshwright?.sidecarRollout,
+        this.o.clock.now(),
+        log,
+      );
+    } catch (err) {
+      // A census failure must not fail the installation itself; the next pass tries again.
+      log.warn('sidecar census failed', { error: apiMessage(err) });
+      return undefined;
+    }
   }
 
   private async prune(

@@ -8,6 +8,8 @@ import type { ComponentStatus, InstallStatus } from '../../api/types';
 import { setConditions, type ConditionInput, type StatusCondition } from './conditions';
 import type { ComponentOutcome, PassResult } from './outcome';
 import type { LiveStatus } from './live-status';
+import type { RolloutProgress } from '../rollout/rollout-step';
+import type { SidecarCounts } from '../rollout/sidecar-rollout';
 
 /** The part of the status this controller owns (status.meshwright is left to other writers). */
 export interface OwnedStatus {
@@ -16,6 +18,7 @@ export interface OwnedStatus {
   observedGeneration: number;
   componentStatus: Record<string, ComponentStatus>;
   conditions: StatusCondition[];
+  meshwright?: { sidecars?: SidecarCounts; sidecarRollout?: RolloutProgress };
 }
 
 function componentStatus(o: ComponentOutcome, prev: ComponentStatus | undefined): ComponentStatus {
@@ -46,6 +49,11 @@ function problem(o: ComponentOutcome): string | undefined {
 
 export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, now: string): OwnedStatus {
   const prevConditions = prev?.conditions;
+  const meshwright = pass.sidecars
+    ? { sidecars: pass.sidecars.counts, sidecarRollout: pass.sidecars.rollout }
+    : { sidecars: prev?.meshwright?.sidecars, sidecarRollout: prev?.meshwright?.sidecarRollout };
+  const meshwrightPart =
+    meshwright.sidecars || meshwright.sidecarRollout ? { meshwright: withoutUndefined(meshwright) } : {};
   if (pass.invalid) {
     const conditions: ConditionInput[] = [
       { type: 'Reconciled', status: 'False', reason: pass.invalid.reason, message: pass.invalid.message },
@@ -62,13 +70,22 @@ export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, no
       observedGeneration: pass.generation,
       componentStatus: prev?.componentStatus ?? {},
       conditions: setConditions(prevConditions, conditions, pass.generation, now),
+      ...meshwrightPart,
     };
   }
   const componentStatuses: Record<string, ComponentStatus> = {};
   for (const o of pass.outcomes)
     componentStatuses[o.component] = componentStatus(o, prev?.componentStatus?.[o.component]);
-  const status = overall(Object.values(componentStatuses));
+  let status = overall(Object.values(componentStatuses));
   const problems = pass.outcomes.map(problem).filter((p): p is string => p !== undefined);
+  const halted = meshwright.sidecarRollout?.phase === 'Halted';
+  if (halted && status === 'HEALTHY') {
+    // The control plane is fine, but the rollout needs a human: the stuck workloads are named.
+    status = 'ACTION_REQUIRED';
+    problems.push(
+      `sidecar rollout halted: not ready within readyTimeoutSeconds: ${meshwright.sidecarRollout?.stuck.join(', ')}`,
+    );
+  }
   const errors = pass.outcomes.filter((o) => o.state === 'error');
   const waiting = pass.outcomes.some((o) => o.state === 'waiting');
   const reconciled: ConditionInput =
@@ -93,7 +110,7 @@ export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, no
             message: 'all rendered objects are applied',
           };
   const ready: ConditionInput =
-    status === 'HEALTHY'
+    status === 'HEALTHY' || status === 'ACTION_REQUIRED'
       ? { type: 'Ready', status: 'True', reason: 'ComponentsReady', message: 'all components are ready' }
       : {
           type: 'Ready',
@@ -107,5 +124,10 @@ export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, no
     observedGeneration: pass.generation,
     componentStatus: componentStatuses,
     conditions: setConditions(prevConditions, [reconciled, ready], pass.generation, now),
+    ...meshwrightPart,
   };
+}
+
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -2,6 +2,8 @@
 // which client read them, so both are accepted.
 import type { V1Condition } from '@kubernetes/client-node';
 import type { ComponentStatus, InstallStatus } from '../../api/types';
+import type { RolloutProgress } from '../rollout/rollout-step';
+import type { SidecarCounts } from '../rollout/sidecar-rollout';
 import type { StatusCondition } from './conditions';
 
 export interface LiveStatus {
@@ -10,4 +12,6 @@ export interface LiveStatus {
   observedGeneration?: number;
   componentStatus?: Record<string, ComponentStatus>;
   conditions?: (V1Condition | StatusCondition)[];
+  /** Meshwright's own observations; other keys may be written by other features. */
+  meshwright?: { sidecars?: SidecarCounts; sidecarRollout?: RolloutProgress; [key: string]: unknown };
 }

@@ -1,4 +1,6 @@
 // What one reconcile pass found for each component; the input of the status computation.
+import type { RolloutProgress } from '../rollout/rollout-step';
+import type { SidecarCounts } from '../rollout/sidecar-rollout';
 
 export type ComponentOutcome =
   /** Every object applied (or already up to date) and every workload ready. */
@@ -15,4 +17,6 @@ export interface PassResult {
   /** Spec or render failure: nothing could be applied. */
   invalid?: { reason: 'InvalidSpec' | 'RenderFailed'; message: string };
   outcomes: ComponentOutcome[];
+  /** Sidecar census and rollout progress; undefined when not observed in this pass (kept as they were). */
+  sidecars?: { counts: SidecarCounts; rollout?: RolloutProgress };
 }

@@ -18,6 +18,8 @@ export function ownedPart(s: LiveStatus | undefined): unknown {
     message: s?.message,
     observedGeneration: s?.observedGeneration,
     componentStatus: s?.componentStatus ?? {},
+    sidecars: s?.meshwright?.sidecars,
+    sidecarRollout: s?.meshwright?.sidecarRollout,
     conditions: (s?.conditions ?? []).map((c) => ({
       ...c,
       lastTransitionTime: normalTime(c.lastTransitionTime),
@@ -29,21 +31,36 @@ export function statusChanged(live: LiveStatus | undefined, next: OwnedStatus): 
   return stableJson(ownedPart(live)) !== stableJson(ownedPart(next));
 }
 
+/** `next` as a merge patch over `prev`: keys `prev` has and `next` lacks are deleted with null. */
+function replacing(prev: object | undefined, next: object | undefined): Record<string, unknown> | null {
+  if (next === undefined) return null;
+  const out: Record<string, unknown> = { ...next };
+  for (const k of Object.keys(prev ?? {})) if (!(k in next)) out[k] = null;
+  return out;
+}
+
 export function statusPatch(
   live: LiveStatus | undefined,
   next: OwnedStatus,
 ): { status: Record<string, unknown> } {
-  const components: Record<string, unknown> = { ...next.componentStatus };
-  for (const name of Object.keys(live?.componentStatus ?? {})) {
-    if (!(name in next.componentStatus)) components[name] = null;
+  const components: Record<string, unknown> = {};
+  const before = live?.componentStatus ?? {};
+  for (const name of new Set([...Object.keys(before), ...Object.keys(next.componentStatus)])) {
+    components[name] = replacing(before[name], next.componentStatus[name]);
   }
-  return {
-    status: {
-      status: next.status,
-      message: next.message ?? null,
-      observedGeneration: next.observedGeneration,
-      componentStatus: components,
-      conditions: next.conditions,
-    },
+  const status: Record<string, unknown> = {
+    status: next.status,
+    message: next.message ?? null,
+    observedGeneration: next.observedGeneration,
+    componentStatus: components,
+    conditions: next.conditions,
   };
+  const m = live?.meshwright;
+  if (m?.sidecars || m?.sidecarRollout || next.meshwright) {
+    status.meshwright = {
+      sidecars: replacing(m?.sidecars, next.meshwright?.sidecars),
+      sidecarRollout: replacing(m?.sidecarRollout, next.meshwright?.sidecarRollout),
+    };
+  }
+  return { status };
 }

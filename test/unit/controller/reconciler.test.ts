@@ -61,10 +61,11 @@ function desired(opts: { egress?: boolean; istiodReplicas?: number } = {}): Desi
   return { namespaces: [NS], components };
 }
 
-function setup() {
+function setup(sidecar = false) {
   const kube = new FakeKube();
   const clock = new FakeClock();
-  let state: RenderOutcome = { ok: true, desired: desired() };
+  const target = { expectedImage: 'docker.io/istio/proxyv2:1.30.3', revision: '', controlPlaneNamespace: NS };
+  let state: RenderOutcome = { ok: true, desired: sidecar ? { ...desired(), sidecar: target } : desired() };
   kube.seed({
     apiVersion: 'install.istio.io/v1alpha1',
     kind: 'IstioOperator',
@@ -309,5 +310,123 @@ describe('IstioOperatorReconciler', () => {
     const t = setup();
     expect(await t.r.reconcile(`${NS}/other`)).toEqual({});
     expect(t.kube.writes).toEqual([]);
+  });
+});
+
+describe('sidecar census and gradual rollout', () => {
+  const OLD = 'docker.io/istio/proxyv2:1.29.0';
+  function app(t: ReturnType<typeof setup>, name: string, image: string) {
+    t.kube.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } },
+    });
+    t.kube.seed({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'shop' },
+      spec: { replicas: 1 },
+    } as KubernetesObject);
+    t.kube.seed({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${name}-1`,
+        namespace: 'shop',
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: 'd', controller: true }],
+      },
+    });
+    t.kube.seed({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${name}-1-x`,
+        namespace: 'shop',
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-1`, uid: 'r', controller: true },
+        ],
+      },
+      spec: {
+        containers: [
+          { name: 'app', image: 'shop/app:1' },
+          { name: 'istio-proxy', image },
+        ],
+      },
+    } as KubernetesObject);
+  }
+  const restartedAt = (t: ReturnType<typeof setup>, name: string) =>
+    (
+      t.kube.find('apps/v1', 'Deployment', name, 'shop')?.spec as {
+        template?: { metadata?: { annotations?: Record<string, string> } };
+      }
+    )?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
+
+  it('counts outdated sidecars in status without restarting anything by default', async () => {
+    const t = setup(true);
+    app(t, 'cart', OLD);
+    app(t, 'web', 'docker.io/istio/proxyv2:1.30.3');
+    await converge(t);
+    expect((t.iop().status as { meshwright?: unknown }).meshwright).toEqual({
+      sidecars: { injected: 2, outdated: 1, expectedImage: 'docker.io/istio/proxyv2:1.30.3' },
+    });
+    expect(restartedAt(t, 'cart')).toBeUndefined();
+    const writes = t.kube.writes.length;
+    await t.r.reconcile(t.key);
+    expect(t.kube.writes.slice(writes)).toEqual([]);
+  });
+
+  it('restarts outdated workloads once the rollout is enabled, records progress, then stays quiet', async () => {
+    const t = setup(true);
+    app(t, 'cart', OLD);
+    app(t, 'web', 'docker.io/istio/proxyv2:1.30.3');
+    const iop = t.kube.find('install.istio.io/v1alpha1', 'IstioOperator', 'installed', NS)!;
+    iop.spec = { sidecarRollout: { enabled: true, batchSize: 1, pauseSeconds: 0 } };
+    await converge(t);
+    expect(restartedAt(t, 'cart')).toBe(new Date(t.clock.now()).toISOString());
+    expect(restartedAt(t, 'web')).toBeUndefined();
+    expect(
+      t.kube.eventLog.some((e) => e.startsWith('Normal SidecarRollout: restarted shop/Deployment/cart')),
+    ).toBe(true);
+    // The restarted Deployment rolls out and its pod gets the new proxy.
+    t.rollOut();
+    const pod = t.kube.find('v1', 'Pod', 'cart-1-x', 'shop') as KubernetesObject & {
+      spec: { containers: { image: string }[] };
+    };
+    pod.spec.containers[1].image = 'docker.io/istio/proxyv2:1.30.3';
+    await t.r.reconcile(t.key);
+    const m = (
+      t.iop().status as {
+        meshwright?: { sidecarRollout?: Record<string, unknown>; sidecars?: Record<string, unknown> };
+      }
+    ).meshwright;
+    expect(m?.sidecars).toMatchObject({ outdated: 0 });
+    expect(m?.sidecarRollout).toMatchObject({
+      phase: 'Complete',
+      total: 1,
+      pending: 0,
+      restarted: ['shop/Deployment/cart'],
+      batch: [],
+    });
+    expect(m?.sidecarRollout).not.toHaveProperty('batchStartedAt');
+    const writes = t.kube.writes.length;
+    await t.r.reconcile(t.key);
+    expect(t.kube.writes.slice(writes)).toEqual([]);
+  });
+});
+
+describe('status patches', () => {
+  it('clear a component error once it recovers', async () => {
+    const t = setup();
+    t.kube.reject.set('apps/Deployment/istio-system/istiod', 'denied');
+    await expect(t.r.reconcile(t.key)).rejects.toThrow(ReconcileError);
+    expect((t.iop().status as { componentStatus: Record<string, unknown> }).componentStatus.Pilot).toEqual({
+      status: 'ERROR',
+      error: 'Deployment/istio-system/istiod: denied',
+    });
+    t.kube.reject.clear();
+    await converge(t);
+    expect((t.iop().status as { componentStatus: Record<string, unknown> }).componentStatus.Pilot).toEqual({
+      status: 'HEALTHY',
+    });
   });
 });

@@ -230,3 +230,50 @@ describe('readinessOf', () => {
     expect(readinessOf({ kind: 'ConfigMap', metadata: { name: 'istio' } }).ready).toBe(true);
   });
 });
+
+describe('sidecar rollout in status', () => {
+  const rollout = {
+    phase: 'Halted' as const,
+    targetImage: 'docker.io/istio/proxyv2:1.30.3',
+    targetRevision: 'default',
+    total: 2,
+    restarted: ['shop/Deployment/cart'],
+    pending: 1,
+    batch: ['shop/Deployment/cart'],
+    stuck: ['shop/Deployment/cart'],
+  };
+  const counts = { injected: 2, outdated: 2, expectedImage: 'docker.io/istio/proxyv2:1.30.3' };
+
+  it('asks for action when a halted rollout is all that is wrong, keeping Ready True', () => {
+    const s = computeStatus(
+      undefined,
+      { generation: 1, outcomes: [{ component: 'Pilot', state: 'ready' }], sidecars: { counts, rollout } },
+      T0,
+    );
+    expect(s.status).toBe('ACTION_REQUIRED');
+    expect(s.message).toContain('shop/Deployment/cart');
+    expect(s.meshwright).toEqual({ sidecars: counts, sidecarRollout: rollout });
+    expect(s.conditions[1]).toMatchObject({ type: 'Ready', status: 'True' });
+  });
+
+  it('keeps the last observation when a pass did not look at sidecars', () => {
+    const first = computeStatus(
+      undefined,
+      { generation: 1, outcomes: [{ component: 'Pilot', state: 'ready' }], sidecars: { counts } },
+      T0,
+    );
+    const later = computeStatus(
+      first,
+      {
+        generation: 1,
+        outcomes: [{ component: 'Pilot', state: 'progressing', reason: 'x', changed: false }],
+      },
+      T1,
+    );
+    expect(later.meshwright).toEqual({ sidecars: counts });
+    expect(statusPatch(first, later).status.meshwright).toEqual({
+      sidecars: { ...counts },
+      sidecarRollout: null,
+    });
+  });
+});
