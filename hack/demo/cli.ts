@@ -33,7 +33,15 @@ import {
   type ClusterMode,
   type DemoState,
 } from './state';
-import { componentTable, iopProgress, iopStatus, istioObjectTable, podContainers, podTable } from './summary';
+import {
+  admissionCounts,
+  componentTable,
+  iopProgress,
+  iopStatus,
+  istioObjectTable,
+  podContainers,
+  podTable,
+} from './summary';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const IOP_API = 'install.istio.io/v1alpha1';
@@ -417,6 +425,12 @@ async function up(): Promise<number> {
     say('Istio objects applied:');
     say(istioObjectTable(istioObjects));
     say('');
+    const metrics = await httpGet({ url: `http://127.0.0.1:${opts.ports.webhookMetrics}/metrics` }).catch(
+      () => undefined,
+    );
+    say(
+      `webhook admission decisions: ${(metrics && admissionCounts(metrics.body)) || 'metrics unavailable'}`,
+    );
     say(`webhook: ${join(paths.logsDir, 'webhook.log')}   operator: ${join(paths.logsDir, 'operator.log')}`);
     say(`kubeconfig: ${kubeconfig}   (mode: ${mode}; injected containers: ${sidecarContainers.join(', ')})`);
     if (notInjected.length > 0)

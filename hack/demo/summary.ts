@@ -179,3 +179,16 @@ export function istioObjectTable(objs: readonly Obj[]): string {
     ]),
   );
 }
+
+/**
+ * Admission decisions by result from the webhook's Prometheus text (`meshwright_webhook_requests_total`),
+ * e.g. "injected 7, allowed 3". Empty when the metric is absent.
+ */
+export function admissionCounts(metrics: string): string {
+  const counts: string[] = [];
+  for (const line of metrics.split('\n')) {
+    const m = /^meshwright_webhook_requests_total\{[^}]*result="([^"]+)"[^}]*\} ([0-9.e+]+)$/.exec(line);
+    if (m) counts.push(`${m[1]} ${Number(m[2])}`);
+  }
+  return counts.sort().join(', ');
+}

@@ -8,7 +8,14 @@ import { operatorArgs, webhookArgs, type StartComponentOptions } from '../../../
 import type { Obj } from '../../../hack/demo/kube';
 import { parseYamlStream } from '../../../hack/demo/kube';
 import { loadShippedRegistration, urlRegistration } from '../../../hack/demo/registration';
-import { describeIstioObject, iopProgress, podContainers, podTable, table } from '../../../hack/demo/summary';
+import {
+  admissionCounts,
+  describeIstioObject,
+  iopProgress,
+  podContainers,
+  podTable,
+  table,
+} from '../../../hack/demo/summary';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -133,6 +140,17 @@ describe('summary', () => {
     };
     expect(iopProgress(iop)).toBe('RECONCILING (Base=HEALTHY, Pilot=RECONCILING)');
     expect(iopProgress(undefined)).toBe('no status yet');
+  });
+
+  it('reads admission decisions from the webhook metrics', () => {
+    const text = [
+      '# TYPE meshwright_webhook_requests_total counter',
+      'meshwright_webhook_requests_total{result="skipped"} 2',
+      'meshwright_webhook_requests_total{result="injected"} 7',
+      'meshwright_webhook_requests_total_other{result="x"} 1',
+    ].join('\n');
+    expect(admissionCounts(text)).toBe('injected 7, skipped 2');
+    expect(admissionCounts('')).toBe('');
   });
 
   it('pads columns to the widest cell', () => {
