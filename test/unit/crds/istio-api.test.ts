@@ -85,6 +85,14 @@ describe.each(ours.map((c) => [c.metadata.name, c] as const))('%s matches upstre
     expect(rootReq(crd)).toEqual(rootReq(up));
   });
 
+  it('invents no top-level spec field and preserves no unknown fields at spec level', () => {
+    const mine = specOf(crd);
+    const theirs = specOf(up);
+    const extra = Object.keys(mine.properties ?? {}).filter((f) => !(f in (theirs.properties ?? {})));
+    expect(extra).toEqual([]);
+    expect(mine['x-kubernetes-preserve-unknown-fields']).toBeUndefined();
+  });
+
   it('shares no description with upstream (own text)', () => {
     const theirs = new Set<string>();
     for (const v of up.spec.versions) {
