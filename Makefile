@@ -104,3 +104,10 @@ demo-down:
 # Not part of `make test`; exits non-zero (and says so) where it cannot run.
 e2e:
 	bash hack/e2e/run.sh
+
+# ---- Benchmarks (bench/, docs/performance.md) ----
+.PHONY: bench
+# The full run takes about half an hour; `make bench BENCH_ARGS=--quick` (or BENCH_QUICK=1) under three minutes.
+# Also --only=engine,webhook,apiserver,operator and --cpu-prof. Results in bench/results/.
+bench: build binaries
+	node dist/bench/main.js $(BENCH_ARGS)

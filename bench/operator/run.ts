@@ -1,0 +1,313 @@
+// Suite 4: `meshwright operator` as a child process on a throwaway control plane. Time from applying the
+// default (then, after uninstalling it, the demo) IstioOperator to HEALTHY; time to repair a deleted
+// istiod Deployment; mutating API calls in a steady-state window (from the audit log, by user agent);
+// resident memory with several revisioned IstioOperators and thousands of pods.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { freePorts } from '../../hack/cluster/ports';
+import { httpGet } from '../../hack/cluster/readiness';
+import { type Child, startChild, waitFor } from '../common/children';
+import { ensureNamespace, startBenchCluster } from '../common/cluster';
+import { BENCH_USER_AGENT, type KubeRest } from '../common/kube';
+import { load1 } from '../common/machine';
+import { sampleProc } from '../common/proc';
+import { table, type Section } from '../common/results';
+import { round, sleep } from '../common/stats';
+import { auditOffset, type WriteCount, writesSince } from './audit';
+
+const IOP_PATH = '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators';
+const HEALTHY_TIMEOUT_MS = 600_000;
+
+export interface OperatorResults {
+  healthySeconds: Record<string, number>;
+  uninstallSeconds?: number;
+  repairSeconds?: number;
+  steady?: {
+    windowSeconds: number;
+    operatorWrites: number;
+    operatorWritesExcludingLease: number;
+    byAgent: WriteCount[];
+  };
+  memory?: { iops: number; pods: number; rssMiB: number; rssAfterStartMiB: number; heapUsedMiB?: number };
+  load1: number[];
+  failure?: string;
+}
+
+interface Iop {
+  metadata?: { name?: string; uid?: string; deletionTimestamp?: string };
+  status?: { status?: string; componentStatus?: Record<string, { status?: string; error?: string }> };
+}
+
+function sample(root: string, profile: string): Record<string, unknown> {
+  const doc = parse(
+    readFileSync(join(root, 'config', 'samples', `install_v1alpha1_istiooperator_${profile}.yaml`), 'utf8'),
+  );
+  return doc as Record<string, unknown>;
+}
+
+async function applyCrd(kube: KubeRest, root: string): Promise<void> {
+  for (const doc of parseAllDocuments(readFileSync(join(root, 'crds', 'istiooperator.yaml'), 'utf8'))) {
+    const crd = doc.toJS({ maxAliasCount: -1 }) as { metadata?: { name?: string } } | null;
+    if (!crd?.metadata?.name) continue;
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
+    await kube.apply(path, crd);
+    await waitFor(
+      `CRD ${crd.metadata.name} Established`,
+      async () => {
+        const live = await kube.json<{ status?: { conditions?: { type: string; status: string }[] } }>(
+          'GET',
+          path,
+        );
+        return (live.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+      },
+      60_000,
+    );
+  }
+}
+
+function progress(iop: Iop | undefined): string {
+  const s = iop?.status;
+  const parts = Object.entries(s?.componentStatus ?? {}).map(
+    ([n, c]) => `${n}=${c.status ?? '?'}${c.error ? ` (${c.error})` : ''}`,
+  );
+  return `${s?.status ?? 'no status'} ${parts.join(', ')}`;
+}
+
+/** Seconds from now until the IstioOperator reports HEALTHY. */
+async function untilHealthy(kube: KubeRest, name: string, operator: Child, t0 = Date.now()): Promise<number> {
+  let last: Iop | undefined;
+  try {
+    await waitFor(
+      `IstioOperator ${name} HEALTHY`,
+      async () => {
+        last = await kube.json<Iop>('GET', `${IOP_PATH}/${name}`);
+        return last.status?.status === 'HEALTHY';
+      },
+      HEALTHY_TIMEOUT_MS,
+      operator,
+    );
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; last status: ${progress(last)}`);
+  }
+  return (Date.now() - t0) / 1000;
+}
+
+async function deploymentUid(
+  kube: KubeRest,
+  ns: string,
+  name: string,
+): Promise<{ uid: string; available: boolean } | undefined> {
+  const r = await kube.send('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+  if (r.status !== 200) return undefined;
+  const d = JSON.parse(r.body) as {
+    metadata?: { uid?: string };
+    status?: { conditions?: { type: string; status: string }[] };
+  };
+  const available = (d.status?.conditions ?? []).some((c) => c.type === 'Available' && c.status === 'True');
+  return { uid: d.metadata?.uid ?? '', available };
+}
+
+async function createPods(kube: KubeRest, ns: string, n: number): Promise<void> {
+  let next = 0;
+  const creator = async () => {
+    for (let i = next++; i < n; i = next++)
+      await kube.json('POST', `/api/v1/namespaces/${ns}/pods`, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `pod-${i}`, labels: { app: 'filler' } },
+        spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+      });
+  };
+  await Promise.all(Array.from({ length: 16 }, creator));
+}
+
+export async function runOperatorBench(o: {
+  root: string;
+  quick: boolean;
+  logDir: string;
+  say(line: string): void;
+}): Promise<{ section: Section; results: OperatorResults }> {
+  const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? (o.quick ? 20 : 600));
+  // Revisioned ones; with the default/demo one still installed, 10 IstioOperators in the full run.
+  const iopCount = Number(process.env.BENCH_IOPS ?? (o.quick ? 2 : 9));
+  const fillerPods = Number(process.env.BENCH_OPERATOR_PODS ?? (o.quick ? 200 : 5000));
+  const r: OperatorResults = { healthySeconds: {}, load1: [load1()] };
+  const cluster = await startBenchCluster(o.root, o.say);
+  const kube = cluster.kube;
+  let operator: Child | undefined;
+  try {
+    await applyCrd(kube, o.root);
+    await ensureNamespace(kube, 'istio-system');
+    await ensureNamespace(kube, 'meshwright-system');
+    const [metricsPort, healthPort] = await freePorts(2);
+    operator = startChild(
+      'operator',
+      [
+        join(o.root, 'bin', 'meshwright.js'),
+        'operator',
+        `--kubeconfig=${cluster.cp.kubeconfigPath}`,
+        '--leader-elect',
+        '--leader-election-namespace=meshwright-system',
+        `--metrics-port=${metricsPort}`,
+        `--health-port=${healthPort}`,
+      ],
+      join(o.logDir, 'operator.log'),
+    );
+    const op = operator;
+    await waitFor(
+      'operator /healthz',
+      async () => (await httpGet({ url: `http://127.0.0.1:${healthPort}/healthz` })).status === 200,
+      60_000,
+      op,
+    );
+    const rssAfterStart = sampleProc(op.pid).rssBytes;
+
+    // 1. default profile to HEALTHY.
+    let t0 = Date.now();
+    await kube.apply(`${IOP_PATH}/default`, sample(o.root, 'default'));
+    r.healthySeconds.default = await untilHealthy(kube, 'default', op, t0);
+    o.say(`  default IstioOperator HEALTHY after ${round(r.healthySeconds.default)} s (load ${load1()})`);
+
+    // 2. repair: delete istiod, time until a new one is Available.
+    const old = await deploymentUid(kube, 'istio-system', 'istiod');
+    if (!old) throw new Error('no istio-system/istiod Deployment after HEALTHY');
+    t0 = Date.now();
+    await kube.delete('/apis/apps/v1/namespaces/istio-system/deployments/istiod');
+    await waitFor(
+      'istiod recreated and Available',
+      async () => {
+        const now = await deploymentUid(kube, 'istio-system', 'istiod');
+        return now !== undefined && now.uid !== old.uid && now.available;
+      },
+      300_000,
+      op,
+    );
+    r.repairSeconds = (Date.now() - t0) / 1000;
+    await untilHealthy(kube, 'default', op);
+    o.say(`  deleted istiod repaired (recreated, Available) after ${round(r.repairSeconds)} s`);
+
+    // 3. steady state: settle, then count writes in the window.
+    await sleep(10_000);
+    const offset = auditOffset(cluster.auditLog);
+    o.say(`  steady-state window: ${steadySeconds} s`);
+    await sleep(steadySeconds * 1000);
+    const byAgent = writesSince(cluster.auditLog, offset).filter((w) => w.userAgent !== BENCH_USER_AGENT);
+    // The operator is the only Node.js client; the rig's components identify as kube-*/kwok.
+    const isOperator = (w: WriteCount) => !/^(kube-|kwok)/.test(w.userAgent);
+    const ops = byAgent.filter(isOperator);
+    r.steady = {
+      windowSeconds: steadySeconds,
+      operatorWrites: ops.reduce((n, w) => n + w.count, 0),
+      operatorWritesExcludingLease: ops
+        .filter((w) => w.resource !== 'leases')
+        .reduce((n, w) => n + w.count, 0),
+      byAgent,
+    };
+    o.say(
+      `  writes in the window by the operator: ${r.steady.operatorWrites} (${r.steady.operatorWritesExcludingLease} besides its Lease); all: ${byAgent.map((w) => `${w.userAgent} ${w.verb} ${w.resource} ${w.count}`).join('; ')}`,
+    );
+
+    // 4. uninstall default, install demo.
+    if (!o.quick) {
+      t0 = Date.now();
+      await kube.delete(`${IOP_PATH}/default`);
+      await waitFor(
+        'default IstioOperator uninstalled',
+        async () => (await kube.send('GET', `${IOP_PATH}/default`)).status === 404,
+        300_000,
+        op,
+      );
+      r.uninstallSeconds = (Date.now() - t0) / 1000;
+      t0 = Date.now();
+      await kube.apply(`${IOP_PATH}/demo`, sample(o.root, 'demo'));
+      r.healthySeconds.demo = await untilHealthy(kube, 'demo', op, t0);
+      o.say(
+        `  uninstall of default ${round(r.uninstallSeconds)} s; demo HEALTHY after ${round(r.healthySeconds.demo)} s`,
+      );
+    }
+
+    // 5. memory: revisioned minimal IstioOperators, then filler pods.
+    t0 = Date.now();
+    for (let i = 0; i < iopCount; i++) {
+      const name = `rev-${i}`;
+      await kube.apply(`${IOP_PATH}/${name}`, {
+        apiVersion: 'install.istio.io/v1alpha1',
+        kind: 'IstioOperator',
+        metadata: { name, namespace: 'istio-system' },
+        spec: { profile: 'minimal', revision: `r${i}` },
+      });
+    }
+    for (let i = 0; i < iopCount; i++) await untilHealthy(kube, `rev-${i}`, op);
+    r.healthySeconds[`${iopCount} revisions (minimal)`] = (Date.now() - t0) / 1000;
+    o.say(`  ${iopCount} revisioned IstioOperators HEALTHY after ${round((Date.now() - t0) / 1000)} s`);
+    await ensureNamespace(kube, 'bench-filler');
+    await createPods(kube, 'bench-filler', fillerPods);
+    await sleep(15_000); // let watches and caches settle
+    const metrics = await httpGet({ url: `http://127.0.0.1:${metricsPort}/metrics` }).catch(() => undefined);
+    const heap = /^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics?.body ?? '')?.[1];
+    r.memory = {
+      iops: iopCount + 1, // plus the default (quick) or demo IstioOperator still installed
+      pods: fillerPods,
+      rssMiB: sampleProc(op.pid).rssBytes / 2 ** 20,
+      rssAfterStartMiB: rssAfterStart / 2 ** 20,
+      ...(heap ? { heapUsedMiB: Number(heap) / 2 ** 20 } : {}),
+    };
+    o.say(
+      `  operator RSS ${round(r.memory.rssMiB)} MiB with ${r.memory.iops} IstioOperators and ${fillerPods} pods (at start ${round(r.memory.rssAfterStartMiB)} MiB)`,
+    );
+  } catch (err) {
+    r.failure = err instanceof Error ? err.message : String(err);
+    o.say(`  operator suite stopped: ${r.failure}`);
+  } finally {
+    r.load1.push(load1());
+    await operator?.stop();
+    await cluster.stop();
+  }
+  return { section: { name: 'Operator', data: r, markdown: markdown(r) }, results: r };
+}
+
+function markdown(r: OperatorResults): string {
+  const rows: unknown[][] = [
+    ...Object.entries(r.healthySeconds).map(([k, v]) => [
+      `apply ${k} IstioOperator -> HEALTHY`,
+      `${round(v)} s`,
+    ]),
+    ...(r.uninstallSeconds !== undefined
+      ? [['delete default IstioOperator -> uninstalled', `${round(r.uninstallSeconds)} s`]]
+      : []),
+    ...(r.repairSeconds !== undefined
+      ? [['delete istiod Deployment -> recreated and Available', `${round(r.repairSeconds)} s`]]
+      : []),
+    ...(r.steady
+      ? [
+          [
+            `operator writes in a ${r.steady.windowSeconds} s steady window`,
+            `${r.steady.operatorWrites} (${r.steady.operatorWritesExcludingLease} besides its leader Lease)`,
+          ],
+        ]
+      : []),
+    ...(r.memory
+      ? [
+          [
+            `operator RSS, ${r.memory.iops} IstioOperators + ${r.memory.pods} pods`,
+            `${round(r.memory.rssMiB)} MiB (${round(r.memory.rssAfterStartMiB)} MiB at start${r.memory.heapUsedMiB ? `, JS heap used ${round(r.memory.heapUsedMiB)} MiB` : ''})`,
+          ],
+        ]
+      : []),
+  ];
+  const agents = r.steady
+    ? table(
+        ['user agent', 'verb', 'resource', 'count'],
+        r.steady.byAgent.map((w) => [w.userAgent, w.verb, w.resource, w.count]),
+      )
+    : '';
+  return [
+    `Load average ${r.load1.join(' -> ')}. Writes counted from the apiserver audit log (ResponseComplete events of ` +
+      `create/update/patch/delete), grouped by user agent; the bench's own requests are excluded.`,
+    '',
+    table(['measure', 'value'], rows),
+    ...(agents ? ['', 'All writes in the steady window:', '', agents] : []),
+    ...(r.failure ? ['', `**Stopped early:** ${r.failure}`] : []),
+  ].join('\n');
+}
