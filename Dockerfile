@@ -24,6 +24,9 @@ RUN npx tsc -p tsconfig.build.json --rootDir . --outDir dist \
     && rm -rf dist/hack dist/bench
 
 FROM ${NODE_IMAGE}
+# The programs need node only: drop the package managers (size, and tools an intruder could use).
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build --chown=0:0 /src/package.json ./package.json
