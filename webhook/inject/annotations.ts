@@ -178,7 +178,8 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
   if (!annotations) return undefined;
   const errors: string[] = [];
   for (const name of Object.keys(annotations).sort()) {
-    const check = VALIDATORS[name];
+    // Own keys only: `valueOf`, `constructor` and the like are valid annotation names, not validators.
+    const check = Object.hasOwn(VALIDATORS, name) ? VALIDATORS[name] : undefined;
     if (!check) continue;
     const value = annotations[name];
     const why = check(value);
