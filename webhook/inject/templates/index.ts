@@ -15,11 +15,15 @@ export const BUILTIN_TEMPLATES: Readonly<Record<string, Template>> = {
   'grpc-agent': grpcAgentTemplate,
 };
 
-/** A template by name: user templates from values first (they replace built-ins of the same name). */
+/**
+ * A template by name: user templates from values first (they replace built-ins of the same name). Own
+ * keys only: the name comes from a pod annotation, and `__proto__` or `constructor` must read as unknown.
+ */
 export function templateNamed(ctx: TemplateContext, name: string): Template | undefined {
-  const source = ctx.values.sidecarInjectorWebhook.templates?.[name];
+  const user = ctx.values.sidecarInjectorWebhook.templates;
+  const source = user && Object.hasOwn(user, name) ? user[name] : undefined;
   if (typeof source === 'string') return customTemplate(name, source);
-  return BUILTIN_TEMPLATES[name];
+  return Object.hasOwn(BUILTIN_TEMPLATES, name) ? BUILTIN_TEMPLATES[name] : undefined;
 }
 
 export function selectedTemplates(ctx: TemplateContext): string[] {
