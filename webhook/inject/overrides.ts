@@ -23,16 +23,61 @@ export function parseOverrides(raw: string | undefined): ParsedOverrides {
     const v: unknown = JSON.parse(raw);
     if (v && typeof v === 'object') {
       const o = v as { containers?: unknown; initContainers?: unknown };
-      if (Array.isArray(o.containers))
-        out.containers = (o.containers as V1Container[]).map(withoutEmptyResources);
-      if (Array.isArray(o.initContainers)) {
-        out.initContainers = (o.initContainers as V1Container[]).map(withoutEmptyResources);
-      }
+      const containers = containerList(o.containers);
+      const initContainers = containerList(o.initContainers);
+      // Like istiod's json.Unmarshal into []corev1.Container: one ill-typed entry makes the record unreadable.
+      if (containers === undefined || initContainers === undefined) return out;
+      out.containers = containers.map(withoutEmptyResources);
+      out.initContainers = initContainers.map(withoutEmptyResources);
     }
   } catch {
     // An unreadable record only loses the user's overrides on re-injection.
   }
   return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// Container fields by JSON type; the annotation is user-editable text, so its entries are checked before
+// they are merged into the pod or put back into its container lists (a string or a nameless entry there,
+// or `env: "x"`, would produce a pod the apiserver refuses, or make the next injection throw).
+const OBJECT_LISTS = ['ports', 'env', 'envFrom', 'volumeMounts', 'volumeDevices', 'resizePolicy'];
+const STRING_LISTS = ['command', 'args'];
+const OBJECTS = [
+  'resources',
+  'securityContext',
+  'lifecycle',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+];
+const STRINGS = [
+  'image',
+  'imagePullPolicy',
+  'workingDir',
+  'restartPolicy',
+  'terminationMessagePath',
+  'terminationMessagePolicy',
+];
+
+function containerShaped(c: unknown): c is V1Container {
+  if (!isObject(c) || typeof c.name !== 'string' || c.name === '') return false;
+  for (const [k, v] of Object.entries(c)) {
+    if (v === null) continue;
+    if (OBJECT_LISTS.includes(k) && !(Array.isArray(v) && v.every(isObject))) return false;
+    if (STRING_LISTS.includes(k) && !(Array.isArray(v) && v.every((x) => typeof x === 'string')))
+      return false;
+    if (OBJECTS.includes(k) && !isObject(v)) return false;
+    if (STRINGS.includes(k) && typeof v !== 'string') return false;
+  }
+  return true;
+}
+
+/** The entries when `v` is absent, null or a list of containers; undefined when it is not. */
+function containerList(v: unknown): V1Container[] | undefined {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) && v.every(containerShaped) ? v : undefined;
 }
 
 // The record is Go-shaped: empty lists and `resources: {}` are dropped there, so they are dropped from
