@@ -28,7 +28,8 @@ export function parseInjectPath(path: string, defaultRevision: string): InjectTa
   const seen = new Set<string>();
   for (let i = 0; i < rest.length; i += 2) {
     const key = rest[i];
-    const field = KEYS[key];
+    // Own keys only: `constructor` or `__proto__` are unknown parameters, not Object's properties.
+    const field = Object.hasOwn(KEYS, key) ? KEYS[key] : undefined;
     if (!field) return { error: `unknown path parameter ${JSON.stringify(key)} (want cluster, net or rev)` };
     if (seen.has(key)) return { error: `path parameter ${JSON.stringify(key)} given twice` };
     seen.add(key);
@@ -45,7 +46,10 @@ export function parseInjectPath(path: string, defaultRevision: string): InjectTa
 }
 
 // Derived configs are memoized per base config so that the engine's per-config cache (keyed by object
-// identity) keeps hitting for every request on the same path.
+// identity) keeps hitting for every request on the same path. Bounded: the values come from the URL,
+// and anyone reaching the port could otherwise grow the memo (and the engine's cache) without limit by
+// sending unique /inject/cluster/<x> paths. Real registrations use a handful of paths.
+export const MAX_DERIVED_CONFIGS = 64;
 const derived = new WeakMap<InjectionConfig, Map<string, InjectionConfig>>();
 
 /** Applies `cluster`/`net` path values as the values that set the proxy's ISTIO_META_CLUSTER_ID/NETWORK. */
@@ -55,7 +59,11 @@ export function applyPathOverrides(cfg: InjectionConfig, target: InjectTarget): 
   let byPath = derived.get(cfg);
   if (!byPath) derived.set(cfg, (byPath = new Map()));
   let out = byPath.get(key);
-  if (!out) byPath.set(key, (out = withPathValues(cfg, target)));
+  if (!out) {
+    // Map keeps insertion order: the oldest entry goes first.
+    if (byPath.size >= MAX_DERIVED_CONFIGS) byPath.delete(byPath.keys().next().value as string);
+    byPath.set(key, (out = withPathValues(cfg, target)));
+  }
   return out;
 }
 
