@@ -1,9 +1,20 @@
 /* global module */
 // Two projects: `unit` (pure, no I/O) and `integration` (against the local control plane, started once
 // by globalSetup). @swc/jest compiles TypeScript and also the ESM-only packages client-node pulls in.
-const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', 'jsonpath-plus', '@jsep-plugin', 'jsep'];
+const esmPackages = [
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+  'jsonpath-plus',
+  '@jsep-plugin',
+  'jsep',
+];
 const transform = {
-  '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  '^.+\\.(t|j|mj)s$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
 };
 const common = {
   transform,

@@ -35,6 +35,8 @@ fi
 
 step "control-plane binaries"
 bash hack/build-binaries.sh
+# kustomize renders config/ for the deploy-manifest tests; built and cached like the binaries above.
+bash hack/build-kustomize.sh >/dev/null
 
 step "build"
 npm run build
@@ -44,13 +46,29 @@ npx tsc -p tsconfig.json --noEmit
 
 step "lint"
 npx eslint .
+npx prettier --check --log-level warn .
+
+step "injection conformance (upstream Istio 1.30.3 cases)"
+# The pass count must never go down: --min-pass is the number of cases passing when it was last raised.
+conformance_dir="${MESHWRIGHT_CONFORMANCE_DIR:-../shared/conformance/istio-1.30.3/inject}"
+mkdir -p .cluster
+npm run --silent conformance -- "${conformance_dir}" --min-pass "${MESHWRIGHT_CONFORMANCE_MIN_PASS:-95}" \
+  | tee .cluster/conformance.log
+conformance_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' .cluster/conformance.log | tail -n 1)
 
 step "jest (unit + integration)"
 # A bound, so that a hang (an open handle keeping jest alive) still ends the pipeline with a clear
 # status (124). SIGINT first: jest's globalSetup handler then stops the control plane. --foreground
 # keeps jest in the terminal's process group, so Ctrl-C still reaches it.
-timeout --foreground --signal=INT --kill-after=60 "${JEST_TIMEOUT_SECONDS:-2700}" node node_modules/jest/bin/jest.js --ci
+timeout --foreground --signal=INT --kill-after=60 "${JEST_TIMEOUT_SECONDS:-2700}" node node_modules/jest/bin/jest.js --ci \
+  --json --outputFile=.cluster/jest-results.json
 
 current=""
 echo
 echo "test pipeline PASSED"
+# One closing line over everything that ran: jest's tests plus the conformance cases.
+node -e '
+  const r = require("./.cluster/jest-results.json");
+  const [cp, cf] = process.argv[1].match(/\d+/g).map(Number);
+  console.log(`meshwright: ${r.numPassedTests + cp} passed, ${r.numFailedTests + cf} failed`);
+' "${conformance_line}"

@@ -55,7 +55,8 @@ export function parseFlags(
     if (value === undefined) throw new UsageError(`flag --${name} needs a value`);
     if (s.kind === 'number') {
       const n = Number(value);
-      if (!Number.isFinite(n)) throw new UsageError(`flag --${name}: ${JSON.stringify(value)} is not a number`);
+      if (!Number.isFinite(n))
+        throw new UsageError(`flag --${name}: ${JSON.stringify(value)} is not a number`);
       flags[name] = n;
     } else if (s.kind === 'array') {
       (flags[name] as string[]).push(value);

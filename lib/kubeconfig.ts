@@ -14,6 +14,7 @@ export function loadKubeConfig(file?: string): KubeConfig {
   } else {
     kc.loadFromDefault();
   }
-  if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured (use --kubeconfig or KUBECONFIG)');
+  if (!kc.getCurrentCluster())
+    throw new Error('no Kubernetes cluster configured (use --kubeconfig or KUBECONFIG)');
   return kc;
 }

@@ -14,7 +14,9 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? process.env.LOG_LEVEL ?? 'info';
   const transport = opts.stream
     ? new winston.transports.Stream({ stream: opts.stream })
-    : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'] });
+    : new winston.transports.Console({
+        stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'],
+      });
   return winston.createLogger({
     level,
     format: winston.format.combine(
