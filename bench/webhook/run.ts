@@ -44,7 +44,13 @@ export interface WebhookRun extends LoadResult {
 const RATE_CONNECTIONS = 8;
 const SATURATION_CONNECTIONS = 8;
 
+/** BENCH_WEBHOOK_GROUPS=bookinfo,env-1000 keeps only those pod groups (e.g. for a focused --cpu-prof run). */
 function scenarios(quick: boolean): Scenario[] {
+  const only = process.env.BENCH_WEBHOOK_GROUPS?.split(',');
+  return allScenarios(quick).filter((s) => !only || only.includes(s.group));
+}
+
+function allScenarios(quick: boolean): Scenario[] {
   if (quick)
     return [
       { group: 'bookinfo', mode: 'rate', rps: 500 },
