@@ -14,6 +14,9 @@ import { parseDuration } from '../operator/controller/runtime/duration';
 import { MANAGED_KINDS } from '../operator/render/gvk';
 import { loadCrds } from '../operator/render/load-crds';
 import { renderOutcome } from '../operator/render/outcome';
+import type { V1CustomResourceDefinition, KubernetesObject } from '@kubernetes/client-node';
+import type { RenderFn } from '../operator/controller/reconcile/desired';
+import { proxyImage } from '../webhook/inject/images';
 import type { Command } from './commands';
 
 const SUMMARY = 'Run the IstioOperator controller';
@@ -102,6 +105,30 @@ export function parseOperatorFlags(
   };
 }
 
+/**
+ * The controller's view of render: the rendered manifest plus the sidecar image new pods get (for the
+ * sidecar census and rollout). spec.sidecarRollout is the controller's own setting, read by it from
+ * the raw resource; the renderer does not see it.
+ */
+export function controllerRender(crds: V1CustomResourceDefinition[]): RenderFn {
+  return (iop: KubernetesObject & { spec?: unknown }) => {
+    const spec =
+      typeof iop.spec === 'object' && iop.spec !== null
+        ? { ...(iop.spec as Record<string, unknown>) }
+        : iop.spec;
+    if (typeof spec === 'object' && spec !== null) delete (spec as Record<string, unknown>).sidecarRollout;
+    const r = renderOutcome({ ...iop, spec }, { crds });
+    if (!r.ok) return r;
+    const m = r.desired;
+    const sidecar = {
+      expectedImage: proxyImage(m.values, m.values.meshConfig?.defaultConfig ?? {}, {}),
+      revision: m.revision,
+      controlPlaneNamespace: m.values.global.istioNamespace ?? 'istio-system',
+    };
+    return { ok: true, desired: { ...m, sidecar } };
+  };
+}
+
 export const operator: Command = {
   name: 'operator',
   summary: SUMMARY,
@@ -119,7 +146,7 @@ export const operator: Command = {
     let lostLeadership = false;
     const manager = new OperatorManager({
       kc,
-      render: (iop) => renderOutcome(iop, { crds }),
+      render: controllerRender(crds),
       managedKinds: MANAGED_KINDS,
       namespace: parsed.namespaceToWatch,
       leaderElect: parsed.leaderElect,

@@ -7,7 +7,7 @@
 // Each run installs into its own namespace (the demo profile with spec.namespace set), so the
 // cluster-scoped names (ClusterRoles, webhook) are unique too. The Base component gets a test CRD of
 // its own instead of the shared Istio CRDs, which other test files use concurrently.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1CustomResourceDefinition, V1Deployment } from '@kubernetes/client-node';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { apiMessage } from '../../operator/controller/kube/api-errors';
 import { OperatorManager } from '../../operator/controller/manager';
 import { MANAGED_KINDS } from '../../operator/render/gvk';
-import { renderOutcome } from '../../operator/render/outcome';
+import { controllerRender } from '../../cli/operator';
 import {
   appsApi,
   clusterDir,
@@ -99,6 +99,11 @@ type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<
 const kc = kubeConfig();
 const admin = new RawKubeClient(kc);
 let ns = '';
+// A revision of its own: the sidecar census only counts pods of this revision, so pods other test
+// files create meanwhile cannot change this installation's status.
+const rev = `r${Math.random().toString(16).slice(2, 8)}`;
+const istiod = () => `istiod-${rev}`;
+const extraNamespaces: string[] = [];
 let crdName = '';
 const managers: OperatorManager[] = [];
 let a: { manager: OperatorManager; client: CountingClient; registry: Registry };
@@ -133,7 +138,7 @@ function startManager(identity: string) {
   const manager = new OperatorManager({
     kc,
     client,
-    render: (iop) => renderOutcome(iop, { crds: [crd as never] }),
+    render: controllerRender([crd as V1CustomResourceDefinition]),
     managedKinds: MANAGED_KINDS,
     namespace: ns,
     leaderElect: true,
@@ -263,6 +268,7 @@ afterAll(async () => {
         .delete({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata!.name! })
         .catch(() => undefined);
   if (ns) await deleteNamespace(ns);
+  for (const n of extraNamespaces) await deleteNamespace(n);
 });
 
 describe('meshwright operator reconcile loop', () => {
@@ -271,7 +277,7 @@ describe('meshwright operator reconcile loop', () => {
       apiVersion: IOP,
       kind: 'IstioOperator',
       metadata: { name: 'demo', namespace: ns },
-      spec: { profile: 'demo', namespace: ns },
+      spec: { profile: 'demo', namespace: ns, revision: rev },
     } as KubernetesObject);
     await waitFor(healthy, 150_000, 'IstioOperator HEALTHY', 1000);
     const iop = (await getIop())!;
@@ -289,7 +295,11 @@ describe('meshwright operator reconcile loop', () => {
       EgressGateways: { status: 'HEALTHY' },
     });
     expect(status.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['Reconciled=True', 'Ready=True']);
-    for (const name of ['istiod', 'istio-ingressgateway', 'istio-egressgateway']) {
+    // The sidecar census ran: no pod of this revision exists yet.
+    expect((iop.status as { meshwright?: unknown }).meshwright).toEqual({
+      sidecars: { injected: 0, outdated: 0, expectedImage: 'docker.io/istio/proxyv2:1.30.3' },
+    });
+    for (const name of [istiod(), 'istio-ingressgateway', 'istio-egressgateway']) {
       const d = await appsApi().readNamespacedDeployment({ name, namespace: ns });
       expect(d.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
       expect(
@@ -337,11 +347,11 @@ describe('meshwright operator reconcile loop', () => {
 
   it('reverts edits to installed objects', async () => {
     await admin.mergePatch(
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'istio' },
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: `istio-${rev}` },
       { data: { mesh: 'tampered: true\n' } },
     );
     await admin.mergePatch(
-      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'istiod' },
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: istiod() },
       { spec: { replicas: 3 } },
     );
     await waitFor(
@@ -350,9 +360,9 @@ describe('meshwright operator reconcile loop', () => {
           apiVersion: 'v1',
           kind: 'ConfigMap',
           namespace: ns,
-          name: 'istio',
+          name: `istio-${rev}`,
         })) as Obj & { data?: Record<string, string> };
-        const d = await appsApi().readNamespacedDeployment({ name: 'istiod', namespace: ns });
+        const d = await appsApi().readNamespacedDeployment({ name: istiod(), namespace: ns });
         return !cm.data?.mesh.includes('tampered') && d.spec?.replicas === 1;
       },
       60_000,
@@ -362,11 +372,11 @@ describe('meshwright operator reconcile loop', () => {
   });
 
   it('recreates a deleted istiod Deployment', async () => {
-    const old = await appsApi().readNamespacedDeployment({ name: 'istiod', namespace: ns });
-    await appsApi().deleteNamespacedDeployment({ name: 'istiod', namespace: ns });
+    const old = await appsApi().readNamespacedDeployment({ name: istiod(), namespace: ns });
+    await appsApi().deleteNamespacedDeployment({ name: istiod(), namespace: ns });
     await waitFor(
       async () => {
-        const d = await appsApi().readNamespacedDeployment({ name: 'istiod', namespace: ns });
+        const d = await appsApi().readNamespacedDeployment({ name: istiod(), namespace: ns });
         return (
           d.metadata?.uid !== old.metadata?.uid &&
           d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')
@@ -432,6 +442,85 @@ describe('meshwright operator reconcile loop', () => {
     await expect(
       appsApi().readNamespacedDeployment({ name: 'istio-egressgateway', namespace: ns }),
     ).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('restarts workloads with an outdated sidecar when the rollout is enabled, one batch at a time', async () => {
+    // The namespace selects this test's unique revision, which no other test's injection webhook
+    // serves; its pods carry an istio-proxy container as if injected.
+    const apps = await createTestNamespace('mw-op-apps', {
+      'meshwright.test/rollout': ns,
+      'istio.io/rev': rev,
+    });
+    extraNamespaces.push(apps);
+    const deployment = (name: string, proxy: string): V1Deployment => ({
+      metadata: { name, namespace: apps },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            containers: [
+              { name: 'app', image: 'registry.invalid/app:1' },
+              { name: 'istio-proxy', image: proxy },
+            ],
+          },
+        },
+      },
+    });
+    await appsApi().createNamespacedDeployment({
+      namespace: apps,
+      body: deployment('old-proxy', 'docker.io/istio/proxyv2:1.29.0'),
+    });
+    await appsApi().createNamespacedDeployment({
+      namespace: apps,
+      body: deployment('new-proxy', 'docker.io/istio/proxyv2:1.30.3'),
+    });
+    await waitFor(
+      async () =>
+        (await coreApi().listNamespacedPod({ namespace: apps })).items.filter(
+          (p) => p.status?.phase === 'Running',
+        ).length === 2,
+      60_000,
+      'both app pods running',
+    );
+    const rollout = {
+      enabled: true,
+      batchSize: 1,
+      pauseSeconds: 0,
+      namespaceSelector: { matchLabels: { 'meshwright.test/rollout': ns } },
+    };
+    await admin.mergePatch(iopRef(), { spec: { sidecarRollout: rollout } });
+    const restartedAt = async (name: string) =>
+      (await appsApi().readNamespacedDeployment({ name, namespace: apps })).spec?.template?.metadata
+        ?.annotations?.['kubectl.kubernetes.io/restartedAt'];
+    const stamp = await waitFor(() => restartedAt('old-proxy'), 60_000, 'old-proxy restarted');
+    const progress = await waitFor(
+      async () => {
+        const m = ((await getIop())?.status as { meshwright?: { sidecarRollout?: Record<string, unknown> } })
+          .meshwright?.sidecarRollout;
+        return m?.phase === 'Complete' ? m : undefined;
+      },
+      60_000,
+      'rollout Complete',
+    );
+    expect(progress).toMatchObject({
+      total: 1,
+      pending: 0,
+      restarted: [`${apps}/Deployment/old-proxy`],
+      targetImage: 'docker.io/istio/proxyv2:1.30.3',
+    });
+    expect(await restartedAt('new-proxy')).toBeUndefined();
+    // Without the injector its new pods still run the old image: restarted once, never again.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await restartedAt('old-proxy')).toBe(stamp);
+    const events = await coreApi().listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: 'involvedObject.name=demo',
+    });
+    expect(events.items.some((e) => e.reason === 'SidecarRollout' && e.message?.includes('old-proxy'))).toBe(
+      true,
+    );
   });
 
   it('hands over to the standby when the leader stops, and only the new leader acts', async () => {

@@ -1,5 +1,5 @@
 import { UsageError } from '../../../lib/flags';
-import { parseOperatorFlags } from '../../../cli/operator';
+import { controllerRender, parseOperatorFlags } from '../../../cli/operator';
 import { parseDuration } from '../../../operator/controller/runtime/duration';
 
 describe('parseDuration', () => {
@@ -72,5 +72,33 @@ describe('meshwright operator flags', () => {
 
   it('answers --help', () => {
     expect(parseOperatorFlags(['--help'])).toBe('help');
+  });
+});
+
+describe('controllerRender', () => {
+  const render = controllerRender([]);
+  const iop = (spec: unknown) => ({
+    apiVersion: 'install.istio.io/v1alpha1',
+    kind: 'IstioOperator',
+    metadata: { name: 'x', namespace: 'mesh' },
+    spec,
+  });
+
+  it('renders and names the proxy image new pods get, ignoring the controller-only sidecarRollout', () => {
+    const r = render(
+      iop({ profile: 'minimal', namespace: 'mesh', tag: '1.30.1', sidecarRollout: { enabled: true } }),
+    );
+    if (!r.ok) throw new Error(r.message);
+    expect(r.desired.sidecar).toEqual({
+      expectedImage: 'docker.io/istio/proxyv2:1.30.1',
+      revision: '',
+      controlPlaneNamespace: 'mesh',
+    });
+    expect(r.desired.components.map((c) => c.component)).toEqual(['Base', 'Pilot']);
+  });
+
+  it('reports an invalid spec as InvalidSpec', () => {
+    const r = render(iop({ profile: 'no-such-profile' }));
+    expect(r).toMatchObject({ ok: false, reason: 'InvalidSpec' });
   });
 });
