@@ -3,7 +3,9 @@
 // (pod label istio.io/rev, or its namespace selects the revision) and it carries an istio-proxy
 // container (classic or native sidecar). It is outdated when that container's image differs from the
 // image the injector would use now (ignoring the distroless/debug variant, which pods may choose).
-// Jobs, bare pods, opted-out pods and the control-plane namespace are never restart candidates.
+// Opted-out pods (gateways among them) are not counted; Jobs, bare pods and the control-plane
+// namespace are never restart candidates.
+import { LABEL_OWNING_RESOURCE } from '../apply/ownership';
 
 export interface PodView {
   namespace: string;
@@ -83,14 +85,15 @@ export function sidecarCensus(input: CensusInput): SidecarCensus {
   let outdated = 0;
   const workloads = new Map<string, WorkloadRef>();
   for (const pod of input.pods) {
-    if (!pod.proxyImage) continue;
+    // Gateways run istio-proxy too, but they are rendered (and opted out of injection), not injected.
+    if (!pod.proxyImage || pod.labels['sidecar.istio.io/inject'] === 'false') continue;
+    if (pod.labels[LABEL_OWNING_RESOURCE] !== undefined) continue;
     const nsLabels = input.namespaceLabels.get(pod.namespace) ?? {};
     if (!injectedByRevision(pod, nsLabels, input.revision)) continue;
     injected++;
     if (sameProxyImage(pod.proxyImage, input.expectedImage)) continue;
     outdated++;
     if (pod.namespace === input.controlPlaneNamespace) continue;
-    if (pod.labels['sidecar.istio.io/inject'] === 'false') continue;
     if (input.candidateNamespaceLabels && !matchesLabels(nsLabels, input.candidateNamespaceLabels)) continue;
     const w = workloadOf(pod, input.replicaSetOwners);
     if (w) workloads.set(workloadKey(w), w);

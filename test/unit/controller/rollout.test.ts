@@ -99,11 +99,18 @@ describe('sidecarCensus', () => {
         ),
         pod('shop', 'no-sidecar', undefined, { kind: 'DaemonSet', name: 'logs' }),
         pod('istio-system', 'gw', OLD, { kind: 'DaemonSet', name: 'gw' }),
+        pod(
+          'shop',
+          'rendered-gw',
+          OLD,
+          { kind: 'ReplicaSet', name: 'web-55c1' },
+          { 'install.operator.istio.io/owning-resource': 'x' },
+        ),
         pod('canary', 'other-rev', OLD, { kind: 'StatefulSet', name: 'x' }),
       ],
     });
-    expect(c.injected).toBe(8);
-    expect(c.outdated).toBe(7);
+    expect(c.injected).toBe(7);
+    expect(c.outdated).toBe(6);
     expect(c.outdatedWorkloads.map(workloadKey)).toEqual(['shop/Deployment/cart', 'shop/StatefulSet/db']);
   });
 
