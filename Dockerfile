@@ -11,7 +11,10 @@ WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 # Dependencies first, so source edits reuse this layer.
 COPY package.json package-lock.json ./
-RUN npm ci
+# The lock file is written where the registry serves only linux-x64 builds of optional native packages
+# (@swc/core-*), so `npm ci` may call it out of sync; `npm install --no-save` installs the same locked
+# versions without rewriting it.
+RUN npm ci || npm install --no-save
 COPY tsconfig.json tsconfig.build.json ./
 COPY cli ./cli
 COPY lib ./lib
