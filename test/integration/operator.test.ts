@@ -539,6 +539,40 @@ describe('meshwright operator reconcile loop', () => {
     await waitFor(healthy, 60_000, 'HEALTHY under b');
   });
 
+  it('also converges the default profile (autoscaled istiod and gateway) without steady-state writes', async () => {
+    const target = await createTestNamespace('mw-op-default');
+    extraNamespaces.push(target);
+    const ref = { apiVersion: IOP, kind: 'IstioOperator', namespace: ns, name: 'default-profile' };
+    await admin.create({
+      apiVersion: IOP,
+      kind: 'IstioOperator',
+      metadata: { name: 'default-profile', namespace: ns },
+      spec: { profile: 'default', namespace: target, revision: `${rev}d` },
+    } as KubernetesObject);
+    const healthyDefault = async () =>
+      ((await admin.get(ref)) as Obj | undefined)?.status?.status === 'HEALTHY';
+    await waitFor(healthyDefault, 120_000, 'default profile HEALTHY', 500);
+    const hpas = await admin.list(
+      'autoscaling/v2',
+      'HorizontalPodAutoscaler',
+      ownerSelector({ namespace: ns, name: 'default-profile' }),
+    );
+    expect(hpas.items.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 3000));
+    b.client.reset();
+    await admin.mergePatch(ref, { metadata: { annotations: { 'meshwright.test/poke': 'x' } } });
+    const before = await reconciles(b.registry);
+    await waitFor(async () => (await reconciles(b.registry)) > before, 30_000, 'a reconcile after the poke');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(b.client.writes()).toEqual([]);
+    await admin.delete(ref);
+    await waitFor(
+      async () => (await admin.get(ref)) === undefined,
+      60_000,
+      'default-profile IstioOperator finalized',
+    );
+  });
+
   it('removes every owned object, cluster-scoped ones and CRDs included, when the IstioOperator is deleted', async () => {
     expect((await ownedObjects()).some((o) => !o.metadata?.namespace)).toBe(true);
     await admin.delete(iopRef());

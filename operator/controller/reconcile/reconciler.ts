@@ -8,7 +8,14 @@ import type { Clock } from '../clock';
 import { firstDifference } from '../apply/live-match';
 import { describeObject, gvkKey, objectKey } from '../apply/object-key';
 import { applyOrder, stagesOf } from '../apply/order';
-import { FIELD_MANAGER, ownerSelector, parseOwnerKey, type OwnerRef } from '../apply/ownership';
+import {
+  FIELD_MANAGER,
+  ownerKey,
+  ownerOf,
+  ownerSelector,
+  parseOwnerKey,
+  type OwnerRef,
+} from '../apply/ownership';
 import { decideApply, planObject, planPrune, type PlannedObject } from '../apply/plan';
 import { readinessOf } from '../apply/readiness';
 import { apiMessage, isConflict, isNotFound } from '../kube/api-errors';
@@ -161,6 +168,19 @@ export class IstioOperatorReconciler {
       if (!decision.apply) continue;
       const what = describeObject(p.body);
       try {
+        if (decision.reason === 'missing') {
+          // Not among our objects: it may exist under another IstioOperator (two revisions both
+          // rendering the shared Base CRDs). Taking it over would make the two fight forever.
+          const other = await this.otherLiveOwner(p, iopKey);
+          if (other) {
+            live.set(p.key, other.obj);
+            log.debug('object owned by another IstioOperator, left alone', {
+              object: what,
+              owner: other.key,
+            });
+            continue;
+          }
+        }
         const result = await this.o.client.apply(p.body, FIELD_MANAGER, true);
         live.set(p.key, result);
         applied.push(what);
@@ -211,6 +231,19 @@ export class IstioOperatorReconciler {
     }
     this.notReadySince.delete(timerKey);
     return { component, state: 'ready' };
+  }
+
+  /** The live object and its owner when another, still existing IstioOperator owns it. */
+  private async otherLiveOwner(
+    p: PlannedObject,
+    self: string,
+  ): Promise<{ obj: KubernetesObject; key: string } | undefined> {
+    const existing = await this.o.client.get(refOf(p.body));
+    const owner = existing && ownerOf(existing);
+    if (!existing || !owner || ownerKey(owner) === self) return undefined;
+    const ownerIop = await this.o.client.get({ apiVersion: IOP_API_VERSION, kind: IOP_KIND, ...owner });
+    if (!ownerIop || ownerIop.metadata?.deletionTimestamp) return undefined;
+    return { obj: existing, key: ownerKey(owner) };
   }
 
   private async observeSidecars(

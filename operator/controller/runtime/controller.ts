@@ -60,8 +60,9 @@ export class IstioOperatorController {
     const enqueue = (key: string) => this.queue.add(key);
     const iops = iopWatch(this.o.kc, this.o.client, enqueue, this.o.namespace);
     this.watches.push(iops);
+    const enqueueAll = () => this.enqueueAll(iops);
     for (const k of this.o.managedKinds)
-      this.watches.push(ownedWatch(this.o.kc, this.o.client, k, enqueue, this.o.namespace));
+      this.watches.push(ownedWatch(this.o.kc, this.o.client, k, enqueue, this.o.namespace, enqueueAll));
     await Promise.race([
       Promise.all(this.watches.map((w) => runWatch(w, this.o.log, () => this.stopped))),
       this.stopping,
@@ -87,12 +88,16 @@ export class IstioOperatorController {
 
   private scheduleResync(iops: Watch): void {
     this.resyncTimer = this.o.clock.after(this.o.resyncPeriodMs, () => {
-      for (const iop of iops.informer.list()) {
-        const { name, namespace } = iop.metadata ?? {};
-        if (name && namespace) this.queue.add(`${namespace}/${name}`);
-      }
+      this.enqueueAll(iops);
       if (!this.stopped) this.scheduleResync(iops);
     });
+  }
+
+  private enqueueAll(iops: Watch): void {
+    for (const iop of iops.informer.list()) {
+      const { name, namespace } = iop.metadata ?? {};
+      if (name && namespace) this.queue.add(`${namespace}/${name}`);
+    }
   }
 
   private async work(): Promise<void> {

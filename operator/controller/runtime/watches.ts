@@ -79,6 +79,7 @@ export function ownedWatch(
   k: ManagedKind,
   enqueue: Enqueue,
   namespace?: string,
+  enqueueAll?: () => void,
 ): Watch {
   const l = syncedLister(lister(client, k, ANY_OWNER_SELECTOR));
   const informer = makeInformer(kc, resourcePath(k), l.fn, ANY_OWNER_SELECTOR);
@@ -87,7 +88,14 @@ export function ownedWatch(
     if (!owner || (namespace && owner.namespace !== namespace)) return;
     enqueue(ownerKey(owner));
   };
-  for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, onEvent);
+  informer.on('add', onEvent);
+  informer.on('update', onEvent);
+  informer.on('delete', (obj) => {
+    onEvent(obj);
+    // A deleted cluster-scoped object may have been shared (left alone) by other IstioOperators,
+    // which must now re-create it.
+    if (!k.namespaced) enqueueAll?.();
+  });
   return { name: `${k.plural}.${k.apiVersion}`, informer, synced: l.synced };
 }
 

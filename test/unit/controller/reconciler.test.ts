@@ -430,3 +430,73 @@ describe('status patches', () => {
     });
   });
 });
+
+describe('objects rendered by two IstioOperators', () => {
+  it('are left to the IstioOperator that owns them instead of being fought over', async () => {
+    const t = setup();
+    await converge(t);
+    // A second IstioOperator (another revision) renders the same cluster-scoped CRD.
+    t.kube.seed({
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      metadata: { name: 'canary', namespace: NS },
+    });
+    const canaryCrd = {
+      ...crd,
+      metadata: { ...crd.metadata, labels: { ...crd.metadata?.labels, [LABEL_OWNING_RESOURCE]: 'canary' } },
+    };
+    const r2 = new IstioOperatorReconciler({
+      client: t.kube,
+      render: () => ({
+        ok: true,
+        desired: { namespaces: [], components: [{ component: 'Base', objects: [canaryCrd] }] },
+      }),
+      managedKinds: [
+        {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          plural: 'customresourcedefinitions',
+          namespaced: false,
+        },
+      ],
+      clock: t.clock,
+      log: quiet,
+      events: new KubeEventRecorder(t.kube, t.clock, quiet, 'test'),
+    });
+    await r2.reconcile(`${NS}/canary`);
+    const writes = t.kube.mutations().length;
+    for (let i = 0; i < 2; i++) {
+      await r2.reconcile(`${NS}/canary`);
+      await t.r.reconcile(t.key);
+    }
+    expect(t.kube.mutations().slice(writes)).toEqual([]);
+    const live = t.kube.find(
+      'apiextensions.k8s.io/v1',
+      'CustomResourceDefinition',
+      'gateways.networking.istio.io',
+    )!;
+    expect(live.metadata?.labels?.[LABEL_OWNING_RESOURCE]).toBe('installed');
+    expect(
+      (t.kube.find('install.istio.io/v1alpha1', 'IstioOperator', 'canary', NS)!.status as { status: string })
+        .status,
+    ).toBe('HEALTHY');
+
+    // Once the owner is gone, the other takes the object over.
+    await t.kube.delete({
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      name: 'installed',
+      namespace: NS,
+    });
+    await t.r.reconcile(t.key);
+    await t.r.reconcile(t.key);
+    expect(
+      t.kube.find('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gateways.networking.istio.io'),
+    ).toBeUndefined();
+    await r2.reconcile(`${NS}/canary`);
+    expect(
+      t.kube.find('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gateways.networking.istio.io')
+        ?.metadata?.labels?.[LABEL_OWNING_RESOURCE],
+    ).toBe('canary');
+  });
+});
