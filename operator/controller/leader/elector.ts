@@ -3,7 +3,7 @@
 // candidate may consider the lease expired. On stop, a leader releases the lease.
 import type { Clock, TimerHandle } from '../clock';
 import type { Logger } from '../../../lib/log';
-import { apiMessage } from '../kube/api-errors';
+import { apiMessage, statusCode } from '../kube/api-errors';
 import { acquireOrRenew, releasedRecord, renewDeadlinePassed, type Observed } from './lease-decision';
 import type { ElectionConfig } from './lease-record';
 import type { LeaseStore } from './lease-store';
@@ -22,6 +22,7 @@ export class LeaderElector {
   private timer: TimerHandle | undefined;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  private lastError: string | undefined;
 
   constructor(
     private readonly cfg: ElectionConfig,
@@ -102,12 +103,15 @@ export class LeaderElector {
       if (action.kind === 'create') await this.store.create(action.record);
       else await this.store.update(action.record, current?.version ?? '');
       this.observed = { record: action.record, at: now };
+      this.lastError = undefined;
       return true;
     } catch (err) {
-      this.log.debug('leader lease attempt failed', {
-        lease: this.store.describe(),
-        error: apiMessage(err),
-      });
+      // Conflicts are the normal outcome of a lost race; anything else (a missing namespace, RBAC)
+      // is logged as a warning once per distinct message, not every retry period.
+      const message = apiMessage(err);
+      const level = message !== this.lastError && statusCode(err) !== 409 ? 'warn' : 'debug';
+      this.lastError = message;
+      this.log.log(level, 'leader lease attempt failed', { lease: this.store.describe(), error: message });
       return false;
     }
   }
