@@ -37,6 +37,8 @@ interface PhaseResult {
   podsPerSecond: number;
   injectedPods: number;
   admission?: { count: number; meanMs: number; p50Ms: number; p99Ms: number };
+  /** The webhook's own request histogram over the phase (time inside the webhook process). */
+  webhookHandler?: { count: number; meanMs: number; p99Ms: number };
 }
 
 interface PodTemplate {
@@ -67,6 +69,11 @@ async function waitRunning(kube: KubeRest, ns: string, n: number, timeoutMs: num
 
 const injectedCount = (kube: KubeRest, ns: string) =>
   countPods(kube, ns, 'labelSelector=security.istio.io%2FtlsMode%3Distio');
+
+async function handlerHistogram(metricsPort: number): Promise<Histogram> {
+  const text = (await httpGet({ url: `http://127.0.0.1:${metricsPort}/metrics` })).body;
+  return histogram(parseProm(text), 'controller_runtime_webhook_latency_seconds', () => true);
+}
 
 async function admissionHistogram(kube: KubeRest): Promise<Histogram> {
   return histogram(parseProm(await kube.metrics()), ADMISSION_METRIC, (l) =>
@@ -139,7 +146,7 @@ async function startClusterWebhook(
   c: BenchCluster,
   root: string,
   logDir: string,
-): Promise<{ child: Child; url: string; caPem: string }> {
+): Promise<{ child: Child; url: string; caPem: string; metricsPort: number }> {
   await ensureNamespace(c.kube, 'istio-system');
   await ensureNamespace(c.kube, 'meshwright-system');
   const values = JSON.stringify(buildInjectionConfig({ overlays: [] }).values);
@@ -186,7 +193,7 @@ async function startClusterWebhook(
     60_000,
     child,
   );
-  return { child, url: `https://127.0.0.1:${port}/inject`, caPem: ca.certPem };
+  return { child, url: `https://127.0.0.1:${port}/inject`, caPem: ca.certPem, metricsPort: metricsPort ?? 0 };
 }
 
 /** The shipped MutatingWebhookConfiguration (same four selector cases), pointed at the local webhook. */
@@ -266,8 +273,10 @@ export async function runApiserverBench(o: {
     ) => {
       const l = load1();
       const before = await admissionHistogram(kube);
+      const handlerBefore = await handlerHistogram(wh.metricsPort);
       const r = await run();
       const delta = histogramDelta(await admissionHistogram(kube), before);
+      const handler = histogramDelta(await handlerHistogram(wh.metricsPort), handlerBefore);
       const died = webhook?.exited();
       if (died) throw new Error(died);
       const res: PhaseResult = {
@@ -279,11 +288,23 @@ export async function runApiserverBench(o: {
         podsPerSecond: n / r.endToEndSeconds,
         injectedPods: await injectedCount(kube, ns),
         ...(delta.count > 0 ? { admission: admissionFigures(delta) } : {}),
+        ...(handler.count > 0
+          ? {
+              webhookHandler: {
+                count: handler.count,
+                meanMs: (handler.sum / handler.count) * 1000,
+                p99Ms: quantile(handler, 0.99) * 1000,
+              },
+            }
+          : {}),
       };
       results.push(res);
       o.say(
         `  ${name.padEnd(34)} ${round(res.podsPerSecond)} pods/s end to end (${round(r.endToEndSeconds)} s)` +
           (r.createMs ? `, create p50 ${round(r.createMs.p50)} ms p99 ${round(r.createMs.p99)} ms` : '') +
+          (res.webhookHandler
+            ? `, inside the webhook mean ${round(res.webhookHandler.meanMs)} ms p99 ${round(res.webhookHandler.p99Ms)} ms`
+            : '') +
           (res.admission
             ? `, webhook admission mean ${round(res.admission.meanMs)} ms (${res.admission.count} calls)`
             : '') +
@@ -323,7 +344,8 @@ function markdown(rs: PhaseResult[]): string {
       `Bare pods: ${CREATORS} concurrent creators, Bookinfo containers in rotation. Deployments: 100 replicas each. ` +
       `End to end = first create until all pods Running. Admission = the apiserver's ` +
       `\`${ADMISSION_METRIC}\` for the meshwright webhooks (delta over the phase; p50/p99 interpolated in its coarse ` +
-      `buckets 5/25/100 ms..., the mean is exact).`,
+      `buckets 5/25/100 ms..., the mean is exact). "In webhook": the webhook's own \`controller_runtime_webhook_latency_seconds\` ` +
+      `over the phase; admission time minus it is the apiserver's call overhead (connection, TLS, queueing).`,
     '',
     table(
       [
@@ -336,6 +358,7 @@ function markdown(rs: PhaseResult[]): string {
         'admission calls',
         'admission mean ms',
         'admission p50 / p99 ms',
+        'in webhook mean / p99 ms',
         'load avg',
       ],
       rs.map((r) => [
@@ -348,6 +371,7 @@ function markdown(rs: PhaseResult[]): string {
         r.admission?.count ?? 0,
         r.admission ? round(r.admission.meanMs) : '-',
         r.admission ? `${round(r.admission.p50Ms)} / ${round(r.admission.p99Ms)}` : '-',
+        r.webhookHandler ? `${round(r.webhookHandler.meanMs)} / ${round(r.webhookHandler.p99Ms)}` : '-',
         r.load1,
       ]),
     ),

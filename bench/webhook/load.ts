@@ -91,7 +91,13 @@ function result(
  */
 export async function fixedRate(
   t: LoadTarget,
-  o: { rps: number; durationMs: number; warmupMs: number; connections: number },
+  o: {
+    rps: number;
+    durationMs: number;
+    warmupMs: number;
+    connections: number;
+    beforeMeasure?: () => Promise<void>;
+  },
 ): Promise<LoadResult> {
   const agent = newAgent(t, o.connections);
   try {
@@ -114,6 +120,7 @@ export async function fixedRate(
       return record ? samples : [];
     };
     if (o.warmupMs > 0) await run(o.warmupMs, false);
+    await o.beforeMeasure?.();
     const t0 = process.hrtime.bigint();
     const samples = await run(o.durationMs, true);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -126,7 +133,7 @@ export async function fixedRate(
 /** Closed loop: `connections` clients each send the next request as soon as the previous answer is in. */
 export async function saturation(
   t: LoadTarget,
-  o: { durationMs: number; warmupMs: number; connections: number },
+  o: { durationMs: number; warmupMs: number; connections: number; beforeMeasure?: () => Promise<void> },
 ): Promise<LoadResult> {
   const agent = newAgent(t, o.connections);
   try {
@@ -145,6 +152,7 @@ export async function saturation(
       return { samples, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
     };
     if (o.warmupMs > 0) await run(o.warmupMs);
+    await o.beforeMeasure?.();
     const { samples, seconds } = await run(o.durationMs);
     return result('saturation', samples, seconds, o.connections);
   } finally {

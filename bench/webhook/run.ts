@@ -11,6 +11,7 @@ import { type Child, startChild, waitFor } from '../common/children';
 import { load1 } from '../common/machine';
 import { admissionReview, bookinfoPods, type PodShape, syntheticPods } from '../common/pods';
 import { sampleProc } from '../common/proc';
+import { histogram, histogramDelta, parseProm, quantile, type Histogram } from '../common/prom';
 import { table, type Section } from '../common/results';
 import { round } from '../common/stats';
 import { fixedRate, type LoadResult, type LoadTarget, postOnce, saturation } from './load';
@@ -39,6 +40,39 @@ export interface WebhookRun extends LoadResult {
   load1: number;
   serverCpuMsPerRequest: number;
   serverRssMiB: number;
+  /** The webhook's own histograms over the measured phase: where the client's tail comes from. */
+  serverSide?: { handler: ServerHistogram; injection: ServerHistogram };
+}
+
+/** A webhook histogram over one phase: interpolated percentiles and the share of slow requests. */
+export interface ServerHistogram {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  over5msPercent: number;
+}
+
+const HANDLER_METRIC = 'controller_runtime_webhook_latency_seconds';
+const INJECTION_METRIC = 'meshwright_webhook_injection_duration_seconds';
+
+async function webhookHistograms(metricsPort: number): Promise<Record<string, Histogram>> {
+  const series = parseProm((await httpGet({ url: `http://127.0.0.1:${metricsPort}/metrics` })).body);
+  return {
+    handler: histogram(series, HANDLER_METRIC, () => true),
+    injection: histogram(series, INJECTION_METRIC, (l) => l.result === 'injected'),
+  };
+}
+
+function serverHistogram(after: Histogram | undefined, before: Histogram | undefined): ServerHistogram {
+  const empty: Histogram = { buckets: [], sum: 0, count: 0 };
+  const d = histogramDelta(after ?? empty, before ?? empty);
+  const within5ms = d.buckets.find((b) => b.le === 0.005)?.count ?? 0;
+  return {
+    count: d.count,
+    p50Ms: quantile(d, 0.5) * 1000,
+    p99Ms: quantile(d, 0.99) * 1000,
+    over5msPercent: d.count > 0 ? (100 * (d.count - within5ms)) / d.count : 0,
+  };
 }
 
 const RATE_CONNECTIONS = 8;
@@ -98,9 +132,11 @@ async function checkInjects(t: LoadTarget, shapes: PodShape[], bodies: Buffer[])
   }
 }
 
-async function startServers(
-  o: WebhookBenchOptions,
-): Promise<{ servers: Record<Server, Child>; targets: Record<Server, Omit<LoadTarget, 'bodies'>> }> {
+async function startServers(o: WebhookBenchOptions): Promise<{
+  servers: Record<Server, Child>;
+  targets: Record<Server, Omit<LoadTarget, 'bodies'>>;
+  metricsPort: number;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'meshwright-bench-'));
   const { ca, serving } = await selfSignedServing({
     commonName: 'meshwright-bench',
@@ -112,6 +148,8 @@ async function startServers(
   writeFileSync(key, serving.keyPem, { mode: 0o600 });
   const [port, metricsPort, healthPort, floorPort] = await freePorts(4);
   const profFlags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  // e.g. BENCH_WEBHOOK_NODE_FLAGS=--trace-gc to see GC pauses in webhook.log.
+  profFlags.push(...(process.env.BENCH_WEBHOOK_NODE_FLAGS?.split(' ').filter(Boolean) ?? []));
   const webhook = startChild(
     'webhook',
     [
@@ -149,6 +187,7 @@ async function startServers(
     floor,
   );
   return {
+    metricsPort: metricsPort ?? 0,
     servers: { webhook, floor },
     targets: { webhook: { ...base, port: port ?? 0 }, floor: floorTarget },
   };
@@ -160,7 +199,7 @@ export async function runWebhookBench(
   const durationMs = o.quick ? 3_000 : 15_000;
   const warmupMs = o.quick ? 1_000 : 3_000;
   const groups = bodiesByGroup(o.root);
-  const { servers, targets } = await startServers(o);
+  const { servers, targets, metricsPort } = await startServers(o);
   const runs: WebhookRun[] = [];
   try {
     for (const g of groups.values())
@@ -172,30 +211,58 @@ export async function runWebhookBench(
       for (const server of ['webhook', 'floor'] as const) {
         const child = servers[server];
         const t: LoadTarget = { ...targets[server], bodies: g.bodies };
-        const before = sampleProc(child.pid);
+        // CPU and server histograms from the end of the warm-up to the end of the measurement.
+        let before = sampleProc(child.pid);
+        let histBefore: Record<string, Histogram> = {};
+        const beforeMeasure = async () => {
+          if (server === 'webhook') histBefore = await webhookHistograms(metricsPort);
+          before = sampleProc(child.pid);
+        };
         const l = load1();
         const r =
           sc.mode === 'rate'
-            ? await fixedRate(t, { rps: sc.rps ?? 100, durationMs, warmupMs, connections: RATE_CONNECTIONS })
-            : await saturation(t, { durationMs, warmupMs, connections: SATURATION_CONNECTIONS });
+            ? await fixedRate(t, {
+                rps: sc.rps ?? 100,
+                durationMs,
+                warmupMs,
+                connections: RATE_CONNECTIONS,
+                beforeMeasure,
+              })
+            : await saturation(t, {
+                durationMs,
+                warmupMs,
+                connections: SATURATION_CONNECTIONS,
+                beforeMeasure,
+              });
         const after = sampleProc(child.pid);
         const died = child.exited();
         if (died) throw new Error(died);
-        // CPU over warm-up and measurement, divided by the requests of both (the rate is the same).
-        const requests = r.completed * (1 + warmupMs / durationMs);
+        const histAfter = server === 'webhook' ? await webhookHistograms(metricsPort) : undefined;
         const run: WebhookRun = {
           ...r,
           server,
           group: sc.group,
           load1: l,
-          serverCpuMsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1000) / Math.max(1, requests),
+          serverCpuMsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1000) / Math.max(1, r.completed),
           serverRssMiB: after.rssBytes / 2 ** 20,
+          ...(histAfter
+            ? {
+                serverSide: {
+                  handler: serverHistogram(histAfter.handler, histBefore.handler),
+                  injection: serverHistogram(histAfter.injection, histBefore.injection),
+                },
+              }
+            : {}),
         };
         runs.push(run);
         o.say(
           `  ${server.padEnd(7)} ${sc.group.padEnd(14)} ${sc.mode === 'rate' ? `${sc.rps} req/s` : 'saturation'}: ` +
             `${round(r.achievedRps)} req/s, p50 ${round(r.latencyMs.p50)} ms, p99 ${round(r.latencyMs.p99)} ms, ` +
-            `max ${round(r.latencyMs.max)} ms, cpu ${round(run.serverCpuMsPerRequest)} ms/req, errors ${r.errors}, load ${l}`,
+            `max ${round(r.latencyMs.max)} ms, cpu ${round(run.serverCpuMsPerRequest)} ms/req, errors ${r.errors}, load ${l}` +
+            (run.serverSide
+              ? `; server: handler p99 ${round(run.serverSide.handler.p99Ms)} ms (${round(run.serverSide.handler.over5msPercent)}% > 5 ms), ` +
+                `injection p99 ${round(run.serverSide.injection.p99Ms)} ms (${round(run.serverSide.injection.over5msPercent)}% > 5 ms)`
+              : ''),
         );
       }
     }
@@ -239,6 +306,9 @@ function markdown(runs: WebhookRun[], groups: Map<string, { bodies: Buffer[] }>)
           ? ratio(w.latencyMs.p50, f?.latencyMs.p50)
           : ratio(f?.achievedRps ?? 0, w.achievedRps),
         ratio(w.serverCpuMsPerRequest, f?.serverCpuMsPerRequest),
+        w.serverSide
+          ? `${round(w.serverSide.handler.p99Ms)} / ${round(w.serverSide.injection.p99Ms)} (${round(w.serverSide.handler.over5msPercent)}%)`
+          : '-',
         w.errors + (f?.errors ?? 0),
         `${w.load1} / ${f?.load1 ?? '-'}`,
       ];
@@ -246,7 +316,10 @@ function markdown(runs: WebhookRun[], groups: Map<string, { bodies: Buffer[] }>)
   return [
     `Average AdmissionReview size: ${sizes.join(', ')}. Latencies in ms, measured by the client from the scheduled send time; ` +
       `"cpu" is the server process's CPU ms per request from /proc. Ratio column: p50 webhook/floor at a fixed rate, ` +
-      `floor/webhook throughput at saturation.`,
+      `floor/webhook throughput at saturation. "server p99" comes from the webhook's own histograms ` +
+      `(\`${HANDLER_METRIC}\`: the whole request in fastify; \`${INJECTION_METRIC}\`: decode, inject, patch), ` +
+      `interpolated in their buckets, with the share of requests the handler took over 5 ms: a client tail ` +
+      `that the server does not see is time spent waiting for a CPU or in the socket queues.`,
     '',
     table(
       [
@@ -261,6 +334,7 @@ function markdown(runs: WebhookRun[], groups: Map<string, { bodies: Buffer[] }>)
         'floor cpu',
         'ratio',
         'cpu ratio',
+        'server p99: handler / injection (% > 5 ms)',
         'errors',
         'load avg (wh / floor)',
       ],
