@@ -4,21 +4,15 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
 import type { Clock, TimerHandle } from '../clock';
-import { apiMessage } from '../kube/api-errors';
 import type { KubeClient } from '../kube/kube-client';
 import type { ControllerMetrics } from '../metrics';
-import { parseOwnerKey } from '../apply/ownership';
 import { ControllerRateLimiter } from '../queue/rate-limiter';
 import { WorkQueue } from '../queue/work-queue';
 import type { ManagedKind } from '../reconcile/desired';
-import type { ReconcileResult } from '../reconcile/reconciler';
 import { iopWatch, ownedWatch, runWatch, type Watch } from './watches';
+import { runWorker, type Reconciler } from './worker';
 
 export const CONTROLLER_NAME = 'istiooperator';
-
-export interface Reconciler {
-  reconcile(key: string): Promise<ReconcileResult>;
-}
 
 export interface ControllerOptions {
   kc: KubeConfig;
@@ -100,35 +94,14 @@ export class IstioOperatorController {
     }
   }
 
-  private async work(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      const started = this.o.clock.now();
-      const seconds = () => (this.o.clock.now() - started) / 1000;
-      try {
-        const result = await this.o.reconciler.reconcile(key);
-        this.queue.forget(key);
-        if (result.requeueAfterMs) {
-          this.queue.addAfter(key, result.requeueAfterMs);
-          this.o.metrics.reconciled('requeue_after', seconds());
-        } else {
-          this.o.metrics.reconciled('success', seconds());
-        }
-      } catch (err) {
-        this.o.metrics.reconciled('error', seconds());
-        const { namespace, name } = parseOwnerKey(key);
-        this.o.log.error('reconcile failed, retrying with backoff', {
-          controller: CONTROLLER_NAME,
-          namespace,
-          name,
-          retries: this.queue.retries(key),
-          error: apiMessage(err),
-        });
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+  private work(): Promise<void> {
+    return runWorker({
+      queue: this.queue,
+      reconciler: this.o.reconciler,
+      clock: this.o.clock,
+      metrics: this.o.metrics,
+      log: this.o.log,
+      controller: CONTROLLER_NAME,
+    });
   }
 }
