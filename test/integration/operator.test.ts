@@ -573,6 +573,46 @@ describe('meshwright operator reconcile loop', () => {
     );
   });
 
+  it('waits for the CNI DaemonSet to be scheduled and available on every node', async () => {
+    const target = await createTestNamespace('mw-op-cni');
+    extraNamespaces.push(target);
+    const ref = { apiVersion: IOP, kind: 'IstioOperator', namespace: ns, name: 'with-cni' };
+    await admin.create({
+      apiVersion: IOP,
+      kind: 'IstioOperator',
+      metadata: { name: 'with-cni', namespace: ns },
+      spec: {
+        profile: 'minimal',
+        namespace: target,
+        revision: `${rev}c`,
+        components: { cni: { enabled: true } },
+      },
+    } as KubernetesObject);
+    await waitFor(
+      async () => ((await admin.get(ref)) as Obj | undefined)?.status?.status === 'HEALTHY',
+      120_000,
+      'CNI install HEALTHY',
+      500,
+    );
+    const status = ((await admin.get(ref)) as Obj).status as {
+      componentStatus: Record<string, { status: string }>;
+    };
+    expect(status.componentStatus.Cni).toEqual({ status: 'HEALTHY' });
+    const nodes = (await coreApi().listNode()).items.length;
+    const ds = await appsApi().readNamespacedDaemonSet({ name: 'istio-cni-node', namespace: target });
+    expect(ds.status?.desiredNumberScheduled).toBe(nodes);
+    expect(ds.status?.numberAvailable).toBe(nodes);
+    await admin.delete(ref);
+    await waitFor(
+      async () => (await admin.get(ref)) === undefined,
+      60_000,
+      'with-cni IstioOperator finalized',
+    );
+    await expect(
+      appsApi().readNamespacedDaemonSet({ name: 'istio-cni-node', namespace: target }),
+    ).rejects.toMatchObject({ code: 404 });
+  });
+
   it('removes every owned object, cluster-scoped ones and CRDs included, when the IstioOperator is deleted', async () => {
     expect((await ownedObjects()).some((o) => !o.metadata?.namespace)).toBe(true);
     await admin.delete(iopRef());
