@@ -12,7 +12,7 @@ interface WorkloadShape {
     replicas?: number;
     updatedReplicas?: number;
     availableReplicas?: number;
-    conditions?: { type?: string; status?: string }[];
+    conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
     desiredNumberScheduled?: number;
     currentNumberScheduled?: number;
     updatedNumberScheduled?: number;
@@ -38,6 +38,14 @@ export function readinessOf(obj: KubernetesObject): Readiness {
     if (!seen) return { ready: false, reason: `${name(obj)}: rollout not observed yet` };
     const want = w.spec?.replicas ?? 1;
     const available = status.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ?? false;
+    const stalled = status.conditions?.find(
+      (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+    );
+    if (stalled)
+      return {
+        ready: false,
+        reason: `${name(obj)}: ProgressDeadlineExceeded: ${stalled.message ?? ''}`.trim(),
+      };
     if ((status.updatedReplicas ?? 0) < want) {
       return {
         ready: false,

@@ -12,7 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
 import { ANY_OWNER_SELECTOR, ownerKey, ownerOf } from '../apply/ownership';
-import { apiMessage } from '../kube/api-errors';
+import { apiMessage, isNotFound } from '../kube/api-errors';
 import type { KubeClient } from '../kube/kube-client';
 import type { ManagedKind } from '../reconcile/desired';
 
@@ -25,14 +25,22 @@ export interface Watch {
   synced: Promise<void>;
 }
 
-/** A list function that also signals its first success. */
+/**
+ * A list function that also signals its first success. A kind the apiserver does not serve (404)
+ * counts as synced too: there is nothing of it to watch, and it must not hold back the controller.
+ */
 function syncedLister(list: () => Promise<KubernetesListObject<KubernetesObject>>) {
   let done: () => void = () => undefined;
   const synced = new Promise<void>((resolve) => (done = resolve));
   const fn = async () => {
-    const result = await list();
-    done();
-    return result;
+    try {
+      const result = await list();
+      done();
+      return result;
+    } catch (err) {
+      if (isNotFound(err)) done();
+      throw err;
+    }
   };
   return { fn, synced };
 }

@@ -201,6 +201,28 @@ describe('readinessOf', () => {
     ).toBe(true);
   });
 
+  it('names a stalled Deployment rollout', () => {
+    const d = {
+      kind: 'Deployment',
+      metadata: { name: 'istiod', generation: 1 },
+      status: {
+        observedGeneration: 1,
+        conditions: [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: 'ReplicaSet "istiod-1" has timed out progressing.',
+          },
+        ],
+      },
+    };
+    expect(readinessOf(d)).toEqual({
+      ready: false,
+      reason: 'Deployment/istiod: ProgressDeadlineExceeded: ReplicaSet "istiod-1" has timed out progressing.',
+    });
+  });
+
   it('requires a DaemonSet to be fully scheduled and available', () => {
     const ds = (status: object) => ({
       kind: 'DaemonSet',
