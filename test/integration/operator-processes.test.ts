@@ -171,7 +171,7 @@ describe('two meshwright operator processes', () => {
       'minimal profile HEALTHY',
       500,
     );
-    expect(applied(leader)).toBeGreaterThan(0);
+    await waitFor(async () => applied(leader) > 0, 10_000, 'the leader logging its applies');
     expect(applied(standby)).toBe(0);
     expect(await leaderGauge(standby)).toBe(0);
 
@@ -192,6 +192,7 @@ describe('two meshwright operator processes', () => {
       60_000,
       'istiod recreated by the new leader',
     );
-    expect(applied(standby)).toBeGreaterThan(0);
+    // The log line may trail the write through the pipe.
+    await waitFor(async () => applied(standby) > 0, 10_000, 'the new leader logging its apply');
   });
 });
