@@ -29,7 +29,15 @@ export interface OperatorResults {
     operatorWritesExcludingLease: number;
     byAgent: WriteCount[];
   };
-  memory?: { iops: number; pods: number; rssMiB: number; rssAfterStartMiB: number; heapUsedMiB?: number };
+  memory?: {
+    iops: number;
+    pods: number;
+    rssMiB: number;
+    rssAfterStartMiB: number;
+    /** With the IstioOperators installed, before the filler pods. */
+    rssBeforePodsMiB: number;
+    heapUsedMiB?: number;
+  };
   load1: number[];
   failure?: string;
 }
@@ -241,6 +249,7 @@ export async function runOperatorBench(o: {
     for (let i = 0; i < iopCount; i++) await untilHealthy(kube, `rev-${i}`, op);
     r.healthySeconds[`${iopCount} revisions (minimal)`] = (Date.now() - t0) / 1000;
     o.say(`  ${iopCount} revisioned IstioOperators HEALTHY after ${round((Date.now() - t0) / 1000)} s`);
+    const rssBeforePods = sampleProc(op.pid).rssBytes;
     await ensureNamespace(kube, 'bench-filler');
     await createPods(kube, 'bench-filler', fillerPods);
     await sleep(15_000); // let watches and caches settle
@@ -251,6 +260,7 @@ export async function runOperatorBench(o: {
       pods: fillerPods,
       rssMiB: sampleProc(op.pid).rssBytes / 2 ** 20,
       rssAfterStartMiB: rssAfterStart / 2 ** 20,
+      rssBeforePodsMiB: rssBeforePods / 2 ** 20,
       ...(heap ? { heapUsedMiB: Number(heap) / 2 ** 20 } : {}),
     };
     o.say(
@@ -291,7 +301,7 @@ function markdown(r: OperatorResults): string {
       ? [
           [
             `operator RSS, ${r.memory.iops} IstioOperators + ${r.memory.pods} pods`,
-            `${round(r.memory.rssMiB)} MiB (${round(r.memory.rssAfterStartMiB)} MiB at start${r.memory.heapUsedMiB ? `, JS heap used ${round(r.memory.heapUsedMiB)} MiB` : ''})`,
+            `${round(r.memory.rssMiB)} MiB (${round(r.memory.rssAfterStartMiB)} MiB at start, ${round(r.memory.rssBeforePodsMiB)} MiB before the pods${r.memory.heapUsedMiB ? `, JS heap used ${round(r.memory.heapUsedMiB)} MiB` : ''})`,
           ],
         ]
       : []),
