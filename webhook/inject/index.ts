@@ -290,11 +290,14 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): v
 function setAppProbers(sidecar: V1Container, probers: string): void {
   const env = (sidecar.env ??= []);
   const existing = env.find((e) => e.name === APP_PROBERS_ENV);
-  if (!existing?.value) {
+  if (!existing) {
     env.push({ name: APP_PROBERS_ENV, value: probers });
     return;
   }
-  existing.value = mergeProbers(existing.value, probers);
+  // An entry without a value (a user override naming the variable) is filled, not duplicated: a second
+  // entry lost the probers on re-injection.
+  delete existing.valueFrom;
+  existing.value = existing.value ? mergeProbers(existing.value, probers) : probers;
 }
 
 function rewriteProbes(annotations: Record<string, string>, ctx: TemplateContext): boolean {
