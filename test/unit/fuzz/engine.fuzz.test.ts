@@ -94,16 +94,12 @@ function check(input: V1Pod, invalid: string[], cfg: InjectionConfig): void {
 }
 
 /**
- * Whether the input carries state that only the injector writes: the status and overrides annotations,
- * or a user istio-proxy setting ISTIO_KUBE_APP_PROBERS itself. For those pods only convergence (the
- * second injection is stable) is required; found by this suite, docs/reliability.md.
+ * Whether the input carries state that only the injector writes: the status and overrides annotations.
+ * For those pods only convergence (the second injection is stable) is required; docs/reliability.md.
  */
 function carriesInjectionState(p: V1Pod): boolean {
   const a = p.metadata?.annotations ?? {};
-  if ('sidecar.istio.io/status' in a || 'proxy.istio.io/overrides' in a) return true;
-  return [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].some(
-    (c) => c.name === 'istio-proxy' && (c.env ?? []).some((e) => e.name === 'ISTIO_KUBE_APP_PROBERS'),
-  );
+  return 'sidecar.istio.io/status' in a || 'proxy.istio.io/overrides' in a;
 }
 
 /**

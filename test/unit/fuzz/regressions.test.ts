@@ -39,6 +39,27 @@ describe('engine regressions found by fuzzing', () => {
     },
   );
 
+  it('a user istio-proxy naming ISTIO_KUBE_APP_PROBERS without a value gets it filled, once, also on re-injection (was: a second entry, probers lost on re-injection)', () => {
+    const p = pod({
+      containers: [
+        { name: 'istio-proxy', env: [{ name: 'ISTIO_KUBE_APP_PROBERS' }] },
+        { name: 'a', image: 'a', lifecycle: { postStart: { tcpSocket: { port: 1 } } } },
+      ],
+    });
+    const first = inject(p);
+    expect(first.kind).toBe('injected');
+    if (first.kind !== 'injected') return;
+    const probers = (q: V1Pod) =>
+      allContainers(q)
+        .find((c) => c.name === 'istio-proxy')
+        ?.env?.filter((e) => e.name === 'ISTIO_KUBE_APP_PROBERS');
+    expect(probers(first.pod)).toEqual([
+      { name: 'ISTIO_KUBE_APP_PROBERS', value: '{"/app-lifecycle/a/poststartz":{"tcpSocket":{"port":1}}}' },
+    ]);
+    const again = inject(first.pod);
+    expect(again.kind === 'injected' && again.pod).toEqual(first.pod);
+  });
+
   describe('a proxy.istio.io/overrides record that is not a container list is ignored', () => {
     const injected = (() => {
       const o = inject(pod());
