@@ -324,7 +324,7 @@ function markdown(runs: WebhookRun[], groups: Map<string, { bodies: Buffer[] }>)
     table(
       [
         'pods',
-        'load',
+        'rate',
         'req/s',
         'p50',
         'p99',
