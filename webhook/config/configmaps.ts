@@ -1,8 +1,10 @@
 // Which ConfigMaps of the Istio namespace configure which revision, as istiod names them:
 // `istio` / `istio-<rev>` hold the mesh config (key `mesh`), `istio-sidecar-injector` /
 // `istio-sidecar-injector-<rev>` the injector's `values` (JSON) and `config` (YAML).
-import type { V1ConfigMap } from '@kubernetes/client-node';
-import { injectionConfigFromConfigMaps } from '../inject/config';
+import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
+import { errorMessage } from '../../lib/log';
+import { injectPod } from '../inject';
+import { InjectionConfigError, injectionConfigFromConfigMaps } from '../inject/config';
 import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
 
 export const DEFAULT_REVISION = 'default';
@@ -44,9 +46,59 @@ export const buildFromConfigMaps: ConfigMapBuilder = ({ revision, injector, mesh
   if (values === undefined) {
     throw new Error(`ConfigMap ${injector.metadata?.name} has no "values" key`);
   }
-  return injectionConfigFromConfigMaps(values, mesh?.data?.mesh ?? '', {
+  const cfg = injectionConfigFromConfigMaps(values, mesh?.data?.mesh ?? '', {
     revision,
     nativeSidecars,
     injectorConfigYaml: injector.data?.config,
   });
+  checkUsable(cfg);
+  return cfg;
 };
+
+// Pods that take the common paths (selection, the sidecar and gateway templates, named ports, probe
+// rewrite, metrics merge, resource annotations), each in admission and in kube-inject mode.
+const CANARY_PODS: V1Pod[] = [
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'canary',
+      labels: { app: 'canary', version: 'v1' },
+      annotations: { 'prometheus.io/scrape': 'true', 'sidecar.istio.io/proxyCPU': '50m' },
+    },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'app',
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { httpGet: { port: 'http', path: '/ready' } },
+          livenessProbe: { tcpSocket: { port: 8080 } },
+        },
+      ],
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'canary-gateway', annotations: { 'inject.istio.io/templates': 'gateway' } },
+    spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] },
+  },
+];
+
+/**
+ * Throws InjectionConfigError when the configuration parses but cannot inject the canary pods (values of
+ * the wrong type, e.g. `alwaysInjectSelector: {}`): served, it would deny every pod of the mesh until the
+ * ConfigMap is fixed; refused, the store keeps the revision's last good configuration and logs why.
+ */
+export function checkUsable(cfg: InjectionConfig): void {
+  for (const pod of CANARY_PODS) {
+    for (const admission of [true, false]) {
+      try {
+        injectPod({ pod, namespace: 'meshwright-config-check', admission }, cfg);
+      } catch (err) {
+        throw new InjectionConfigError(`the configuration cannot inject a test pod: ${errorMessage(err)}`);
+      }
+    }
+  }
+}
