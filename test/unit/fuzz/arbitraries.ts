@@ -576,16 +576,20 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     .map(([key, value]): Mutation => ({ kind: 'add', key, value })),
 );
 
+/** `root` broken at 1..`max` random places (a value of another type, deleted, extra keys). */
+export const brokenAt = (root: Json, max = 3): fc.Arbitrary<Json> =>
+  fc.array(fc.tuple(fc.nat(), mutation), { minLength: 1, maxLength: max }).map((ms) => {
+    let v: Json = root;
+    for (const [pick, m] of ms) {
+      const all = paths(v);
+      v = mutate(v, all[pick % all.length], m);
+    }
+    return v;
+  });
+
 /** A valid review of `object` broken at 1..3 random places (wrong type, deleted, extra keys). */
 export const brokenReview = (uid: string, object: Json): fc.Arbitrary<Json> =>
-  fc.array(fc.tuple(fc.nat(), mutation), { minLength: 1, maxLength: 3 }).map((ms) => {
-    let review: Json = admissionReview(uid, object);
-    for (const [pick, m] of ms) {
-      const all = paths(review);
-      review = mutate(review, all[pick % all.length], m);
-    }
-    return review;
-  });
+  brokenAt(admissionReview(uid, object));
 
 /** `depth` nested arrays or objects around a leaf (JSON text, built iteratively). */
 export function deepJson(depth: number, kind: 'array' | 'object'): string {
