@@ -196,7 +196,7 @@ export async function runOperatorBench(o: {
     o.say(`  deleted istiod repaired (recreated, Available) after ${round(r.repairSeconds)} s`);
 
     // 3. steady state: settle, then count writes in the window.
-    await sleep(10_000);
+    await sleep(o.quick ? 3_000 : 10_000);
     const offset = auditOffset(cluster.auditLog);
     o.say(`  steady-state window: ${steadySeconds} s`);
     await sleep(steadySeconds * 1000);
@@ -252,7 +252,7 @@ export async function runOperatorBench(o: {
     const rssBeforePods = sampleProc(op.pid).rssBytes;
     await ensureNamespace(kube, 'bench-filler');
     await createPods(kube, 'bench-filler', fillerPods);
-    await sleep(15_000); // let watches and caches settle
+    await sleep(o.quick ? 5_000 : 15_000); // let watches and caches settle
     const metrics = await httpGet({ url: `http://127.0.0.1:${metricsPort}/metrics` }).catch(() => undefined);
     const heap = /^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics?.body ?? '')?.[1];
     r.memory = {
