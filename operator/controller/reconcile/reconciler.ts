@@ -262,9 +262,22 @@ export class IstioOperatorReconciler {
         log,
       );
     } catch (err) {
-      // A census failure must not fail the installation itself; the next pass tries again.
-      log.warn('sidecar census failed', { error: apiMessage(err) });
-      return undefined;
+      // A census failure must not fail the installation itself; it is shown in status (and an event
+      // when the reason changes) and the next pass tries again.
+      const message = apiMessage(err);
+      log.warn('sidecar census failed', { error: message });
+      const before = prev?.meshwright?.sidecars;
+      return {
+        sidecars: {
+          injected: before?.injected ?? 0,
+          outdated: before?.outdated ?? 0,
+          expectedImage: target.expectedImage,
+          error: message,
+        },
+        rollout: prev?.meshwright?.sidecarRollout,
+        events:
+          before?.error === message ? [] : [{ type: 'Warning', reason: 'SidecarCensusFailed', message }],
+      };
     }
   }
 

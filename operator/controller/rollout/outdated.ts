@@ -32,7 +32,7 @@ export interface SidecarCensus {
 
 export interface CensusInput {
   pods: readonly PodView[];
-  /** ReplicaSet "namespace/name" -> owning Deployment name. */
+  /** ReplicaSet "namespace/name" -> owning Deployment name, for pods whose owner is still a ReplicaSet. */
   replicaSetOwners: ReadonlyMap<string, string>;
   namespaceLabels: ReadonlyMap<string, Record<string, string>>;
   /** '' for the default revision. */
@@ -67,8 +67,9 @@ function injectedByRevision(pod: PodView, nsLabels: Record<string, string>, revi
 function workloadOf(pod: PodView, rsOwners: ReadonlyMap<string, string>): WorkloadRef | undefined {
   const o = pod.owner;
   if (!o) return undefined;
-  if (o.kind === 'StatefulSet' || o.kind === 'DaemonSet')
+  if (o.kind === 'StatefulSet' || o.kind === 'DaemonSet' || o.kind === 'Deployment') {
     return { kind: o.kind, namespace: pod.namespace, name: o.name };
+  }
   if (o.kind === 'ReplicaSet') {
     const deployment = rsOwners.get(`${pod.namespace}/${o.name}`);
     return deployment ? { kind: 'Deployment', namespace: pod.namespace, name: deployment } : undefined;

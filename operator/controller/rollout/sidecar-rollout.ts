@@ -24,6 +24,8 @@ export interface SidecarCounts {
   injected: number;
   outdated: number;
   expectedImage: string;
+  /** Why the last census failed (e.g. the operator may not list pods); counts are then the previous ones. */
+  error?: string;
 }
 
 export interface SidecarObservation {
@@ -51,11 +53,18 @@ function podView(pod: KubernetesObject & PodShape): PodView {
   const proxy = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find(
     (c) => c.name === 'istio-proxy',
   );
+  const labels = pod.metadata?.labels ?? {};
+  let owner = controllerOwner(pod);
+  // The Deployment controller names ReplicaSets <deployment>-<pod-template-hash>.
+  const hash = labels['pod-template-hash'];
+  if (owner?.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) {
+    owner = { kind: 'Deployment', name: owner.name.slice(0, -(hash.length + 1)) };
+  }
   return {
     namespace: pod.metadata?.namespace ?? '',
     name: pod.metadata?.name ?? '',
-    labels: pod.metadata?.labels ?? {},
-    owner: controllerOwner(pod),
+    labels,
+    owner,
     proxyImage: proxy?.image,
   };
 }
@@ -80,23 +89,21 @@ export class SidecarRollout {
     log: Logger,
   ): Promise<SidecarObservation> {
     const cfg = rolloutConfig(iop.spec);
-    const [pods, replicaSets, namespaces] = await Promise.all([
-      this.client.list('v1', 'Pod'),
-      this.client.list('apps/v1', 'ReplicaSet'),
-      this.client.list('v1', 'Namespace'),
-    ]);
-    const rsOwners = new Map<string, string>();
-    for (const rs of replicaSets.items) {
-      const owner = controllerOwner(rs);
-      if (owner?.kind === 'Deployment')
-        rsOwners.set(`${rs.metadata?.namespace}/${rs.metadata?.name}`, owner.name);
-    }
+    // Only pods are listed cluster-wide; namespaces are read one by one for the pods that matter, and
+    // Deployments are found from the ReplicaSet name and pod-template-hash (no ReplicaSet access needed).
+    const pods = (await this.client.list('v1', 'Pod')).items.map(podView);
+    const namespaces = [...new Set(pods.filter((p) => p.proxyImage).map((p) => p.namespace))];
     const namespaceLabels = new Map(
-      namespaces.items.map((n) => [n.metadata?.name ?? '', n.metadata?.labels ?? {}]),
+      await Promise.all(
+        namespaces.map(async (name) => {
+          const ns = await this.client.get({ apiVersion: 'v1', kind: 'Namespace', name });
+          return [name, ns?.metadata?.labels ?? {}] as const;
+        }),
+      ),
     );
     const census = sidecarCensus({
-      pods: pods.items.map(podView),
-      replicaSetOwners: rsOwners,
+      pods,
+      replicaSetOwners: new Map(),
       namespaceLabels,
       revision: target.revision,
       expectedImage: target.expectedImage,
@@ -110,7 +117,7 @@ export class SidecarRollout {
     };
     if (!cfg.enabled && !prev) return { sidecars, events: [] };
 
-    const workloads = await this.workloadIndex(prev);
+    const workloads = await this.workloadIndex(prev, cfg.maxUnavailable !== undefined);
     const decision = rolloutStep({
       cfg,
       prev,
@@ -155,22 +162,41 @@ export class SidecarRollout {
     return { sidecars, rollout: decision.progress, requeueAfterMs: decision.requeueAfterMs, events };
   }
 
-  /** Live workloads of the rollout's batch and cursor, for the done checks. */
-  private async workloadIndex(prev: RolloutProgress | undefined): Promise<Map<string, KubernetesObject>> {
+  /**
+   * Live workloads for the done checks: the current batch, read one by one, and with maxUnavailable
+   * (which counts every restarted workload not yet available) the restarted kinds, listed.
+   */
+  private async workloadIndex(
+    prev: RolloutProgress | undefined,
+    allRestarted: boolean,
+  ): Promise<Map<string, KubernetesObject>> {
     const index = new Map<string, KubernetesObject>();
-    if (!prev || (prev.batch.length === 0 && prev.restarted.length === 0)) return index;
-    const lists = await Promise.all(
-      (['Deployment', 'StatefulSet', 'DaemonSet'] as const).map(async (kind) => ({
-        kind,
-        items: (await this.client.list('apps/v1', kind)).items,
-      })),
-    );
-    for (const { kind, items } of lists) {
-      for (const o of items)
-        index.set(
-          workloadKey({ kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }),
-          o,
-        );
+    if (!prev) return index;
+    const refs = (keys: string[]) =>
+      keys.map((key) => {
+        const [namespace, kind, name] = key.split('/');
+        return { key, namespace, kind: kind as WorkloadRef['kind'], name };
+      });
+    if (allRestarted && prev.restarted.length > 0) {
+      const kinds = [...new Set(refs(prev.restarted).map((r) => r.kind))];
+      for (const kind of kinds) {
+        for (const o of (await this.client.list(WORKLOAD_API[kind], kind)).items) {
+          index.set(
+            workloadKey({ kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }),
+            o,
+          );
+        }
+      }
+      return index;
+    }
+    for (const r of refs(prev.batch)) {
+      const o = await this.client.get({
+        apiVersion: WORKLOAD_API[r.kind],
+        kind: r.kind,
+        namespace: r.namespace,
+        name: r.name,
+      });
+      if (o) index.set(r.key, o);
     }
     return index;
   }

@@ -37,6 +37,8 @@ export class FakeKube implements KubeClient {
   readonly writes: string[] = [];
   /** Object key -> apiserver message: applying that object fails with 422. */
   readonly reject = new Map<string, string>();
+  /** Kinds whose list is refused with 403 (missing RBAC). */
+  readonly forbidList = new Set<string>();
   private rv = 1;
 
   seed(obj: Obj): void {
@@ -60,6 +62,14 @@ export class FakeKube implements KubeClient {
   }
 
   async list(apiVersion: string, kind: string, labelSelector?: string): Promise<ObjectList> {
+    if (this.forbidList.has(kind)) {
+      throw new ApiException(
+        403,
+        'Forbidden',
+        { message: `${kind.toLowerCase()}s is forbidden: cannot list` },
+        {},
+      );
+    }
     const items = [...this.objects.values()].filter(
       (o) => o.apiVersion === apiVersion && o.kind === kind && matches(o, labelSelector),
     );

@@ -327,21 +327,14 @@ describe('sidecar census and gradual rollout', () => {
       metadata: { name, namespace: 'shop' },
       spec: { replicas: 1 },
     } as KubernetesObject);
-    t.kube.seed({
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: `${name}-1`,
-        namespace: 'shop',
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: 'd', controller: true }],
-      },
-    });
+    // No ReplicaSet object: the Deployment is found from the ReplicaSet name and pod-template-hash.
     t.kube.seed({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
         name: `${name}-1-x`,
         namespace: 'shop',
+        labels: { 'pod-template-hash': '1' },
         ownerReferences: [
           { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-1`, uid: 'r', controller: true },
         ],
@@ -411,6 +404,29 @@ describe('sidecar census and gradual rollout', () => {
     const writes = t.kube.writes.length;
     await t.r.reconcile(t.key);
     expect(t.kube.writes.slice(writes)).toEqual([]);
+  });
+});
+
+describe('sidecar census failures', () => {
+  it('are shown in status and as one event, without failing the installation', async () => {
+    const t = setup(true);
+    t.kube.forbidList.add('Pod');
+    await converge(t);
+    const status = t.iop().status as { status: string; meshwright?: { sidecars?: Record<string, unknown> } };
+    expect(status.status).toBe('HEALTHY');
+    expect(status.meshwright?.sidecars).toEqual({
+      injected: 0,
+      outdated: 0,
+      expectedImage: 'docker.io/istio/proxyv2:1.30.3',
+      error: 'pods is forbidden: cannot list',
+    });
+    await t.r.reconcile(t.key);
+    expect(t.kube.eventLog.filter((e) => e.startsWith('Warning SidecarCensusFailed'))).toHaveLength(1);
+    t.kube.forbidList.clear();
+    await t.r.reconcile(t.key);
+    expect(
+      (t.iop().status as { meshwright?: { sidecars?: Record<string, unknown> } }).meshwright?.sidecars,
+    ).not.toHaveProperty('error');
   });
 });
 
