@@ -133,7 +133,11 @@ function testCrd(group: string): KubernetesObject {
 function startManager(identity: string) {
   const client = new CountingClient(new RawKubeClient(kc));
   const registry = createRegistry(false);
-  const logFile = join(tmpdir(), `meshwright-operator-${ns}-${identity}.log`);
+  // In the rig's work directory (kept with MESHWRIGHT_KEEP_CLUSTER_DIR=1), so runs leave no litter.
+  const dir = clusterDir();
+  const logFile = dir
+    ? join(dir, 'logs', `operator-${ns}-${identity}.log`)
+    : join(tmpdir(), `meshwright-operator-${ns}-${identity}.log`);
   const crd = testCrd(crdName.slice('widgets.'.length));
   const manager = new OperatorManager({
     kc,
