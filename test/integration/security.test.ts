@@ -569,6 +569,7 @@ describe('no secret in the logs', () => {
       expect(webhookLog).toMatch(/meshwright-does-not-exist/);
       expect(webhookLog).toMatch(/"decision":"injected"/);
       expect(webhookLog).toMatch(/"decision":"rejected"/);
+      expect(operator.log.join('')).toMatch(/operator started/);
     } finally {
       if (webhook.running()) webhook.kill('SIGKILL');
       if (operator.running()) operator.kill('SIGKILL');
