@@ -89,6 +89,7 @@ export class IstioOperatorReconciler {
       this.forgetState(key);
       return {};
     }
+    if (iop.metadata?.uid && iop.metadata.deletionTimestamp) this.rollout.forget(iop.metadata.uid);
     if (iop.metadata?.deletionTimestamp) return this.finalize(key, ref, iop, owner, log);
     if (!hasFinalizer(iop)) iop = await this.o.client.mergePatch(ref, addFinalizerPatch(iop));
 

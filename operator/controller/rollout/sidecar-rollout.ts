@@ -75,11 +75,22 @@ const WORKLOAD_API: Record<WorkloadRef['kind'], string> = {
   DaemonSet: 'apps/v1',
 };
 
+/** How long counts may be reused while no rollout is enabled (a census lists every pod). */
+export const CENSUS_INTERVAL_MS = 60_000;
+
 export class SidecarRollout {
+  /** Last census per IstioOperator uid, reused for passes soon after it when no rollout is enabled. */
+  private readonly recent = new Map<string, { at: number; image: string; sidecars: SidecarCounts }>();
+
   constructor(
     private readonly client: KubeClient,
     private readonly pollMs: number,
+    private readonly intervalMs = CENSUS_INTERVAL_MS,
   ) {}
+
+  forget(uid: string): void {
+    this.recent.delete(uid);
+  }
 
   async observe(
     iop: KubernetesObject & { spec?: unknown },
@@ -89,6 +100,17 @@ export class SidecarRollout {
     log: Logger,
   ): Promise<SidecarObservation> {
     const cfg = rolloutConfig(iop.spec);
+    const uid = iop.metadata?.uid ?? '';
+    const cached = this.recent.get(uid);
+    if (
+      !cfg.enabled &&
+      !prev &&
+      cached &&
+      cached.image === target.expectedImage &&
+      now - cached.at < this.intervalMs
+    ) {
+      return { sidecars: cached.sidecars, events: [] };
+    }
     // Only pods are listed cluster-wide; namespaces are read one by one for the pods that matter, and
     // Deployments are found from the ReplicaSet name and pod-template-hash (no ReplicaSet access needed).
     const pods = (await this.client.list('v1', 'Pod')).items.map(podView);
@@ -115,6 +137,7 @@ export class SidecarRollout {
       outdated: census.outdated,
       expectedImage: target.expectedImage,
     };
+    this.recent.set(uid, { at: now, image: target.expectedImage, sidecars });
     if (!cfg.enabled && !prev) return { sidecars, events: [] };
 
     const workloads = await this.workloadIndex(prev, cfg.maxUnavailable !== undefined);

@@ -35,6 +35,8 @@ function matches(obj: KubernetesObject, selector?: string): boolean {
 export class FakeKube implements KubeClient {
   readonly objects = new Map<string, Obj>();
   readonly writes: string[] = [];
+  /** Every list call, as "list Kind". */
+  readonly reads: string[] = [];
   /** Object key -> apiserver message: applying that object fails with 422. */
   readonly reject = new Map<string, string>();
   /** Kinds whose list is refused with 403 (missing RBAC). */
@@ -62,6 +64,7 @@ export class FakeKube implements KubeClient {
   }
 
   async list(apiVersion: string, kind: string, labelSelector?: string): Promise<ObjectList> {
+    this.reads.push(`list ${kind}`);
     if (this.forbidList.has(kind)) {
       throw new ApiException(
         403,

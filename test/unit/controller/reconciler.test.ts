@@ -368,6 +368,19 @@ describe('sidecar census and gradual rollout', () => {
     expect(t.kube.writes.slice(writes)).toEqual([]);
   });
 
+  it('reuses a recent census instead of listing every pod on each pass', async () => {
+    const t = setup(true);
+    app(t, 'cart', OLD);
+    await converge(t);
+    const podLists = () => t.kube.reads.filter((r) => r === 'list Pod').length;
+    const before = podLists();
+    await t.r.reconcile(t.key);
+    expect(podLists()).toBe(before);
+    t.clock.advance(60_000);
+    await t.r.reconcile(t.key);
+    expect(podLists()).toBe(before + 1);
+  });
+
   it('restarts outdated workloads once the rollout is enabled, records progress, then stays quiet', async () => {
     const t = setup(true);
     app(t, 'cart', OLD);
