@@ -108,16 +108,11 @@ export function parseOperatorFlags(
 /**
  * The controller's view of render: the rendered manifest plus the sidecar image new pods get (for the
  * sidecar census and rollout). spec.sidecarRollout is the controller's own setting, read by it from
- * the raw resource; the renderer does not see it.
+ * the raw resource; the renderer accepts and ignores it.
  */
 export function controllerRender(crds: V1CustomResourceDefinition[]): RenderFn {
   return (iop: KubernetesObject & { spec?: unknown }) => {
-    const spec =
-      typeof iop.spec === 'object' && iop.spec !== null
-        ? { ...(iop.spec as Record<string, unknown>) }
-        : iop.spec;
-    if (typeof spec === 'object' && spec !== null) delete (spec as Record<string, unknown>).sidecarRollout;
-    const r = renderOutcome({ ...iop, spec }, { crds });
+    const r = renderOutcome(iop, { crds });
     if (!r.ok) return r;
     const m = r.desired;
     const sidecar = {

@@ -32,6 +32,7 @@ export const IOP_SPEC_FIELDS: readonly string[] = [
   'components',
   'installPackagePath',
   'compatibilityVersion',
+  'sidecarRollout',
 ];
 
 export function parseSetFlag(flag: string): SetFlag {

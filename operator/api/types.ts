@@ -111,6 +111,18 @@ export interface IstioOperatorSpec {
   /** Accepted for compatibility, ignored: Meshwright renders from its own builders. */
   installPackagePath?: string;
   compatibilityVersion?: string;
+  /** Meshwright extension (docs/crds.md): gradual restart of workloads with outdated sidecars. Read by the
+   * controller (operator/controller/rollout/rollout-config.ts); rendering ignores it. */
+  sidecarRollout?: SidecarRolloutSpec;
+}
+
+export interface SidecarRolloutSpec {
+  enabled?: boolean;
+  batchSize?: number;
+  pauseSeconds?: number;
+  readyTimeoutSeconds?: number;
+  maxUnavailable?: number | string;
+  namespaceSelector?: { matchLabels?: Record<string, string> };
 }
 
 export type InstallStatus = 'NONE' | 'UPDATING' | 'RECONCILING' | 'HEALTHY' | 'ERROR' | 'ACTION_REQUIRED';

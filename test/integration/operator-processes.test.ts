@@ -4,12 +4,11 @@
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { apiMessage } from '../../operator/controller/kube/api-errors';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
+import { installIstioOperatorCrd } from './support/iop-crd';
 import {
   appsApi,
   createTestNamespace,
@@ -36,42 +35,6 @@ interface OperatorProcess {
 const admin = new RawKubeClient(kubeConfig());
 let ns = '';
 const procs: OperatorProcess[] = [];
-
-function withoutCel(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutCel);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([k]) => k !== 'x-kubernetes-validations')
-      .map(([k, v]) => [k, withoutCel(v)]),
-  );
-}
-
-async function installIopCrd(): Promise<void> {
-  const crd = parse(readFileSync(join(ROOT, 'crds', 'istiooperator.yaml'), 'utf8')) as KubernetesObject;
-  try {
-    await admin.apply(crd, 'meshwright-operator-test', true);
-  } catch (err) {
-    // crds.test.ts owns the CRD's validity; see operator.test.ts.
-    process.stderr.write(
-      `[operator-processes.test] CRD rejected, installing without CEL rules: ${apiMessage(err).slice(0, 200)}\n`,
-    );
-    await admin.apply(withoutCel(crd) as KubernetesObject, 'meshwright-operator-test', true);
-  }
-  await waitFor(
-    async () => {
-      const live = (await admin.get({
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        name: crd.metadata!.name!,
-      })) as
-        (KubernetesObject & { status?: { conditions?: { type: string; status: string }[] } }) | undefined;
-      return live?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    },
-    30_000,
-    'IstioOperator CRD established',
-  );
-}
 
 function startOperator(name: string, crdsDir: string): OperatorProcess {
   const args = [
@@ -121,7 +84,7 @@ const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: ns, n
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
     throw new Error('dist/ is missing: run `npm run build` before the integration tests');
-  await installIopCrd();
+  await installIstioOperatorCrd(admin, 'meshwright-operator-test');
   ns = await createTestNamespace('mw-op-proc');
 });
 

@@ -11,12 +11,11 @@ import type { KubernetesObject, V1CustomResourceDefinition, V1Deployment } from 
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parse } from 'yaml';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
 import { ownerSelector } from '../../operator/controller/apply/ownership';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
-import { apiMessage } from '../../operator/controller/kube/api-errors';
+import { installIstioOperatorCrd } from './support/iop-crd';
 import { OperatorManager } from '../../operator/controller/manager';
 import { MANAGED_KINDS } from '../../operator/render/gvk';
 import { controllerRender } from '../../cli/operator';
@@ -207,44 +206,8 @@ function auditedWrites(since: string): string[] {
   return out;
 }
 
-function withoutCel(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutCel);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([k]) => k !== 'x-kubernetes-validations')
-      .map(([k, v]) => [k, withoutCel(v)]),
-  );
-}
-
 beforeAll(async () => {
-  // The IstioOperator CRD (shared and idempotent; other test files apply it too).
-  const iopCrd = parse(
-    readFileSync(join(__dirname, '..', '..', 'crds', 'istiooperator.yaml'), 'utf8'),
-  ) as KubernetesObject;
-  try {
-    await admin.apply(iopCrd, 'meshwright-operator-test', true);
-  } catch (err) {
-    // crds.test.ts owns the CRD's validity; should the apiserver reject its CEL rules, this file still
-    // tests the controller against the same schema without them, and says so.
-    process.stderr.write(
-      `[operator.test] IstioOperator CRD rejected, installing it without CEL rules: ${apiMessage(err).slice(0, 300)}\n`,
-    );
-    await admin.apply(withoutCel(iopCrd) as KubernetesObject, 'meshwright-operator-test', true);
-  }
-  await waitFor(
-    async () => {
-      const crd = (await admin.get({
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        name: iopCrd.metadata!.name!,
-      })) as Obj | undefined;
-      const conditions = (crd?.status?.conditions ?? []) as { type: string; status: string }[];
-      return conditions.some((c) => c.type === 'Established' && c.status === 'True');
-    },
-    30_000,
-    'IstioOperator CRD established',
-  );
+  await installIstioOperatorCrd(admin, 'meshwright-operator-test');
   ns = await createTestNamespace('mw-op');
   crdName = `widgets.${ns}.meshwright.test`;
   a = startManager('operator-a');

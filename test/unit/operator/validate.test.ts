@@ -19,6 +19,22 @@ describe('validateSpec', () => {
     }
   });
 
+  it('accepts the sidecarRollout extension, which rendering ignores', () => {
+    const sidecarRollout = { enabled: true, batchSize: 2, pauseSeconds: 10 };
+    expect(errorsOf({ profile: 'minimal', sidecarRollout })).toEqual([]);
+    const iop = (spec: object) =>
+      parseIstioOperator({
+        apiVersion: 'install.istio.io/v1alpha1',
+        kind: 'IstioOperator',
+        metadata: { name: 'x', namespace: 'istio-system' },
+        spec,
+      });
+    const withRollout = render(iop({ profile: 'minimal', sidecarRollout }), { crds: [] });
+    const without = render(iop({ profile: 'minimal' }), { crds: [] });
+    expect(withRollout.components).toEqual(without.components);
+    expect(withRollout.components.length).toBeGreaterThan(0);
+  });
+
   it('reports unknown and unsupported profiles', () => {
     expect(errorsOf({ profile: 'nope' })).toEqual([
       expect.stringMatching(/^spec\.profile: unknown profile "nope"/),
