@@ -51,8 +51,14 @@ export function renewalReason(
   }
   const missing = dnsNames.filter((n) => (isIP(n) ? cert.checkIP(n) : cert.checkHost(n)) === undefined);
   if (missing.length > 0) return `certificate does not cover ${missing.join(', ')}`;
-  const cas = splitPem(t.caBundlePem);
-  if (cas.length === 0 || !cas.some((ca) => cert.checkIssued(new X509Certificate(ca)))) {
+  let cas: X509Certificate[];
+  try {
+    cas = splitPem(t.caBundlePem).map((ca) => new X509Certificate(ca));
+  } catch (err) {
+    // A damaged ca.crt (it is published as the caBundle) is replaced like a missing one, not fatal.
+    return `stored CA bundle is unreadable: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (cas.length === 0 || !cas.some((ca) => cert.checkIssued(ca))) {
     return 'certificate was not issued by the stored CA';
   }
   const from = Date.parse(cert.validFrom);
