@@ -107,7 +107,7 @@ e2e:
 
 # ---- Benchmarks (bench/, docs/performance.md) ----
 .PHONY: bench
-# The full run takes about half an hour; `make bench BENCH_ARGS=--quick` (or BENCH_QUICK=1) under three minutes.
+# The full run takes about 20 minutes; `make bench BENCH_ARGS=--quick` (or BENCH_QUICK=1) under three minutes.
 # Also --only=engine,webhook,apiserver,operator and --cpu-prof. Results in bench/results/.
 bench: build binaries
 	node dist/bench/main.js $(BENCH_ARGS)
