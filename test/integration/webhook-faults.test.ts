@@ -42,10 +42,9 @@ import {
   waitFor,
 } from './support/cluster';
 
-jest.setTimeout(180_000);
-
 const ROOT = join(__dirname, '..', '..');
 const LOAD_SECONDS = Number(process.env.WEBHOOK_FAULTS_LOAD_SECONDS ?? 15);
+jest.setTimeout(Math.max(180_000, (LOAD_SECONDS + 90) * 1000));
 const CONCURRENCY = 8;
 
 /** timeoutSeconds of the shipped webhooks: the apiserver gives up (and fails the pod) after this. */
