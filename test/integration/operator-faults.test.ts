@@ -13,7 +13,7 @@
 //   (startPrivateControlPlane, about 5 s).
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -183,6 +183,7 @@ afterAll(async () => {
         .delete({ apiVersion: k.apiVersion, kind: k.kind, name: o.metadata!.name! })
         .catch(() => undefined);
   if (ns) await deleteNamespace(ns);
+  rmSync(noCrds, { recursive: true, force: true });
 });
 
 describe('meshwright operator under faults (built CLI processes, shared cluster)', () => {

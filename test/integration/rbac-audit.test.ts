@@ -13,7 +13,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../hack/cluster/ports';
@@ -77,6 +77,8 @@ const ALLOWED_UNUSED: Record<string, string> = {
 };
 
 let cp: PrivateControlPlane;
+// The ServiceAccount token kubeconfigs; removed after the run.
+const kcDir = mkdtempSync(join(tmpdir(), 'mw-rbac-audit-'));
 let admin: Kube;
 const procs: CliProcess[] = [];
 
@@ -207,6 +209,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of procs) await stopCli(p, 'SIGKILL');
   await cp?.stop();
+  rmSync(kcDir, { recursive: true, force: true });
 });
 
 describe('least-privilege RBAC from the audit log', () => {
@@ -222,7 +225,6 @@ describe('least-privilege RBAC from the audit log', () => {
       for (const ns of foreignNamespaces(rbac).filter((n) => n !== 'istio-system')) await ensureNamespace(ns);
       for (const o of rbac.filter((o) => !inIstioSystem(o))) await admin.apply(o);
       await ensureNamespace(IOP_NS);
-      const kcDir = mkdtempSync(join(tmpdir(), 'mw-rbac-audit-'));
       const kubeconfigs = {
         operator: join(kcDir, 'operator.kubeconfig'),
         webhook: join(kcDir, 'webhook.kubeconfig'),
