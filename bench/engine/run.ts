@@ -1,6 +1,6 @@
 // Suite 2: injections per second and bytes allocated per injection of the pure `injectPod`, per pod
 // shape, measured in a child process (engine/worker.ts explains the method).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, waitFor } from '../common/children';
@@ -15,7 +15,8 @@ export async function runEngineBench(o: {
   logDir: string;
   say(line: string): void;
 }): Promise<{ section: Section; results: EngineResult[] }> {
-  const out = join(mkdtempSync(join(tmpdir(), 'meshwright-bench-engine-')), 'engine.json');
+  const dir = mkdtempSync(join(tmpdir(), 'meshwright-bench-engine-'));
+  const out = join(dir, 'engine.json');
   const durationMs = o.quick ? 1_000 : 5_000;
   const l = load1();
   const child = startChild(
@@ -34,6 +35,7 @@ export async function runEngineBench(o: {
     30 * 60_000,
   );
   const results = JSON.parse(readFileSync(out, 'utf8')) as EngineResult[];
+  rmSync(dir, { recursive: true, force: true });
   const lEnd = load1();
   for (const r of results)
     o.say(

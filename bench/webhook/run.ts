@@ -1,7 +1,7 @@
 // Suite 1: `meshwright webhook` (static mode, its own process) and the floor server under the same
 // HTTPS load, pod shape by pod shape: fixed rates and saturation; latency percentiles, throughput, and
 // server CPU per request read from /proc (the least noisy cost figure on a shared machine).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selfSignedServing } from '../../lib/certs';
@@ -136,6 +136,7 @@ async function startServers(o: WebhookBenchOptions): Promise<{
   servers: Record<Server, Child>;
   targets: Record<Server, Omit<LoadTarget, 'bodies'>>;
   metricsPort: number;
+  dir: string;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'meshwright-bench-'));
   const { ca, serving } = await selfSignedServing({
@@ -188,6 +189,7 @@ async function startServers(o: WebhookBenchOptions): Promise<{
   );
   return {
     metricsPort: metricsPort ?? 0,
+    dir,
     servers: { webhook, floor },
     targets: { webhook: { ...base, port: port ?? 0 }, floor: floorTarget },
   };
@@ -199,7 +201,7 @@ export async function runWebhookBench(
   const durationMs = o.quick ? 3_000 : 15_000;
   const warmupMs = o.quick ? 1_000 : 3_000;
   const groups = bodiesByGroup(o.root);
-  const { servers, targets, metricsPort } = await startServers(o);
+  const { servers, targets, metricsPort, dir } = await startServers(o);
   const runs: WebhookRun[] = [];
   try {
     for (const g of groups.values())
@@ -269,6 +271,7 @@ export async function runWebhookBench(
   } finally {
     await servers.webhook.stop();
     await servers.floor.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
   return {
     section: {
