@@ -25,7 +25,7 @@ import {
 import { workloadOf } from './owner';
 import { createPatch } from './patch';
 import { APP_PROBERS_ENV, dumpAppProbers, mergeProbers, restoreAppProbes, rewriteAppProbes } from './probes';
-import { applyPrometheusMerge, clearMergedAnnotations } from './prometheus';
+import { applyPrometheusMerge } from './prometheus';
 import { holdApplication } from './proxy-container';
 import { canonicalizeResourceList } from './quantity';
 import { reorderContainers } from './reorder';
@@ -67,19 +67,21 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
       .find((x) => x.name === PROXY_CONTAINER)
       ?.env?.find((e) => e.name === APP_PROBERS_ENV)?.value;
     restoreAppProbes([...spec.containers, ...(spec.initContainers ?? [])], recorded);
-    clearMergedAnnotations(meta, String(effectiveStatusPort(cfg)));
     reinsertOverrides(pod, overrides);
   }
 
-  let ctx: TemplateContext;
-  try {
-    ctx = buildContext(pod, cfg, workloadOf(pod, namespace, req.owner), req.namespaceObject);
-  } catch (e) {
-    if (e instanceof ProxyConfigAnnotationError) {
-      return { kind: 'rejected', message: `invalid value for annotation '${A.proxyConfig}': ${e.message}` };
+  const build = (): TemplateContext | string => {
+    try {
+      return buildContext(pod, cfg, workloadOf(pod, namespace, req.owner), req.namespaceObject);
+    } catch (e) {
+      if (e instanceof ProxyConfigAnnotationError) {
+        return `invalid value for annotation '${A.proxyConfig}': ${e.message}`;
+      }
+      throw e;
     }
-    throw e;
-  }
+  };
+  let ctx = build();
+  if (typeof ctx === 'string') return { kind: 'rejected', message: ctx };
 
   const names = selectedTemplates(ctx);
   const templates: Template[] = [];
@@ -99,17 +101,40 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
 
   // User containers that share a name with an injected one are overrides; the input holds them unmerged.
   const userContainers = [...(input.spec?.containers ?? []), ...(input.spec?.initContainers ?? [])];
-  const injected = emptyTemplatePod();
-  const rendered: TemplatePod[] = [];
-  for (const template of templates) {
-    try {
-      rendered.push(template(ctx));
-    } catch (e) {
-      if (e instanceof TemplateError)
-        return { kind: 'rejected', message: `injection template failed: ${e.message}` };
-      throw e;
+  const render = (tc: TemplateContext): TemplatePod[] | string => {
+    const out: TemplatePod[] = [];
+    for (const template of templates) {
+      try {
+        out.push(template(tc));
+      } catch (e) {
+        if (e instanceof TemplateError) return `injection template failed: ${e.message}`;
+        throw e;
+      }
     }
+    return out;
+  };
+  let rendered = render(ctx);
+  if (typeof rendered === 'string') return { kind: 'rejected', message: rendered };
+  const homes = overrideHomes(rendered);
+  const twice = declaredTwice(spec, homes);
+  if (twice) {
+    return {
+      kind: 'rejected',
+      message:
+        `container name "${twice}" is declared more than once in containers and initContainers; the ` +
+        `injector adds a container of that name, and a user container of that name (in either list) ` +
+        `overrides it, so it may appear only once`,
+    };
   }
+  // An override declared in the other list moves to where the injected container goes, before the template
+  // data is read, exactly as a re-injection puts its record back: both injections then see the same pod.
+  if (moveOverridesHome(spec, homes)) {
+    ctx = build();
+    if (typeof ctx === 'string') return { kind: 'rejected', message: ctx };
+    rendered = render(ctx);
+    if (typeof rendered === 'string') return { kind: 'rejected', message: rendered };
+  }
+  const injected = emptyTemplatePod();
   for (const t of rendered) recordNames(injected, t);
   goShapeOverlapping(spec, injected);
   for (const t of rendered) {
@@ -152,11 +177,6 @@ function podName(req: InjectionRequest, namespace: string): string {
   return `Pod "${namespace || 'default'}/${m?.name || m?.generateName || ''}"`;
 }
 
-function effectiveStatusPort(cfg: InjectionConfig): number {
-  const dc = cfg.meshConfig.defaultConfig;
-  return typeof dc?.statusPort === 'number' ? dc.statusPort : 15020;
-}
-
 function emptyTemplatePod(): TemplatePod {
   return { metadata: {}, spec: { initContainers: [], containers: [], volumes: [], imagePullSecrets: [] } };
 }
@@ -185,6 +205,57 @@ function goShapeOverlapping(spec: NonNullable<V1Pod['spec']>, injected: Template
   const shape = (c: V1Container): V1Container => (names.has(c.name) ? goShaped(c) : c);
   spec.containers = spec.containers.map(shape);
   if (spec.initContainers) spec.initContainers = spec.initContainers.map(shape);
+}
+
+type ContainerList = 'containers' | 'initContainers';
+
+// Where a user container named like an injected one belongs: the list its template injects it into, except
+// istio-proxy, which is read among the containers (moveProxyToInit moves it for native sidecars; a
+// re-injection puts its record back there too). A name the templates put into both lists has no home.
+function overrideHomes(rendered: TemplatePod[]): Map<string, ContainerList> {
+  const seen = new Map<string, Set<ContainerList>>();
+  for (const t of rendered) {
+    for (const list of ['containers', 'initContainers'] as const) {
+      for (const { name } of t.spec[list] ?? []) {
+        if (name) (seen.get(name) ?? seen.set(name, new Set()).get(name))?.add(list);
+      }
+    }
+  }
+  const homes = new Map<string, ContainerList>();
+  for (const [name, lists] of seen) {
+    if (name === PROXY_CONTAINER) homes.set(name, 'containers');
+    else if (lists.size === 1) homes.set(name, [...lists][0]);
+  }
+  return homes;
+}
+
+// The first injected name the pod declares more than once across both lists: which one would override the
+// injected container is ambiguous, and a copy left behind would give the pod two containers of one name.
+function declaredTwice(
+  spec: NonNullable<V1Pod['spec']>,
+  homes: Map<string, ContainerList>,
+): string | undefined {
+  const count = new Map<string, number>();
+  for (const { name } of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    if (homes.has(name)) count.set(name, (count.get(name) ?? 0) + 1);
+  }
+  return [...count].find(([, n]) => n > 1)?.[0];
+}
+
+// Moves user containers named like an injected one from the other list to the injected one's (appended, as a
+// re-injection re-inserts its record); whether any moved.
+function moveOverridesHome(spec: NonNullable<V1Pod['spec']>, homes: Map<string, ContainerList>): boolean {
+  let moved = false;
+  for (const [name, home] of homes) {
+    const from = home === 'containers' ? spec.initContainers : spec.containers;
+    const i = from?.findIndex((x) => x.name === name) ?? -1;
+    if (!from || i < 0) continue;
+    const [c] = from.splice(i, 1);
+    (spec[home] ??= []).push(c);
+    moved = true;
+  }
+  if (spec.initContainers?.length === 0) delete spec.initContainers;
+  return moved;
 }
 
 // A native-sidecar template injects istio-proxy as an init container; a user's istio-proxy override

@@ -92,18 +92,25 @@ function withoutEmptyResources(c: V1Container): V1Container {
   return c;
 }
 
-/** Puts copies of recorded override containers back into a stripped pod (those not already present). */
+/**
+ * Puts copies of recorded override containers back into a stripped pod: those whose name is in neither
+ * container list (a container of that name still present is the override; injection moves it where it
+ * belongs, and a second copy would give the pod two containers of one name).
+ */
 export function reinsertOverrides(pod: V1Pod, ov: ParsedOverrides): void {
   const spec = pod.spec;
   if (!spec) return;
+  const present = (name: string): boolean =>
+    [...spec.containers, ...(spec.initContainers ?? [])].some((x) => x.name === name);
   for (const c of ov.containers) {
-    if (!spec.containers.some((x) => x.name === c.name)) spec.containers.push(structuredClone(c));
+    if (!present(c.name)) spec.containers.push(structuredClone(c));
   }
   for (const c of ov.initContainers) {
     // A user's istio-proxy lives among the containers (injection moves it for native sidecars); putting it
     // back there keeps template data such as ISTIO_META_POD_PORTS as on the first injection.
-    const list = c.name === PROXY_CONTAINER ? spec.containers : (spec.initContainers ??= []);
-    if (!list.some((x) => x.name === c.name)) list.push(structuredClone(c));
+    if (present(c.name)) continue;
+    if (c.name === PROXY_CONTAINER) spec.containers.push(structuredClone(c));
+    else (spec.initContainers ??= []).push(structuredClone(c));
   }
 }
 
