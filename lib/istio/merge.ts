@@ -52,6 +52,12 @@ function stripNulls(v: unknown): unknown {
 }
 
 // Own-property write: a `__proto__` key read from YAML stays data instead of replacing the prototype.
+// Only that key needs defineProperty; plain assignment keeps V8's fast object shapes (defineProperty on
+// every key made it a third of the injection engine's CPU time, see docs/performance.md).
 export function put(obj: PlainObject, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
 }

@@ -5,13 +5,16 @@
 // Other lists keep their common prefix and suffix and patch the middle element by element.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
-import { deepClone, isPlainObject, type PlainObject } from '../../lib/istio/merge';
+import { isPlainObject, type PlainObject } from '../../lib/istio/merge';
 
 export function createPatch(original: V1Pod, injected: V1Pod): Operation[] {
   return diffValues(original, injected);
 }
 
-/** The JSON Patch turning `from` into `to` (any JSON-like values); inputs are not mutated. */
+/**
+ * The JSON Patch turning `from` into `to` (any JSON-like values); inputs are not mutated. Operation values
+ * share structure with `to` (no copies: the webhook serialises the patch at once); clone before mutating.
+ */
 export function diffValues(from: unknown, to: unknown): Operation[] {
   const ops: Operation[] = [];
   diff(from, to, '', ops);
@@ -20,13 +23,14 @@ export function diffValues(from: unknown, to: unknown): Operation[] {
 
 /** A JSON Pointer token: `~` and `/` escaped as `~0` and `~1`. */
 export function escapePointer(token: string): string {
+  if (!token.includes('~') && !token.includes('/')) return token;
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function diff(a: unknown, b: unknown, path: string, ops: Operation[]): void {
   if (isPlainObject(a) && isPlainObject(b)) return diffObjects(a, b, path, ops);
   if (Array.isArray(a) && Array.isArray(b)) return diffArrays(a, b, path, ops);
-  if (!jsonEqual(a, b)) ops.push({ op: 'replace', path, value: deepClone(b) });
+  if (!jsonEqual(a, b)) ops.push({ op: 'replace', path, value: b });
 }
 
 function diffObjects(a: PlainObject, b: PlainObject, path: string, ops: Operation[]): void {
@@ -36,7 +40,7 @@ function diffObjects(a: PlainObject, b: PlainObject, path: string, ops: Operatio
   for (const k of Object.keys(b)) {
     if (b[k] === undefined) continue;
     const p = `${path}/${escapePointer(k)}`;
-    if (!present(a, k)) ops.push({ op: 'add', path: p, value: deepClone(b[k]) });
+    if (!present(a, k)) ops.push({ op: 'add', path: p, value: b[k] });
     else diff(a[k], b[k], p, ops);
   }
 }
@@ -86,7 +90,7 @@ function diffNamed(
   // Now the list holds the kept elements in `b`'s order; walk `b`, adding what is new at its final index.
   for (let j = 0; j < b.length; j++) {
     if (keptByName.has(bn[j])) diff(keptByName.get(bn[j]), b[j], `${path}/${j}`, ops);
-    else ops.push({ op: 'add', path: `${path}/${j}`, value: deepClone(b[j]) });
+    else ops.push({ op: 'add', path: `${path}/${j}`, value: b[j] });
   }
 }
 
@@ -102,8 +106,7 @@ function diffPositional(a: unknown[], b: unknown[], path: string, ops: Operation
   const paired = Math.min(endA - start, endB - start);
   for (let k = 0; k < paired; k++) diff(a[start + k], b[start + k], `${path}/${start + k}`, ops);
   for (let i = endA - 1; i >= start + paired; i--) ops.push({ op: 'remove', path: `${path}/${i}` });
-  for (let j = start + paired; j < endB; j++)
-    ops.push({ op: 'add', path: `${path}/${j}`, value: deepClone(b[j]) });
+  for (let j = start + paired; j < endB; j++) ops.push({ op: 'add', path: `${path}/${j}`, value: b[j] });
 }
 
 /** Indexes (into `seq`) of a longest strictly increasing subsequence, O(n log n). */
