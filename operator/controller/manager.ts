@@ -40,6 +40,8 @@ export interface OperatorOptions {
   /** Called when a leader can no longer renew; the process should exit and be restarted. */
   onLostLeadership: () => void;
   pollMs?: number;
+  /** How old status.meshwright.sidecars may get (the census TTL and re-queue period); default 60 s. */
+  sidecarCensusTtlMs?: number;
 }
 
 export class OperatorManager {
@@ -63,6 +65,7 @@ export class OperatorManager {
       log,
       events: new KubeEventRecorder(client, clock, log, o.identity),
       pollMs: o.pollMs,
+      sidecarCensusTtlMs: o.sidecarCensusTtlMs,
     });
     this.controller = new IstioOperatorController({
       kc: o.kc,

@@ -29,7 +29,7 @@ import { statusChanged, statusPatch } from '../status/status-patch';
 import type { DesiredComponent, DesiredState, ManagedKind, RenderFn } from './desired';
 import type { EventRecorder } from './event-recorder';
 import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finalizer';
-import { SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
+import { CENSUS_INTERVAL_MS, SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
 
 export const IOP_API_VERSION = 'install.istio.io/v1alpha1';
 export const IOP_KIND = 'IstioOperator';
@@ -53,7 +53,16 @@ export interface ReconcilerOptions {
   pollMs?: number;
   /** A workload not ready for this long turns its component to ERROR (upstream's 300 s cap). */
   readinessTimeoutMs?: number;
+  /** How old sidecar counts may get: a HEALTHY IstioOperator is re-queued this often (default 60 s). */
+  sidecarCensusTtlMs?: number;
 }
+
+/**
+ * An owned object still terminating this long after its deletionTimestamp gets its DELETE re-issued,
+ * at most once per this interval (kube-apiserver's CRD cleanup can give up and never retry; a second
+ * DELETE gets it going again).
+ */
+export const STALLED_DELETE_MS = 10_000;
 
 type LiveIndex = Map<string, KubernetesObject>;
 
@@ -64,11 +73,15 @@ export class IstioOperatorReconciler {
   private readonly pollMs: number;
   private readonly readinessTimeoutMs: number;
   private readonly rollout: SidecarRollout;
+  private readonly censusTtlMs: number;
+  /** `<iop key>|<object key>` -> when its DELETE was last re-issued (stalled deletions). */
+  private readonly redeletedAt = new Map<string, number>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.pollMs = o.pollMs ?? 2000;
     this.readinessTimeoutMs = o.readinessTimeoutMs ?? 300_000;
-    this.rollout = new SidecarRollout(o.client, this.pollMs);
+    this.censusTtlMs = o.sidecarCensusTtlMs ?? CENSUS_INTERVAL_MS;
+    this.rollout = new SidecarRollout(o.client, this.pollMs, this.censusTtlMs);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -131,7 +144,10 @@ export class IstioOperatorReconciler {
       if (unfinished.length > 0) blockedBy = unfinished.join(', ');
     }
 
-    const pruneErrors = blockedBy ? [] : await this.prune(desiredKeys, liveOwned, log, actions);
+    const pruned = blockedBy
+      ? { errors: [], terminating: 0 }
+      : await this.prune(key, desiredKeys, liveOwned, log, actions);
+    const pruneErrors = pruned.errors;
     const failures = outcomes.filter((x) => x.state === 'error').map((x) => `${x.component}: ${x.message}`);
     failures.push(...pruneErrors);
     // Sidecars are only looked at (and restarted) while the control plane itself is healthy.
@@ -149,7 +165,12 @@ export class IstioOperatorReconciler {
 
     if (failures.length > 0) throw new ReconcileError(failures.join('; '));
     if (blockedBy) return { requeueAfterMs: this.pollMs };
-    return sidecars?.requeueAfterMs ? { requeueAfterMs: sidecars.requeueAfterMs } : {};
+    // Pruned objects (just deleted or still terminating) are looked at again, in case their deletion stalls.
+    const requeue = Math.min(
+      sidecars?.requeueAfterMs ?? Infinity,
+      pruned.terminating > 0 ? STALLED_DELETE_MS : Infinity,
+    );
+    return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
   }
 
   private async applyComponent(
@@ -276,6 +297,7 @@ export class IstioOperatorReconciler {
           error: message,
         },
         rollout: prev?.meshwright?.sidecarRollout,
+        requeueAfterMs: this.censusTtlMs,
         events:
           before?.error === message ? [] : [{ type: 'Warning', reason: 'SidecarCensusFailed', message }],
       };
@@ -283,11 +305,12 @@ export class IstioOperatorReconciler {
   }
 
   private async prune(
+    iopKey: string,
     desiredKeys: ReadonlySet<string>,
     liveOwned: readonly KubernetesObject[],
     log: Logger,
     actions: EventSpec[],
-  ): Promise<string[]> {
+  ): Promise<{ errors: string[]; terminating: number }> {
     const deleted: string[] = [];
     const errors: string[] = [];
     for (const obj of planPrune(desiredKeys, liveOwned)) {
@@ -306,7 +329,58 @@ export class IstioOperatorReconciler {
         message: `deleted objects no longer rendered: ${deleted.join(', ')}`,
       });
     }
-    return errors;
+    const terminating = liveOwned.filter(
+      (o) => !desiredKeys.has(objectKey(o)) && o.metadata?.deletionTimestamp,
+    );
+    const stalled = await this.redeleteStalled(iopKey, terminating, log);
+    errors.push(...stalled.errors);
+    if (stalled.event) actions.push(stalled.event);
+    return { errors, terminating: terminating.length + deleted.length };
+  }
+
+  /**
+   * Re-issues DELETE for objects terminating longer than STALLED_DELETE_MS, at most once per that
+   * interval each, and describes them in a Warning event when it did. Only called while something is
+   * being deleted, so a steady state still makes no writes.
+   */
+  private async redeleteStalled(
+    iopKey: string,
+    terminating: readonly KubernetesObject[],
+    log: Logger,
+  ): Promise<{ errors: string[]; event?: EventSpec }> {
+    const now = this.o.clock.now();
+    const prefix = `${iopKey}|`;
+    const current = new Set(terminating.map((o) => `${prefix}${objectKey(o)}`));
+    for (const k of [...this.redeletedAt.keys()])
+      if (k.startsWith(prefix) && !current.has(k)) this.redeletedAt.delete(k);
+    const redeleted: string[] = [];
+    const errors: string[] = [];
+    for (const obj of terminating) {
+      const since = deletionTime(obj);
+      if (since === undefined || now - since < STALLED_DELETE_MS) continue;
+      const k = `${prefix}${objectKey(obj)}`;
+      const last = this.redeletedAt.get(k);
+      if (last !== undefined && now - last < STALLED_DELETE_MS) continue;
+      const what = `${describeObject(obj)} (terminating for ${Math.round((now - since) / 1000)}s${terminatingReason(obj)})`;
+      try {
+        await this.o.client.delete(refOf(obj));
+        this.redeletedAt.set(k, now);
+        redeleted.push(what);
+        log.warn('deletion stalled, DELETE re-issued', { object: what });
+      } catch (err) {
+        errors.push(`re-delete ${describeObject(obj)}: ${apiMessage(err)}`);
+        log.warn('re-issuing DELETE failed', { object: what, error: apiMessage(err) });
+      }
+    }
+    if (redeleted.length === 0) return { errors };
+    return {
+      errors,
+      event: {
+        type: 'Warning',
+        reason: 'DeletionStalled',
+        message: `still terminating, DELETE re-issued: ${redeleted.join(', ')}`,
+      },
+    };
   }
 
   private async finalize(
@@ -331,6 +405,13 @@ export class IstioOperatorReconciler {
           message: `deleting ${doomed.length} owned object(s)`,
         });
       }
+      const stalled = await this.redeleteStalled(
+        key,
+        owned.filter((o) => o.metadata?.deletionTimestamp),
+        log,
+      );
+      if (stalled.event) await this.o.events.record(iop, stalled.event);
+      if (stalled.errors.length > 0) log.warn('uninstall waiting', { errors: stalled.errors.join('; ') });
       // Wait until they are gone (objects with finalizers of their own, like CRDs, take a moment).
       return { requeueAfterMs: this.pollMs };
     }
@@ -413,7 +494,28 @@ export class IstioOperatorReconciler {
 
   private forgetState(key: string): void {
     for (const k of [...this.notReadySince.keys()]) if (k.startsWith(`${key}|`)) this.notReadySince.delete(k);
+    for (const k of [...this.redeletedAt.keys()]) if (k.startsWith(`${key}|`)) this.redeletedAt.delete(k);
   }
+}
+
+/** The deletionTimestamp in ms (the typed client gives a Date, raw JSON a string). */
+function deletionTime(obj: KubernetesObject): number | undefined {
+  const ts: unknown = obj.metadata?.deletionTimestamp;
+  if (ts instanceof Date) return ts.getTime();
+  if (typeof ts !== 'string') return undefined;
+  const ms = Date.parse(ts);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Why the apiserver says it is still terminating (a CRD's Terminating condition), if it says. */
+function terminatingReason(obj: KubernetesObject): string {
+  const conditions = (obj as { status?: { conditions?: unknown } }).status?.conditions;
+  if (!Array.isArray(conditions)) return '';
+  for (const c of conditions as { type?: unknown; reason?: unknown; message?: unknown }[]) {
+    if (c.type === 'Terminating' && typeof c.reason === 'string')
+      return `, ${c.reason}${typeof c.message === 'string' ? `: ${c.message}` : ''}`;
+  }
+  return '';
 }
 
 /** Several gateways render as separate entries of the same component; status is per component. */

@@ -75,7 +75,10 @@ const WORKLOAD_API: Record<WorkloadRef['kind'], string> = {
   DaemonSet: 'apps/v1',
 };
 
-/** How long counts may be reused while no rollout is enabled (a census lists every pod). */
+/**
+ * Census TTL: counts may be reused this long while no rollout is enabled (a census lists every pod),
+ * and a pass that used the census asks to be re-queued when it expires, so counts are never older.
+ */
 export const CENSUS_INTERVAL_MS = 60_000;
 
 export class SidecarRollout {
@@ -109,7 +112,8 @@ export class SidecarRollout {
       cached.image === target.expectedImage &&
       now - cached.at < this.intervalMs
     ) {
-      return { sidecars: cached.sidecars, events: [] };
+      // Pods are not watched: the next census comes from a re-queue when this one expires.
+      return { sidecars: cached.sidecars, requeueAfterMs: cached.at + this.intervalMs - now, events: [] };
     }
     // Only pods are listed cluster-wide; namespaces are read one by one for the pods that matter, and
     // Deployments are found from the ReplicaSet name and pod-template-hash (no ReplicaSet access needed).
@@ -138,7 +142,7 @@ export class SidecarRollout {
       expectedImage: target.expectedImage,
     };
     this.recent.set(uid, { at: now, image: target.expectedImage, sidecars });
-    if (!cfg.enabled && !prev) return { sidecars, events: [] };
+    if (!cfg.enabled && !prev) return { sidecars, requeueAfterMs: this.intervalMs, events: [] };
 
     const workloads = await this.workloadIndex(prev, cfg.maxUnavailable !== undefined);
     const decision = rolloutStep({
@@ -182,7 +186,9 @@ export class SidecarRollout {
         message: `not ready in time: ${decision.progress.stuck.join(', ')}`,
       });
     }
-    return { sidecars, rollout: decision.progress, requeueAfterMs: decision.requeueAfterMs, events };
+    // A finished or halted rollout asks for no re-check of its own; the census still expires.
+    const requeueAfterMs = Math.min(decision.requeueAfterMs ?? this.intervalMs, this.intervalMs);
+    return { sidecars, rollout: decision.progress, requeueAfterMs, events };
   }
 
   /**

@@ -43,6 +43,9 @@ export class FakeKube implements KubeClient {
   readonly forbidList = new Set<string>();
   private rv = 1;
 
+  /** `now` stamps deletionTimestamps (the apiserver's clock); tests pass their fake clock's. */
+  constructor(private readonly now: () => number = () => Date.parse('2026-01-01T00:00:00Z')) {}
+
   seed(obj: Obj): void {
     this.objects.set(
       objectKey(obj),
@@ -136,7 +139,11 @@ export class FakeKube implements KubeClient {
     const prev = this.objects.get(key);
     if (!prev) return false;
     if ((prev.metadata?.finalizers ?? []).length > 0) {
-      prev.metadata = { ...prev.metadata, deletionTimestamp: new Date('2026-01-01T00:00:00Z') };
+      // Deleting an object that is already terminating keeps its deletionTimestamp, like the apiserver.
+      // Second precision, as the apiserver stores it.
+      const deletionTimestamp =
+        prev.metadata?.deletionTimestamp ?? new Date(Math.floor(this.now() / 1000) * 1000);
+      prev.metadata = { ...prev.metadata, deletionTimestamp };
     } else {
       this.objects.delete(key);
     }

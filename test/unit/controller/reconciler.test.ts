@@ -10,6 +10,9 @@ import {
 import type { DesiredState, RenderOutcome } from '../../../operator/controller/reconcile/desired';
 import { KubeEventRecorder } from '../../../operator/controller/reconcile/event-recorder';
 import { IstioOperatorReconciler, ReconcileError } from '../../../operator/controller/reconcile/reconciler';
+import { ControllerRateLimiter } from '../../../operator/controller/queue/rate-limiter';
+import { WorkQueue } from '../../../operator/controller/queue/work-queue';
+import { processNext } from '../../../operator/controller/runtime/worker';
 import { FakeClock } from './fake-clock';
 import { FakeKube } from './fake-kube';
 
@@ -61,9 +64,9 @@ function desired(opts: { egress?: boolean; istiodReplicas?: number } = {}): Desi
   return { namespaces: [NS], components };
 }
 
-function setup(sidecar = false) {
-  const kube = new FakeKube();
+function setup(sidecar = false, sidecarCensusTtlMs?: number) {
   const clock = new FakeClock();
+  const kube = new FakeKube(() => clock.now());
   const target = { expectedImage: 'docker.io/istio/proxyv2:1.30.3', revision: '', controlPlaneNamespace: NS };
   let state: RenderOutcome = { ok: true, desired: sidecar ? { ...desired(), sidecar: target } : desired() };
   kube.seed({
@@ -87,6 +90,7 @@ function setup(sidecar = false) {
     clock,
     log: quiet,
     events: new KubeEventRecorder(kube, clock, quiet, 'test'),
+    sidecarCensusTtlMs,
   });
   /** What the deployment controller and kwok would do: mark every Deployment rolled out and available. */
   const rollOut = () => {
@@ -306,6 +310,83 @@ describe('IstioOperatorReconciler', () => {
     expect(t.kube.eventLog).toContain('Normal Uninstalled: every owned object was deleted');
   });
 
+  it('re-deletes an owned object stuck terminating during uninstall, at most once per 10 s, and names it', async () => {
+    const t = setup();
+    await converge(t);
+    // kube-apiserver's CRD cleanup gave up: the CRD keeps its finalizer until it is deleted again.
+    const liveCrd = t.kube.find('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata!.name!)!;
+    liveCrd.metadata!.finalizers = ['customresourcecleanup.apiextensions.k8s.io'];
+    liveCrd.status = {
+      conditions: [
+        {
+          type: 'Terminating',
+          status: 'True',
+          reason: 'InstanceDeletionFailed',
+          message: 'could not list instances: storage is (re)initializing',
+        },
+      ],
+    };
+    await t.kube.delete({
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      name: 'installed',
+      namespace: NS,
+    });
+    const crdDeletes = () =>
+      t.kube.writes.filter((w) => w === `delete CustomResourceDefinition/${crd.metadata!.name}`).length;
+    expect((await t.r.reconcile(t.key)).requeueAfterMs).toBe(2000);
+    expect(crdDeletes()).toBe(1);
+    // Younger than 10 s: left to the apiserver.
+    t.clock.advance(9_000);
+    expect((await t.r.reconcile(t.key)).requeueAfterMs).toBe(2000);
+    expect(crdDeletes()).toBe(1);
+    t.clock.advance(1_000);
+    expect((await t.r.reconcile(t.key)).requeueAfterMs).toBe(2000);
+    expect(crdDeletes()).toBe(2);
+    expect(t.kube.eventLog).toContain(
+      'Warning DeletionStalled: still terminating, DELETE re-issued: CustomResourceDefinition/gateways.networking.istio.io (terminating for 10s, InstanceDeletionFailed: could not list instances: storage is (re)initializing)',
+    );
+    // At most once per 10 s per object.
+    t.clock.advance(2_000);
+    await t.r.reconcile(t.key);
+    expect(crdDeletes()).toBe(2);
+    t.clock.advance(8_000);
+    await t.r.reconcile(t.key);
+    expect(crdDeletes()).toBe(3);
+    // The apiserver finishes: the finalizer is released.
+    for (const [k, o] of t.kube.objects) if (o === liveCrd) t.kube.objects.delete(k);
+    expect(await t.r.reconcile(t.key)).toEqual({});
+    expect(t.iop()).toBeUndefined();
+  });
+
+  it('re-deletes a pruned object stuck terminating, re-checking it every 10 s', async () => {
+    const t = setup();
+    await converge(t);
+    const egress = t.kube.find('apps/v1', 'Deployment', 'istio-egressgateway', NS)!;
+    egress.metadata!.finalizers = ['example.com/slow'];
+    t.setRender({ ok: true, desired: desired({ egress: false }) });
+    expect(await t.r.reconcile(t.key)).toEqual({ requeueAfterMs: 10_000 });
+    const egressDeletes = () =>
+      t.kube.writes.filter((w) => w === 'delete Deployment/istio-egressgateway').length;
+    expect(egressDeletes()).toBe(1);
+    t.clock.advance(10_000);
+    expect(await t.r.reconcile(t.key)).toEqual({ requeueAfterMs: 10_000 });
+    expect(egressDeletes()).toBe(2);
+    expect(
+      t.kube.eventLog.some((e) =>
+        e.startsWith(
+          'Warning DeletionStalled: still terminating, DELETE re-issued: Deployment/istio-system/istio-egressgateway',
+        ),
+      ),
+    ).toBe(true);
+    // Once it is gone the installation is back to a steady state without writes or re-queues.
+    for (const [k, o] of t.kube.objects) if (o === egress) t.kube.objects.delete(k);
+    await t.r.reconcile(t.key);
+    const writes = t.kube.writes.length;
+    expect(await t.r.reconcile(t.key)).toEqual({});
+    expect(t.kube.writes.slice(writes)).toEqual([]);
+  });
+
   it('does nothing for an IstioOperator that no longer exists', async () => {
     const t = setup();
     expect(await t.r.reconcile(`${NS}/other`)).toEqual({});
@@ -381,6 +462,55 @@ describe('sidecar census and gradual rollout', () => {
     expect(podLists()).toBe(before + 1);
   });
 
+  it('re-counts injected pods when the census expires: the work queue re-queues a HEALTHY IstioOperator', async () => {
+    const t = setup(true);
+    app(t, 'cart', OLD);
+    await converge(t);
+    const queue = new WorkQueue(t.clock, new ControllerRateLimiter(t.clock));
+    const deps = {
+      queue,
+      clock: t.clock,
+      log: quiet,
+      controller: 'istiooperator',
+      metrics: { reconciled: () => undefined },
+      reconciler: t.r,
+    };
+    queue.add(t.key);
+    await processNext(deps);
+    // A new injected pod appears; nothing about the installation changes, so no event enqueues it.
+    app(t, 'web', 'docker.io/istio/proxyv2:1.30.3');
+    t.clock.advance(59_999);
+    expect(queue.len()).toBe(0);
+    t.clock.advance(1);
+    expect(queue.len()).toBe(1);
+    const writes = t.kube.writes.length;
+    await processNext(deps);
+    expect((t.iop().status as { meshwright?: unknown }).meshwright).toEqual({
+      sidecars: { injected: 2, outdated: 1, expectedImage: 'docker.io/istio/proxyv2:1.30.3' },
+    });
+    expect(t.kube.writes.slice(writes)).toEqual(['patch IstioOperator/installed/status']);
+    // Unchanged counts: another census (reads only), no write, and re-queued again.
+    t.clock.advance(60_000);
+    expect(queue.len()).toBe(1);
+    const podLists = t.kube.reads.filter((r) => r === 'list Pod').length;
+    await processNext(deps);
+    expect(t.kube.reads.filter((r) => r === 'list Pod').length).toBe(podLists + 1);
+    expect(t.kube.writes.length).toBe(writes + 1);
+    t.clock.advance(60_000);
+    expect(queue.len()).toBe(1);
+  });
+
+  it('re-queues within the remaining census TTL, which is configurable', async () => {
+    const t = setup(true, 3_000);
+    app(t, 'cart', OLD);
+    await converge(t);
+    expect(t.iop().status?.status).toBe('HEALTHY');
+    t.clock.advance(3_000);
+    expect(await t.r.reconcile(t.key)).toEqual({ requeueAfterMs: 3_000 });
+    t.clock.advance(500);
+    expect(await t.r.reconcile(t.key)).toEqual({ requeueAfterMs: 2_500 });
+  });
+
   it('restarts outdated workloads once the rollout is enabled, records progress, then stays quiet', async () => {
     const t = setup(true);
     app(t, 'cart', OLD);
@@ -415,7 +545,8 @@ describe('sidecar census and gradual rollout', () => {
     });
     expect(m?.sidecarRollout).not.toHaveProperty('batchStartedAt');
     const writes = t.kube.writes.length;
-    await t.r.reconcile(t.key);
+    // A complete rollout needs no re-check of its own, but its counts still expire with the census.
+    expect(await t.r.reconcile(t.key)).toEqual({ requeueAfterMs: 60_000 });
     expect(t.kube.writes.slice(writes)).toEqual([]);
   });
 });
