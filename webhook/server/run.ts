@@ -1,6 +1,8 @@
 // Starts the listeners: HTTPS admission port plus plain-HTTP metrics and health ports. The serving
 // certificate can be swapped at any time (file reload, self-signed rotation) without a restart.
+import type { IncomingMessage, ServerResponse } from 'http';
 import type { Server as HttpsServer } from 'https';
+import type { Socket } from 'net';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/log';
@@ -43,6 +45,31 @@ function boundPort(app: FastifyInstance): number {
   return a.port;
 }
 
+/** How often a closing server drops connections that went idle (or finished their handshake) meanwhile. */
+const IDLE_SWEEP_MS = 100;
+
+/** The TLS connections of a server, and which of them are serving a request right now. */
+function trackConnections(server: HttpsServer): { dropIdle(): void } {
+  const open = new Set<Socket>();
+  const busy = new Set<Socket>();
+  server.on('secureConnection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      busy.delete(socket);
+    });
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    busy.add(req.socket);
+    res.once('close', () => busy.delete(req.socket));
+  });
+  return {
+    dropIdle() {
+      for (const socket of open) if (!busy.has(socket)) socket.destroy();
+    },
+  };
+}
+
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<RunningWebhook> {
   let closing = false;
   const admission = buildAdmissionApp({ ...opts, https: secureServerOptions(opts.keyPair) });
@@ -55,6 +82,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<Ru
   } else {
     side.push(buildProbeApp({ registry: opts.registry }), buildProbeApp({ health }));
   }
+  const connections = trackConnections(admission.server as unknown as HttpsServer);
   await admission.listen({ host: opts.host, port: opts.port });
   await side[0].listen({ host: opts.host, port: opts.metricsPort });
   if (side[1]) await side[1].listen({ host: opts.host, port: opts.healthPort });
@@ -71,8 +99,17 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<Ru
     },
     async close() {
       closing = true;
-      // fastify's close waits for in-flight requests and answers new ones 503 meanwhile.
-      await admission.close();
+      // fastify's close waits for in-flight requests and answers new ones 503 meanwhile. Node closes idle
+      // keep-alive connections once, at the start, and never counts a connection that has finished its
+      // TLS handshake but sent no request as idle; the apiserver opens such connections ahead of requests,
+      // and one would hold close() until the header timeout, past the shutdown deadline. So until close()
+      // is done, drop every connection that is not serving a request; busy ones finish first.
+      let done = false;
+      const closed = admission.close().finally(() => (done = true));
+      while (!done) {
+        connections.dropIdle();
+        await Promise.race([closed, new Promise((r) => setTimeout(r, IDLE_SWEEP_MS))]);
+      }
       await Promise.all(side.map((s) => s.close()));
     },
   };

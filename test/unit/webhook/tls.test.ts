@@ -1,4 +1,5 @@
 import { PassThrough } from 'stream';
+import { connect as connectTcp, type Socket } from 'net';
 import { connect } from 'tls';
 import { selfSignedServing } from '../../../lib/certs';
 import { createLogger } from '../../../lib/log';
@@ -158,5 +159,38 @@ describe('startWebhookServer', () => {
     const text = data;
     expect(text).toMatch(/^HTTP\/1\.1 200/);
     expect(text).toContain('"allowed":true');
+  });
+
+  it('closes a connection whose TLS handshake completes after close began, instead of waiting for it', async () => {
+    // The apiserver keeps idle keep-alive connections open for up to 90 s; one established while the
+    // server was closing used to hold close() until the 60 s header timeout, past the shutdown deadline.
+    const a = await pair('late');
+    const registry = createRegistry(false);
+    const server = await startWebhookServer({
+      host: '127.0.0.1',
+      port: 0,
+      metricsPort: 0,
+      healthPort: 0,
+      defaultRevision: 'default',
+      keyPair: a,
+      injector: fakeInjector(injectsProxy),
+      source: staticSource(),
+      registry,
+      metrics: createWebhookMetrics(registry),
+      log,
+      notReadyReason: () => undefined,
+    });
+    const raw: Socket = await new Promise((resolve, reject) => {
+      const s = connectTcp(server.port, '127.0.0.1', () => resolve(s));
+      s.on('error', reject);
+    });
+    const closed = server.close();
+    const socket = connect({ socket: raw, ca: a.ca, servername: 'late' });
+    const socketClosed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+    await closed;
+    await socketClosed;
+    expect(socket.destroyed).toBe(true);
   });
 });
