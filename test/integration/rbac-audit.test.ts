@@ -372,14 +372,10 @@ describe('least-privilege RBAC from the audit log', () => {
       }
 
       // 5. The webhook restarted with one more certificate name: the stored certificate is replaced.
-      // Its exit status is not this test's subject: about one stop in eight, the webhook's graceful shutdown
-      // exceeded its 30 s deadline and exited 1 (reported to the webhook's owner, docs/reliability.md).
+      // It exits 0 on SIGTERM (connections the apiserver opened ahead of requests used to hold shutdown
+      // past its deadline, exit 1; fixed in webhook/server/run.ts).
       const stopped = await stopCli(webhook);
-      expect(stopped.signal).toBeNull();
-      if (stopped.code !== 0)
-        process.stdout.write(
-          `[rbac-audit] NOTE: the webhook exited ${stopped.code} on SIGTERM (known webhook bug)\n`,
-        );
+      expect(stopped).toEqual(expect.objectContaining({ code: 0, signal: null }));
       webhook = startCli(
         'webhook',
         webhookArgs(kubeconfigs.webhook, webhookPorts, ['127.0.0.1', 'localhost']),
