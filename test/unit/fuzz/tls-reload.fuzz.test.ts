@@ -49,12 +49,10 @@ const fileText = (which: 'cert' | 'key'): fc.Arbitrary<FileState> =>
     },
     {
       weight: 2,
-      arbitrary: fc
-        .tuple(fc.nat(2), fc.nat())
-        .map(([i, cut]): FileState => ({
-          kind: 'text',
-          text: pairs[i][which].slice(0, cut % pairs[i][which].length),
-        })),
+      arbitrary: fc.tuple(fc.nat(2), fc.nat()).map(([i, cut]): FileState => ({
+        kind: 'text',
+        text: pairs[i][which].slice(0, cut % pairs[i][which].length),
+      })),
     },
     {
       weight: 1,
