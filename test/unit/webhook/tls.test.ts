@@ -3,6 +3,7 @@ import { connect as connectTcp, type Socket } from 'net';
 import { connect } from 'tls';
 import { selfSignedServing } from '../../../lib/certs';
 import { createLogger } from '../../../lib/log';
+import type { Registry } from 'prom-client';
 import { createRegistry } from '../../../lib/metrics';
 import { createWebhookMetrics } from '../../../webhook/server/metrics';
 import { startWebhookServer } from '../../../webhook/server/run';
@@ -63,6 +64,24 @@ describe('CertFileReloader', () => {
 });
 
 describe('startWebhookServer', () => {
+  /** A webhook on loopback ports with a fake injector. */
+  function start(keyPair: KeyPair, registry: Registry, notReadyReason: () => string | undefined) {
+    return startWebhookServer({
+      host: '127.0.0.1',
+      port: 0,
+      metricsPort: 0,
+      healthPort: 0,
+      defaultRevision: 'default',
+      keyPair,
+      injector: fakeInjector(injectsProxy),
+      source: staticSource(),
+      registry,
+      metrics: createWebhookMetrics(registry),
+      log,
+      notReadyReason,
+    });
+  }
+
   function peerCommonName(port: number, opts: { ca: string; maxVersion?: 'TLSv1.1' }): Promise<string> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port, ca: opts.ca, maxVersion: opts.maxVersion }, () => {
@@ -79,20 +98,7 @@ describe('startWebhookServer', () => {
     const b = await pair('second');
     let notReady: string | undefined = 'waiting for informers: configmaps';
     const registry = createRegistry(false);
-    const server = await startWebhookServer({
-      host: '127.0.0.1',
-      port: 0,
-      metricsPort: 0,
-      healthPort: 0,
-      defaultRevision: 'default',
-      keyPair: a,
-      injector: fakeInjector(injectsProxy),
-      source: staticSource(),
-      registry,
-      metrics: createWebhookMetrics(registry),
-      log,
-      notReadyReason: () => notReady,
-    });
+    const server = await start(a, registry, () => notReady);
     try {
       expect(await peerCommonName(server.port, { ca: a.ca })).toBe('first');
       await expect(peerCommonName(server.port, { ca: a.ca, maxVersion: 'TLSv1.1' })).rejects.toThrow();
@@ -119,20 +125,7 @@ describe('startWebhookServer', () => {
   it('finishes a request that is in flight when it is closed', async () => {
     const a = await pair('drain');
     const registry = createRegistry(false);
-    const server = await startWebhookServer({
-      host: '127.0.0.1',
-      port: 0,
-      metricsPort: 0,
-      healthPort: 0,
-      defaultRevision: 'default',
-      keyPair: a,
-      injector: fakeInjector(injectsProxy),
-      source: staticSource(),
-      registry,
-      metrics: createWebhookMetrics(registry),
-      log,
-      notReadyReason: () => undefined,
-    });
+    const server = await start(a, registry, () => undefined);
     const body = JSON.stringify(review());
     const half = Math.floor(body.length / 2);
     const inFlight = async () =>
@@ -166,20 +159,7 @@ describe('startWebhookServer', () => {
     // server was closing used to hold close() until the 60 s header timeout, past the shutdown deadline.
     const a = await pair('late');
     const registry = createRegistry(false);
-    const server = await startWebhookServer({
-      host: '127.0.0.1',
-      port: 0,
-      metricsPort: 0,
-      healthPort: 0,
-      defaultRevision: 'default',
-      keyPair: a,
-      injector: fakeInjector(injectsProxy),
-      source: staticSource(),
-      registry,
-      metrics: createWebhookMetrics(registry),
-      log,
-      notReadyReason: () => undefined,
-    });
+    const server = await start(a, registry, () => undefined);
     const raw: Socket = await new Promise((resolve, reject) => {
       const s = connectTcp(server.port, '127.0.0.1', () => resolve(s));
       s.on('error', reject);
