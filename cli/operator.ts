@@ -16,6 +16,9 @@ import { loadCrds } from '../operator/render/load-crds';
 import { renderOutcome } from '../operator/render/outcome';
 import type { V1CustomResourceDefinition, KubernetesObject } from '@kubernetes/client-node';
 import type { RenderFn } from '../operator/controller/reconcile/desired';
+import type { RenderedManifest } from '../operator/render/types';
+import { injectionConfigFromConfigMaps } from '../webhook/inject/config';
+import type { InjectionConfig } from '../webhook/inject/api';
 import { proxyImage } from '../webhook/inject/images';
 import type { Command } from './commands';
 
@@ -106,8 +109,38 @@ export function parseOperatorFlags(
 }
 
 /**
- * The controller's view of render: the rendered manifest plus the sidecar image new pods get (for the
- * sidecar census and rollout). spec.sidecarRollout is the controller's own setting, read by it from
+ * The injection config the rendered `istio-sidecar-injector[-<rev>]` and `istio[-<rev>]` ConfigMaps give
+ * (what the webhook builds from them in the cluster), and their data as a change key. Undefined when
+ * the manifest has no injector ConfigMap (Pilot disabled).
+ */
+export function renderedInjection(
+  m: RenderedManifest,
+): { injection: InjectionConfig; injectionKey: string } | undefined {
+  const suffix = m.revision ? `-${m.revision}` : '';
+  const ns = m.values.global.istioNamespace ?? 'istio-system';
+  const configMap = (name: string): Record<string, string> | undefined => {
+    for (const c of m.components) {
+      for (const o of c.objects) {
+        const meta = o.metadata;
+        if (o.kind !== 'ConfigMap' || meta?.name !== name || (meta.namespace ?? c.namespace) !== ns) continue;
+        return (o as { data?: Record<string, string> }).data ?? {};
+      }
+    }
+    return undefined;
+  };
+  const injector = configMap(`istio-sidecar-injector${suffix}`);
+  if (injector?.values === undefined) return undefined;
+  const mesh = configMap(`istio${suffix}`)?.mesh ?? '';
+  const injection = injectionConfigFromConfigMaps(injector.values, mesh, {
+    revision: m.revision || 'default',
+    injectorConfigYaml: injector.config,
+  });
+  return { injection, injectionKey: JSON.stringify([injector.values, injector.config ?? '', mesh]) };
+}
+
+/**
+ * The controller's view of render: the rendered manifest plus the sidecar image and injection config new
+ * pods get (for the sidecar census and rollout). spec.sidecarRollout is the controller's own setting, read by it from
  * the raw resource; the renderer accepts and ignores it.
  */
 export function controllerRender(crds: V1CustomResourceDefinition[]): RenderFn {
@@ -119,6 +152,7 @@ export function controllerRender(crds: V1CustomResourceDefinition[]): RenderFn {
       expectedImage: proxyImage(m.values, m.values.meshConfig?.defaultConfig ?? {}, {}),
       revision: m.revision,
       controlPlaneNamespace: m.values.global.istioNamespace ?? 'istio-system',
+      ...renderedInjection(m),
     };
     return { ok: true, desired: { ...m, sidecar } };
   };

@@ -1,7 +1,9 @@
 // Adapter around the pure census and rollout step: reads pods, ReplicaSets, workloads and
 // namespaces, restarts the chosen workloads the way `kubectl rollout restart` does (a pod-template
 // annotation), and hands back what goes into status.meshwright.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { InjectionConfig } from '../../../webhook/inject/api';
+import { parseStatus } from '../../../webhook/inject/status';
 import type { Logger } from '../../../lib/log';
 import { readinessOf } from '../apply/readiness';
 import type { KubeClient } from '../kube/kube-client';
@@ -18,6 +20,10 @@ export interface SidecarTarget {
   /** '' for the default revision. */
   revision: string;
   controlPlaneNamespace: string;
+  /** The injection config the current injector ConfigMaps give; enables the re-injection check. */
+  injection?: InjectionConfig;
+  /** Identifies the injection settings (the rendered ConfigMaps' data); a change invalidates the cached census. */
+  injectionKey?: string;
 }
 
 export interface SidecarCounts {
@@ -54,6 +60,9 @@ function podView(pod: KubernetesObject & PodShape): PodView {
     (c) => c.name === 'istio-proxy',
   );
   const labels = pod.metadata?.labels ?? {};
+  const annotations = pod.metadata?.annotations ?? {};
+  const injectedRevision =
+    parseStatus(annotations['sidecar.istio.io/status'])?.revision || annotations['istio.io/rev'] || undefined;
   let owner = controllerOwner(pod);
   // The Deployment controller names ReplicaSets <deployment>-<pod-template-hash>.
   const hash = labels['pod-template-hash'];
@@ -66,6 +75,8 @@ function podView(pod: KubernetesObject & PodShape): PodView {
     labels,
     owner,
     proxyImage: proxy?.image,
+    injectedRevision,
+    pod: pod as V1Pod,
   };
 }
 
@@ -83,7 +94,7 @@ export const CENSUS_INTERVAL_MS = 60_000;
 
 export class SidecarRollout {
   /** Last census per IstioOperator uid, reused for passes soon after it when no rollout is enabled. */
-  private readonly recent = new Map<string, { at: number; image: string; sidecars: SidecarCounts }>();
+  private readonly recent = new Map<string, { at: number; key: string; sidecars: SidecarCounts }>();
 
   constructor(
     private readonly client: KubeClient,
@@ -105,13 +116,8 @@ export class SidecarRollout {
     const cfg = rolloutConfig(iop.spec);
     const uid = iop.metadata?.uid ?? '';
     const cached = this.recent.get(uid);
-    if (
-      !cfg.enabled &&
-      !prev &&
-      cached &&
-      cached.image === target.expectedImage &&
-      now - cached.at < this.intervalMs
-    ) {
+    const key = `${target.revision}\n${target.expectedImage}\n${target.injectionKey ?? ''}`;
+    if (!cfg.enabled && !prev && cached && cached.key === key && now - cached.at < this.intervalMs) {
       // Pods are not watched: the next census comes from a re-queue when this one expires.
       return { sidecars: cached.sidecars, requeueAfterMs: cached.at + this.intervalMs - now, events: [] };
     }
@@ -119,20 +125,25 @@ export class SidecarRollout {
     // Deployments are found from the ReplicaSet name and pod-template-hash (no ReplicaSet access needed).
     const pods = (await this.client.list('v1', 'Pod')).items.map(podView);
     const namespaces = [...new Set(pods.filter((p) => p.proxyImage).map((p) => p.namespace))];
-    const namespaceLabels = new Map(
+    const namespaceObjects = new Map(
       await Promise.all(
         namespaces.map(async (name) => {
           const ns = await this.client.get({ apiVersion: 'v1', kind: 'Namespace', name });
-          return [name, ns?.metadata?.labels ?? {}] as const;
+          return [name, (ns ?? { metadata: { name } }) as V1Namespace] as const;
         }),
       ),
+    );
+    const namespaceLabels = new Map(
+      [...namespaceObjects].map(([name, ns]) => [name, ns.metadata?.labels ?? {}] as const),
     );
     const census = sidecarCensus({
       pods,
       replicaSetOwners: new Map(),
       namespaceLabels,
+      namespaces: namespaceObjects,
       revision: target.revision,
       expectedImage: target.expectedImage,
+      injection: target.injection,
       controlPlaneNamespace: target.controlPlaneNamespace,
       candidateNamespaceLabels: cfg.namespaceLabels,
     });
@@ -141,7 +152,7 @@ export class SidecarRollout {
       outdated: census.outdated,
       expectedImage: target.expectedImage,
     };
-    this.recent.set(uid, { at: now, image: target.expectedImage, sidecars });
+    this.recent.set(uid, { at: now, key, sidecars });
     if (!cfg.enabled && !prev) return { sidecars, requeueAfterMs: this.intervalMs, events: [] };
 
     const workloads = await this.workloadIndex(prev, cfg.maxUnavailable !== undefined);

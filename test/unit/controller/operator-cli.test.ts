@@ -89,10 +89,16 @@ describe('controllerRender', () => {
       iop({ profile: 'minimal', namespace: 'mesh', tag: '1.30.1', sidecarRollout: { enabled: true } }),
     );
     if (!r.ok) throw new Error(r.message);
-    expect(r.desired.sidecar).toEqual({
+    expect(r.desired.sidecar).toMatchObject({
       expectedImage: 'docker.io/istio/proxyv2:1.30.1',
       revision: '',
       controlPlaneNamespace: 'mesh',
+      injectionKey: expect.any(String),
+    });
+    // The injection config the rendered injector and mesh ConfigMaps give, as the webhook builds it.
+    expect(r.desired.sidecar?.injection).toMatchObject({
+      revision: 'default',
+      values: { global: { tag: '1.30.1', istioNamespace: 'mesh' } },
     });
     expect(r.desired.components.map((c) => c.component)).toEqual(['Base', 'Pilot']);
   });
