@@ -15,8 +15,13 @@ export type RolloutPhase = 'Idle' | 'Running' | 'Paused' | 'Halted' | 'Complete'
 
 export interface RolloutProgress {
   phase: RolloutPhase;
-  /** The proxy image the rollout moves workloads to; a new target starts a new rollout. */
+  /** The proxy image the rollout moves workloads to. */
   targetImage: string;
+  /**
+   * The full injection target (revision, image and injection settings, hashed); a new target starts a
+   * new rollout. Absent in progress written before it existed: that progress is kept if the image matches.
+   */
+  target?: string;
   targetRevision: string;
   total: number;
   /** Workloads restarted for this target (the cursor), as namespace/Kind/name. */
@@ -38,6 +43,8 @@ export interface RolloutInput {
   healthy: boolean;
   generation: number;
   targetImage: string;
+  /** Identifies the full injection target; defaults to targetImage. */
+  target?: string;
   targetRevision: string;
   now: number;
   pollMs: number;
@@ -53,10 +60,16 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 export function rolloutStep(input: RolloutInput): RolloutDecision {
   const { cfg, now } = input;
+  const target = input.target ?? input.targetImage;
+  const sameTarget =
+    input.prev !== undefined &&
+    input.prev.targetImage === input.targetImage &&
+    (input.prev.target === undefined || input.prev.target === target);
   const p: RolloutProgress =
-    input.prev && input.prev.targetImage === input.targetImage
+    input.prev && sameTarget
       ? {
           ...input.prev,
+          target,
           restarted: [...input.prev.restarted],
           batch: [...input.prev.batch],
           stuck: [...input.prev.stuck],
@@ -64,6 +77,7 @@ export function rolloutStep(input: RolloutInput): RolloutDecision {
       : {
           phase: 'Idle',
           targetImage: input.targetImage,
+          target,
           targetRevision: input.targetRevision,
           total: 0,
           restarted: [],

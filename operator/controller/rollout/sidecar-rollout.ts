@@ -1,6 +1,7 @@
 // Adapter around the pure census and rollout step: reads pods, ReplicaSets, workloads and
 // namespaces, restarts the chosen workloads the way `kubectl rollout restart` does (a pod-template
 // annotation), and hands back what goes into status.meshwright.
+import { createHash } from 'crypto';
 import type { KubernetesObject, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { InjectionConfig } from '../../../webhook/inject/api';
 import { parseStatus } from '../../../webhook/inject/status';
@@ -92,6 +93,14 @@ const WORKLOAD_API: Record<WorkloadRef['kind'], string> = {
  */
 export const CENSUS_INTERVAL_MS = 60_000;
 
+/**
+ * The rollout target as kept in status (`sidecarRollout.target`): a short hash of the revision, the
+ * image and the injection settings, so a settings-only change starts a new rollout pass.
+ */
+export function rolloutTarget(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
 export class SidecarRollout {
   /** Last census per IstioOperator uid, reused for passes soon after it when no rollout is enabled. */
   private readonly recent = new Map<string, { at: number; key: string; sidecars: SidecarCounts }>();
@@ -167,6 +176,7 @@ export class SidecarRollout {
       healthy: true,
       generation: iop.metadata?.generation ?? 0,
       targetImage: target.expectedImage,
+      target: rolloutTarget(key),
       targetRevision: target.revision || 'default',
       now,
       pollMs: this.pollMs,

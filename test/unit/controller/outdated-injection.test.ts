@@ -1,10 +1,20 @@
 // The census judges injection settings and the injecting revision, not only the proxy image: a pod
 // re-injected with the current config must keep its injected containers, as the webhook made them.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { Writable } from 'stream';
 import { controllerRender } from '../../../cli/operator';
+import { createLogger } from '../../../lib/log';
+import type { RolloutProgress } from '../../../operator/controller/rollout/rollout-step';
+import {
+  RESTARTED_AT,
+  SidecarRollout,
+  type SidecarTarget,
+} from '../../../operator/controller/rollout/sidecar-rollout';
 import { injectionChanged, sidecarCensus, type PodView } from '../../../operator/controller/rollout/outdated';
 import { injectPod, type InjectionConfig } from '../../../webhook/inject';
 import { parseStatus } from '../../../webhook/inject/status';
+import { FakeClock } from './fake-clock';
+import { FakeKube } from './fake-kube';
 
 const render = controllerRender([]);
 
@@ -188,5 +198,159 @@ describe('sidecar census: injection settings', () => {
     const other = structuredClone(byDefault);
     other.metadata!.labels!['istio.io/rev'] = 'stable';
     expect(census([other], canary, { 'istio.io/rev': 'canary' })).toMatchObject({ injected: 0, outdated: 0 });
+  });
+});
+
+describe('sidecar rollout: keyed by the injection target', () => {
+  const quiet = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+  function sidecarTarget(spec: Record<string, unknown>): SidecarTarget {
+    const iop = {
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      metadata: { name: 'x', namespace: 'istio-system' },
+      spec: { profile: 'minimal', tag: '1.30.3', ...spec },
+    };
+    const r = render(iop);
+    if (!r.ok || !r.desired.sidecar) throw new Error('no sidecar target rendered');
+    return r.desired.sidecar;
+  }
+
+  it('restarts a workload again after a settings-only change, and once per target', async () => {
+    const clock = new FakeClock();
+    const kube = new FakeKube(() => clock.now());
+    const rollout = new SidecarRollout(kube, 2000);
+    const iop = {
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      metadata: { name: 'x', namespace: 'istio-system', uid: 'iop-1', generation: 1 },
+      spec: { sidecarRollout: { enabled: true, batchSize: 1, pauseSeconds: 0 } },
+    };
+    kube.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'apps', labels: { 'istio-injection': 'enabled' } },
+    });
+    kube.seed({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'apps' },
+      spec: { replicas: 1 },
+    } as KubernetesObject);
+    const original = sidecarTarget({});
+    const resized = sidecarTarget(RESOURCES);
+    const resizedAgain = sidecarTarget({
+      values: { global: { proxy: { resources: { requests: { cpu: '300m', memory: '256Mi' } } } } },
+    });
+    expect(resized.expectedImage).toBe(original.expectedImage);
+    expect(resizedAgain.expectedImage).toBe(original.expectedImage);
+    /** The running pod, injected with `t`'s settings (what a rolled-out restart leaves behind). */
+    const runPod = (t: SidecarTarget) => {
+      kube.objects.delete([...kube.objects.keys()].find((k) => k.includes('web-5d9c7-abcde')) ?? '');
+      kube.seed(apiserverDefaulted(injected(t.injection!)) as KubernetesObject);
+    };
+    /** The Deployment controller: the restarted template is rolled out and available. */
+    const rolledOut = () => {
+      const d = kube.find('apps/v1', 'Deployment', 'web', 'apps')!;
+      d.status = {
+        observedGeneration: d.metadata?.generation,
+        replicas: 1,
+        updatedReplicas: 1,
+        availableReplicas: 1,
+        conditions: [{ type: 'Available', status: 'True' }],
+      };
+    };
+    const restartedAt = () =>
+      (
+        kube.find('apps/v1', 'Deployment', 'web', 'apps')?.spec as {
+          template?: { metadata?: { annotations?: Record<string, string> } };
+        }
+      ).template?.metadata?.annotations?.[RESTARTED_AT];
+    let prev: RolloutProgress | undefined;
+    const pass = async (t: SidecarTarget) => {
+      const o = await rollout.observe(iop, t, prev, clock.now(), quiet);
+      prev = o.rollout;
+      return o;
+    };
+    const restarts = () => kube.writes.filter((w) => w === 'patch Deployment/web').length;
+
+    runPod(original);
+    rolledOut();
+    // Settings-only change: the pod is outdated and its workload restarted.
+    let o = await pass(resized);
+    expect(o.sidecars).toMatchObject({ injected: 1, outdated: 1 });
+    expect(restarts()).toBe(1);
+    expect(restartedAt()).toBe(new Date(clock.now()).toISOString());
+    const firstTarget = prev?.target;
+    expect(prev).toMatchObject({ targetImage: original.expectedImage, restarted: ['apps/Deployment/web'] });
+    expect(firstTarget).toMatch(/^[0-9a-f]{16}$/);
+    // Same target: never restarted twice, even while its pod is still outdated.
+    rolledOut();
+    clock.advance(5_000);
+    o = await pass(resized);
+    expect(o.sidecars.outdated).toBe(1);
+    expect(restarts()).toBe(1);
+    runPod(resized);
+    clock.advance(5_000);
+    o = await pass(resized);
+    expect(o.sidecars.outdated).toBe(0);
+    expect(prev).toMatchObject({ phase: 'Complete', target: firstTarget });
+
+    // Another settings-only change (same image): a new pass restarts the workload once more.
+    clock.advance(5_000);
+    o = await pass(resizedAgain);
+    expect(o.sidecars.outdated).toBe(1);
+    expect(restarts()).toBe(2);
+    expect(restartedAt()).toBe(new Date(clock.now()).toISOString());
+    expect(prev?.target).not.toBe(firstTarget);
+    expect(prev).toMatchObject({
+      targetImage: original.expectedImage,
+      restarted: ['apps/Deployment/web'],
+      batch: ['apps/Deployment/web'],
+    });
+    // ...and not again for that target.
+    rolledOut();
+    for (let i = 0; i < 3; i++) {
+      clock.advance(60_000);
+      o = await pass(resizedAgain);
+      expect(o.sidecars.outdated).toBe(1);
+    }
+    expect(restarts()).toBe(2);
+    expect(prev?.phase).toBe('Complete');
+  });
+
+  it('keeps progress written before the target existed when its image matches', async () => {
+    const clock = new FakeClock();
+    const kube = new FakeKube(() => clock.now());
+    const t = sidecarTarget(RESOURCES);
+    kube.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'apps', labels: { 'istio-injection': 'enabled' } },
+    });
+    kube.seed(apiserverDefaulted(injected(sidecarTarget({}).injection!)) as KubernetesObject);
+    const legacy: RolloutProgress = {
+      phase: 'Complete',
+      targetImage: t.expectedImage,
+      targetRevision: 'default',
+      total: 1,
+      restarted: ['apps/Deployment/web'],
+      pending: 0,
+      batch: [],
+      stuck: [],
+    };
+    const o = await new SidecarRollout(kube, 2000).observe(
+      {
+        metadata: { uid: 'iop-1', generation: 1 },
+        spec: { sidecarRollout: { enabled: true, pauseSeconds: 0 } },
+      },
+      t,
+      legacy,
+      clock.now(),
+      quiet,
+    );
+    expect(kube.writes).toEqual([]);
+    expect(o.rollout).toMatchObject({ phase: 'Complete', restarted: ['apps/Deployment/web'] });
+    expect(o.rollout?.target).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -209,6 +209,29 @@ describe('rolloutStep', () => {
     expect(upgrade.restart.map((x) => x.name)).toEqual(['a']);
   });
 
+  it('starts over for a settings-only target change with the same image, once per target', () => {
+    const first = rolloutStep(input({ outdated: [w('a')], target: 't1' }));
+    expect(first.progress).toMatchObject({ target: 't1', targetImage: NEW });
+    const same = rolloutStep(
+      input({ prev: first.progress, outdated: [w('a')], target: 't1', now: T + 100_000 }),
+    );
+    expect(same.restart).toEqual([]);
+    const resized = rolloutStep(
+      input({ prev: same.progress, outdated: [w('a')], target: 't2', now: T + 200_000 }),
+    );
+    expect(resized.restart.map((x) => x.name)).toEqual(['a']);
+    expect(resized.progress).toMatchObject({
+      target: 't2',
+      targetImage: NEW,
+      restarted: ['shop/Deployment/a'],
+    });
+    const again = rolloutStep(
+      input({ prev: resized.progress, outdated: [w('a')], target: 't2', now: T + 300_000 }),
+    );
+    expect(again.restart).toEqual([]);
+    expect(again.progress.phase).toBe('Complete');
+  });
+
   it('halts with the stuck workloads after the ready timeout, and resumes when they recover', () => {
     const started = rolloutStep(input({}));
     const halted = rolloutStep(
