@@ -6,6 +6,7 @@ import { PROXY_CONFIG_FIELD_ORDER, type ProxyConfig } from '../../lib/istio/mesh
 import { A, L } from './annotations';
 import { ann, type TemplateContext } from './context';
 import { goJson } from './go-json';
+import { jsonObjectEntries } from './json-object-annotation';
 
 export type EnvFlavor = 'sidecar' | 'gateway' | 'grpc-agent';
 
@@ -158,18 +159,8 @@ function sortedJson(v: unknown): string {
 
 function datadogEnv(ctx: TemplateContext): V1EnvVar[] {
   const raw = ctx.annotations[A.datadogEnv];
-  if (ctx.values.global.proxy.tracer !== 'datadog' || raw === undefined) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return [];
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
-  const o = parsed as Record<string, unknown>;
-  return Object.keys(o)
-    .sort()
-    .map((name) => ({ name, value: String(o[name]) }));
+  if (ctx.values.global.proxy.tracer !== 'datadog') return [];
+  return jsonObjectEntries(raw).map(([name, value]) => ({ name, value: String(value) }));
 }
 
 const OTEL_SEMCONV = 'OTEL_SEMANTIC_CONVENTIONS';

@@ -4,6 +4,7 @@
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { A } from './annotations';
 import type { TemplateContext } from './context';
+import { jsonObjectEntries } from './json-object-annotation';
 
 export type VolumeFlavor = 'sidecar' | 'gateway' | 'grpc-agent';
 
@@ -134,16 +135,5 @@ function lightstepCaDir(ctx: TemplateContext): string {
 
 /** sidecar.istio.io/userVolume(Mount): a JSON object of name -> spec, emitted sorted by name. */
 function userEntries<T>(raw: string | undefined): T[] {
-  if (raw === undefined) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return [];
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
-  const o = parsed as Record<string, unknown>;
-  return Object.keys(o)
-    .sort()
-    .map((name) => ({ name, ...(o[name] as object) }) as T);
+  return jsonObjectEntries(raw).map(([name, spec]) => ({ name, ...(spec as object) }) as T);
 }
