@@ -1,7 +1,7 @@
 // A small keep-alive HTTPS load generator (node:https, microsecond timing): open-loop at a fixed rate,
 // or closed-loop at saturation. Open loop measures each latency from the request's *scheduled* send
 // time, so a stalled server is charged for the requests queued behind it (no coordinated omission).
-import { Agent, request } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
 import { type LatencySummary, summarize } from '../common/stats';
 
 export interface LoadTarget {
@@ -34,25 +34,27 @@ interface Sample {
   latencyMs: number;
 }
 
+/** A keep-alive JSON POST of `body` to the target. */
+function postOptions(agent: Agent, t: LoadTarget, body: Buffer): RequestOptions {
+  return {
+    agent,
+    host: t.host,
+    port: t.port,
+    path: t.path,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': body.length },
+  };
+}
+
 function post(agent: Agent, t: LoadTarget, body: Buffer, sentAt: bigint): Promise<Sample> {
   return new Promise((resolve) => {
     const done = (ok: boolean, key: string) =>
       resolve({ ok, key, latencyMs: Number(process.hrtime.bigint() - sentAt) / 1e6 });
-    const req = request(
-      {
-        agent,
-        host: t.host,
-        port: t.port,
-        path: t.path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': body.length },
-      },
-      (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => done(res.statusCode === 200, String(res.statusCode)));
-        res.on('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? 'response-error'));
-      },
-    );
+    const req = request(postOptions(agent, t, body), (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => done(res.statusCode === 200, String(res.statusCode)));
+      res.on('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? 'response-error'));
+    });
     req.on('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? 'request-error'));
     req.end(body);
   });
@@ -165,30 +167,20 @@ export async function postOnce(t: LoadTarget, body: Buffer): Promise<{ status: n
   const agent = newAgent(t, 1);
   try {
     return await new Promise((resolve, reject) => {
-      const req = request(
-        {
-          agent,
-          host: t.host,
-          port: t.port,
-          path: t.path,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            try {
-              resolve({
-                status: res.statusCode ?? 0,
-                json: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-              });
-            } catch (err) {
-              reject(err instanceof Error ? err : new Error(String(err)));
-            }
-          });
-        },
-      );
+      const req = request(postOptions(agent, t, body), (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({
+              status: res.statusCode ?? 0,
+              json: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+            });
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+      });
       req.on('error', reject);
       req.end(body);
     });
