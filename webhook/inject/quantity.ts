@@ -21,8 +21,23 @@ const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]
 
 type Format = 'decimal' | 'binary' | 'exponent';
 
+// Pods carry a handful of distinct quantities ("100m", "128Mi", ...) and every injection canonicalizes
+// them again; the BigInt arithmetic below is 10-15 % of an injection, a lookup is nothing. Bounded:
+// quantities come from pods, so the memo starts over rather than grow without limit.
+const MEMO_LIMIT = 1024;
+const memo = new Map<string | number, string>();
+
 /** Returns the canonical spelling, or the input unchanged when it is not a valid quantity. */
 export function canonicalQuantity(input: string | number): string {
+  let out = memo.get(input);
+  if (out === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(input, (out = canonicalize(input)));
+  }
+  return out;
+}
+
+function canonicalize(input: string | number): string {
   const s = String(input).trim();
   const m = QUANTITY.exec(s);
   if (!m) return String(input);

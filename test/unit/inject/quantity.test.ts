@@ -24,4 +24,14 @@ describe('canonicalQuantity', () => {
   it('leaves invalid text alone', () => {
     expect(canonicalQuantity('lots')).toBe('lots');
   });
+
+  it('gives the same answers past its memo limit (remembered, forgotten and recomputed)', () => {
+    const first = ['1500m', '0.5Gi', '1e3', 'lots'].map(canonicalQuantity);
+    // More distinct quantities than the memo holds: it starts over at least once.
+    const many = Array.from({ length: 3000 }, (_, i) => canonicalQuantity(`${i * 1000}m`));
+    expect(many[2]).toBe('2');
+    expect(many[1500]).toBe('1500');
+    expect(['1500m', '0.5Gi', '1e3', 'lots'].map(canonicalQuantity)).toEqual(first);
+    expect(first).toEqual(['1500m', '512Mi', '1e3', 'lots']);
+  });
 });
