@@ -48,6 +48,11 @@ const FLAGS: Record<string, FlagSpec> = {
     default: '10m',
     help: 'Re-check every IstioOperator this often (Go duration)',
   },
+  'sidecar-census-interval': {
+    kind: 'string',
+    default: '1m',
+    help: 'How old the outdated-sidecar counts in status may get: pods are listed this often (Go duration)',
+  },
   crds: {
     kind: 'string',
     help: 'Directory of Istio API CRD YAML files the Base component installs (default <install>/crds/istio)',
@@ -63,6 +68,7 @@ export interface OperatorFlags {
   metricsPort: number;
   healthPort: number;
   resyncPeriodMs: number;
+  sidecarCensusIntervalMs: number;
   crdsDir: string;
 }
 
@@ -86,13 +92,18 @@ export function parseOperatorFlags(
   const { flags, positional } = parseFlags(argv, FLAGS);
   if (flags.help) return 'help';
   if (positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
-  let resyncPeriodMs: number;
-  try {
-    resyncPeriodMs = parseDuration(String(flags['resync-period']));
-  } catch (err) {
-    throw new UsageError(`--resync-period: ${(err as Error).message}`);
-  }
-  if (resyncPeriodMs < 1000) throw new UsageError('--resync-period must be at least 1s');
+  const duration = (flag: string): number => {
+    let ms: number;
+    try {
+      ms = parseDuration(String(flags[flag]));
+    } catch (err) {
+      throw new UsageError(`--${flag}: ${(err as Error).message}`);
+    }
+    if (ms < 1000) throw new UsageError(`--${flag} must be at least 1s`);
+    return ms;
+  };
+  const resyncPeriodMs = duration('resync-period');
+  const sidecarCensusIntervalMs = duration('sidecar-census-interval');
   const ns = String(flags['namespace-to-watch'] ?? '');
   return {
     kubeconfig: typeof flags.kubeconfig === 'string' ? flags.kubeconfig : undefined,
@@ -104,6 +115,7 @@ export function parseOperatorFlags(
     metricsPort: port(flags['metrics-port'], 'metrics-port'),
     healthPort: port(flags['health-port'], 'health-port'),
     resyncPeriodMs,
+    sidecarCensusIntervalMs,
     crdsDir: typeof flags.crds === 'string' ? flags.crds : join(installRoot(), 'crds', 'istio'),
   };
 }
@@ -182,6 +194,7 @@ export const operator: Command = {
       leaderElectionNamespace: parsed.leaderElectionNamespace,
       identity,
       resyncPeriodMs: parsed.resyncPeriodMs,
+      sidecarCensusTtlMs: parsed.sidecarCensusIntervalMs,
       metricsPort: parsed.metricsPort,
       healthPort: parsed.healthPort,
       registry: createRegistry(),

@@ -66,6 +66,7 @@ export class OperatorManager {
       events: new KubeEventRecorder(client, clock, log, o.identity),
       pollMs: o.pollMs,
       sidecarCensusTtlMs: o.sidecarCensusTtlMs,
+      metrics: this.metrics,
     });
     this.controller = new IstioOperatorController({
       kc: o.kc,

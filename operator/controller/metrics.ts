@@ -10,6 +10,8 @@ export interface ControllerMetrics {
   reconciled(result: ReconcileResult, seconds: number): void;
   queueObserver(): QueueObserver;
   setLeader(isLeader: boolean): void;
+  /** One sidecar census of a revision ('default' for ''): its duration, pods re-injected or cached. */
+  censused(revision: string, seconds: number, reinjected: number, cached: number): void;
 }
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -73,6 +75,19 @@ export function createControllerMetrics(registry: Registry, controller: string):
     labelNames: ['name'],
     registers,
   });
+  const census = new Histogram({
+    name: 'meshwright_operator_sidecar_census_duration_seconds',
+    help: 'Time of one sidecar census (re-injection checks included, pod listing excluded)',
+    labelNames: ['revision'],
+    buckets: latencyBuckets,
+    registers,
+  });
+  const censusPods = new Counter({
+    name: 'meshwright_operator_sidecar_census_pods_total',
+    help: 'Pods judged by the sidecar census re-injection check, by source: reinjected or cached',
+    labelNames: ['revision', 'source'],
+    registers,
+  });
   const q = { name: controller, controller };
   for (const c of [adds, retries]) c.inc(q, 0);
   depth.set(q, 0);
@@ -97,6 +112,11 @@ export function createControllerMetrics(registry: Registry, controller: string):
     },
     setLeader(isLeader) {
       leader.set({ name: controller }, isLeader ? 1 : 0);
+    },
+    censused(revision, seconds, reinjected, cached) {
+      census.observe({ revision }, seconds);
+      censusPods.inc({ revision, source: 'reinjected' }, reinjected);
+      censusPods.inc({ revision, source: 'cached' }, cached);
     },
   };
 }

@@ -20,6 +20,7 @@ import { decideApply, planObject, planPrune, type PlannedObject } from '../apply
 import { readinessOf } from '../apply/readiness';
 import { apiMessage, isConflict, isNotFound } from '../kube/api-errors';
 import { refOf, type KubeClient, type ObjectRef } from '../kube/kube-client';
+import type { ControllerMetrics } from '../metrics';
 import { computeStatus } from '../status/compute-status';
 import { rfc3339 } from '../status/conditions';
 import type { LiveStatus } from '../status/live-status';
@@ -55,6 +56,8 @@ export interface ReconcilerOptions {
   readinessTimeoutMs?: number;
   /** How old sidecar counts may get: a HEALTHY IstioOperator is re-queued this often (default 60 s). */
   sidecarCensusTtlMs?: number;
+  /** Told the cost of every sidecar census. */
+  metrics?: Pick<ControllerMetrics, 'censused'>;
 }
 
 /**
@@ -81,7 +84,7 @@ export class IstioOperatorReconciler {
     this.pollMs = o.pollMs ?? 2000;
     this.readinessTimeoutMs = o.readinessTimeoutMs ?? 300_000;
     this.censusTtlMs = o.sidecarCensusTtlMs ?? CENSUS_INTERVAL_MS;
-    this.rollout = new SidecarRollout(o.client, this.pollMs, this.censusTtlMs);
+    this.rollout = new SidecarRollout(o.client, this.pollMs, this.censusTtlMs, o.metrics);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {

@@ -57,6 +57,11 @@ export interface CensusInput {
   controlPlaneNamespace: string;
   /** Only namespaces carrying these labels are restart candidates (sidecarRollout.namespaceSelector). */
   candidateNamespaceLabels?: Record<string, string>;
+  /**
+   * Re-injection verdicts already known (true: outdated), for pods `reinjectionCandidates` returned;
+   * the census computes the others itself. Lets the caller cache verdicts and spread the work.
+   */
+  reinjectionVerdicts?: ReadonlyMap<PodView, boolean>;
 }
 
 const VARIANT = /-(distroless|debug)$/;
@@ -253,11 +258,29 @@ function configForPod(pod: V1Pod, cfg: InjectionConfig): InjectionConfig {
   return native ? m.enabled : m.disabled;
 }
 
-function podOutdated(pod: PodView, input: CensusInput): boolean {
+/** What the census makes of a pod before any re-injection. */
+type Classification = 'ignored' | 'current' | 'outdated' | 'reinject';
+
+function classify(pod: PodView, input: CensusInput): Classification {
+  // Gateways run istio-proxy too, but they are rendered (and opted out of injection), not injected.
+  if (!pod.proxyImage || pod.labels['sidecar.istio.io/inject'] === 'false') return 'ignored';
+  if (pod.labels[LABEL_OWNING_RESOURCE] !== undefined) return 'ignored';
+  const nsLabels = input.namespaceLabels.get(pod.namespace) ?? {};
+  if (!injectedByRevision(pod, nsLabels, input.revision)) return 'ignored';
   // Fast path: a different image is outdated without re-injecting.
-  if (!sameProxyImage(pod.proxyImage ?? '', input.expectedImage)) return true;
+  if (!sameProxyImage(pod.proxyImage, input.expectedImage)) return 'outdated';
   const rev = input.revision || 'default';
-  if (pod.injectedRevision !== undefined && (pod.injectedRevision || 'default') !== rev) return true;
+  if (pod.injectedRevision !== undefined && (pod.injectedRevision || 'default') !== rev) return 'outdated';
+  return input.injection && pod.pod ? 'reinject' : 'current';
+}
+
+/** The pods whose verdict needs a re-injection (`reinjectionChanged`); the rest are decided cheaply. */
+export function reinjectionCandidates(input: CensusInput): PodView[] {
+  return input.pods.filter((pod) => classify(pod, input) === 'reinject');
+}
+
+/** The re-injection verdict for a candidate pod: true when the current config changes its sidecar. */
+export function reinjectionChanged(pod: PodView, input: CensusInput): boolean {
   if (!input.injection || !pod.pod) return false;
   const cfg = configForPod(pod.pod, input.injection);
   return injectionChanged(pod.pod, pod.namespace, cfg, input.namespaces?.get(pod.namespace));
@@ -268,15 +291,15 @@ export function sidecarCensus(input: CensusInput): SidecarCensus {
   let outdated = 0;
   const workloads = new Map<string, WorkloadRef>();
   for (const pod of input.pods) {
-    // Gateways run istio-proxy too, but they are rendered (and opted out of injection), not injected.
-    if (!pod.proxyImage || pod.labels['sidecar.istio.io/inject'] === 'false') continue;
-    if (pod.labels[LABEL_OWNING_RESOURCE] !== undefined) continue;
-    const nsLabels = input.namespaceLabels.get(pod.namespace) ?? {};
-    if (!injectedByRevision(pod, nsLabels, input.revision)) continue;
+    const c = classify(pod, input);
+    if (c === 'ignored') continue;
     injected++;
-    if (!podOutdated(pod, input)) continue;
+    if (c === 'current') continue;
+    if (c === 'reinject' && !(input.reinjectionVerdicts?.get(pod) ?? reinjectionChanged(pod, input)))
+      continue;
     outdated++;
     if (pod.namespace === input.controlPlaneNamespace) continue;
+    const nsLabels = input.namespaceLabels.get(pod.namespace) ?? {};
     if (input.candidateNamespaceLabels && !matchesLabels(nsLabels, input.candidateNamespaceLabels)) continue;
     const w = workloadOf(pod, input.replicaSetOwners);
     if (w) workloads.set(workloadKey(w), w);

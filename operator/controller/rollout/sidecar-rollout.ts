@@ -8,8 +8,17 @@ import { parseStatus } from '../../../webhook/inject/status';
 import type { Logger } from '../../../lib/log';
 import { readinessOf } from '../apply/readiness';
 import type { KubeClient } from '../kube/kube-client';
+import type { ControllerMetrics } from '../metrics';
 import type { EventSpec } from '../status/status-events';
-import { sidecarCensus, workloadKey, type PodView, type WorkloadRef } from './outdated';
+import {
+  reinjectionCandidates,
+  sidecarCensus,
+  workloadKey,
+  type CensusInput,
+  type PodView,
+  type WorkloadRef,
+} from './outdated';
+import { ReinjectionCache } from './reinjection-cache';
 import { rolloutConfig } from './rollout-config';
 import { rolloutStep, type RolloutProgress } from './rollout-step';
 
@@ -101,18 +110,30 @@ export function rolloutTarget(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
+/**
+ * A pod list younger than this is shared by the censuses of every IstioOperator: they come due
+ * together (each re-queued one interval after the last), and each list is every pod of the cluster.
+ */
+export const POD_LIST_SHARE_MS = 5_000;
+
 export class SidecarRollout {
+  private podList?: { at: number; items: Promise<KubernetesObject[]> };
+
   /** Last census per IstioOperator uid, reused for passes soon after it when no rollout is enabled. */
   private readonly recent = new Map<string, { at: number; key: string; sidecars: SidecarCounts }>();
+  /** Re-injection verdicts per IstioOperator uid, so a census re-injects only new or changed pods. */
+  private readonly verdicts = new Map<string, ReinjectionCache>();
 
   constructor(
     private readonly client: KubeClient,
     private readonly pollMs: number,
     private readonly intervalMs = CENSUS_INTERVAL_MS,
+    private readonly metrics?: Pick<ControllerMetrics, 'censused'>,
   ) {}
 
   forget(uid: string): void {
     this.recent.delete(uid);
+    this.verdicts.delete(uid);
   }
 
   async observe(
@@ -132,7 +153,7 @@ export class SidecarRollout {
     }
     // Only pods are listed cluster-wide; namespaces are read one by one for the pods that matter, and
     // Deployments are found from the ReplicaSet name and pod-template-hash (no ReplicaSet access needed).
-    const pods = (await this.client.list('v1', 'Pod')).items.map(podView);
+    const pods = (await this.listPods(now, cfg.enabled || prev !== undefined)).map(podView);
     const namespaces = [...new Set(pods.filter((p) => p.proxyImage).map((p) => p.namespace))];
     const namespaceObjects = new Map(
       await Promise.all(
@@ -145,7 +166,7 @@ export class SidecarRollout {
     const namespaceLabels = new Map(
       [...namespaceObjects].map(([name, ns]) => [name, ns.metadata?.labels ?? {}] as const),
     );
-    const census = sidecarCensus({
+    const input: CensusInput = {
       pods,
       replicaSetOwners: new Map(),
       namespaceLabels,
@@ -155,6 +176,22 @@ export class SidecarRollout {
       injection: target.injection,
       controlPlaneNamespace: target.controlPlaneNamespace,
       candidateNamespaceLabels: cfg.namespaceLabels,
+    };
+    let cache = this.verdicts.get(uid);
+    if (!cache) this.verdicts.set(uid, (cache = new ReinjectionCache()));
+    const started = performance.now();
+    const judged = await cache.judge(reinjectionCandidates(input), input, key);
+    const census = sidecarCensus({ ...input, reinjectionVerdicts: judged.verdicts });
+    const seconds = (performance.now() - started) / 1000;
+    const fromCache = judged.verdicts.size - judged.computed;
+    this.metrics?.censused(target.revision || 'default', seconds, judged.computed, fromCache);
+    log.debug('sidecar census', {
+      pods: pods.length,
+      injected: census.injected,
+      outdated: census.outdated,
+      reinjected: judged.computed,
+      cached: fromCache,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
     });
     const sidecars = {
       injected: census.injected,
@@ -210,6 +247,20 @@ export class SidecarRollout {
     // A finished or halted rollout asks for no re-check of its own; the census still expires.
     const requeueAfterMs = Math.min(decision.requeueAfterMs ?? this.intervalMs, this.intervalMs);
     return { sidecars, rollout: decision.progress, requeueAfterMs, events };
+  }
+
+  /** Every pod, from a list shared with other censuses of the last few seconds unless `fresh`. */
+  private listPods(now: number, fresh: boolean): Promise<KubernetesObject[]> {
+    const shared = this.podList;
+    if (!fresh && shared && now - shared.at >= 0 && now - shared.at < POD_LIST_SHARE_MS) return shared.items;
+    const items = this.client.list('v1', 'Pod').then((l) => l.items);
+    const entry = { at: now, items };
+    this.podList = entry;
+    // A failed list is not shared: the next census asks again.
+    items.catch(() => {
+      if (this.podList === entry) this.podList = undefined;
+    });
+    return items;
   }
 
   /**

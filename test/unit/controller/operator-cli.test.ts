@@ -25,6 +25,7 @@ describe('meshwright operator flags', () => {
       metricsPort: 8080,
       healthPort: 8081,
       resyncPeriodMs: 600_000,
+      sidecarCensusIntervalMs: 60_000,
       namespaceToWatch: undefined,
     });
   });
@@ -50,6 +51,7 @@ describe('meshwright operator flags', () => {
       '--health-port',
       '9443',
       '--resync-period=30s',
+      '--sidecar-census-interval=5m',
       '--crds=/x',
     ]);
     expect(f).toEqual({
@@ -60,12 +62,16 @@ describe('meshwright operator flags', () => {
       metricsPort: 0,
       healthPort: 9443,
       resyncPeriodMs: 30_000,
+      sidecarCensusIntervalMs: 300_000,
       crdsDir: '/x',
     });
   });
 
   it('rejects bad values and unknown flags as usage errors', () => {
     expect(() => parseOperatorFlags(['--resync-period=soon'])).toThrow(UsageError);
+    expect(() => parseOperatorFlags(['--sidecar-census-interval=10ms'])).toThrow(
+      '--sidecar-census-interval must be at least 1s',
+    );
     expect(() => parseOperatorFlags(['--metrics-port=70000'])).toThrow(/port number/);
     expect(() => parseOperatorFlags(['--leader-elekt'])).toThrow(UsageError);
   });

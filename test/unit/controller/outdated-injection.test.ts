@@ -10,7 +10,14 @@ import {
   SidecarRollout,
   type SidecarTarget,
 } from '../../../operator/controller/rollout/sidecar-rollout';
-import { injectionChanged, sidecarCensus, type PodView } from '../../../operator/controller/rollout/outdated';
+import {
+  injectionChanged,
+  reinjectionCandidates,
+  sidecarCensus,
+  type CensusInput,
+  type PodView,
+} from '../../../operator/controller/rollout/outdated';
+import { ReinjectionCache } from '../../../operator/controller/rollout/reinjection-cache';
 import { injectPod, type InjectionConfig } from '../../../webhook/inject';
 import { parseStatus } from '../../../webhook/inject/status';
 import { FakeClock } from './fake-clock';
@@ -201,6 +208,108 @@ describe('sidecar census: injection settings', () => {
   });
 });
 
+describe('sidecar census: cached re-injection verdicts', () => {
+  /** `n` stored pods (uid, resourceVersion) injected with `cfg`, every third one with `stale` instead. */
+  function stored(n: number, cfg: InjectionConfig, stale: InjectionConfig): V1Pod[] {
+    return Array.from({ length: n }, (_, i) => {
+      const pod = apiserverDefaulted(injected(i % 3 === 0 ? stale : cfg, `web-5d9c7-${i}`));
+      pod.metadata = { ...pod.metadata, uid: `uid-${i}`, resourceVersion: '1' };
+      return pod;
+    });
+  }
+
+  function input(pods: V1Pod[], t: { image: string; cfg: InjectionConfig; revision: string }): CensusInput {
+    return {
+      pods: pods.map(view),
+      replicaSetOwners: new Map(),
+      namespaceLabels: new Map([['apps', { 'istio-injection': 'enabled' }]]),
+      namespaces: new Map([['apps', { metadata: { name: 'apps', resourceVersion: '7' } }]]),
+      revision: t.revision,
+      expectedImage: t.image,
+      injection: t.cfg,
+      controlPlaneNamespace: 'istio-system',
+    };
+  }
+
+  async function cachedCensus(cache: ReinjectionCache, i: CensusInput, key: string) {
+    const judged = await cache.judge(reinjectionCandidates(i), i, key);
+    return {
+      computed: judged.computed,
+      census: sidecarCensus({ ...i, reinjectionVerdicts: judged.verdicts }),
+    };
+  }
+
+  const current = target(RESOURCES);
+  const stale = target({}).cfg;
+
+  it('gives the census the verdicts it computes itself, and re-injects nothing for unchanged pods', async () => {
+    const pods = stored(9, current.cfg, stale);
+    const cache = new ReinjectionCache();
+    const uncached = sidecarCensus(input(pods, current));
+    expect(uncached).toMatchObject({ injected: 9, outdated: 3 });
+    const first = await cachedCensus(cache, input(pods, current), 'k1');
+    expect(first).toEqual({ computed: 9, census: uncached });
+    const second = await cachedCensus(cache, input(pods, current), 'k1');
+    expect(second).toEqual({ computed: 0, census: uncached });
+  });
+
+  it('re-injects a pod again when it, its namespace or the injection target changed', async () => {
+    const pods = stored(6, current.cfg, stale);
+    const cache = new ReinjectionCache();
+    await cachedCensus(cache, input(pods, current), 'k1');
+    // Pod 1 was current; an update (new resourceVersion) replaced its sidecar with the old settings.
+    const updated = structuredClone(pods);
+    updated[1] = apiserverDefaulted(injected(stale, 'web-5d9c7-1'));
+    updated[1].metadata = { ...updated[1].metadata, uid: 'uid-1', resourceVersion: '2' };
+    const afterUpdate = await cachedCensus(cache, input(updated, current), 'k1');
+    expect(afterUpdate).toMatchObject({ computed: 1, census: { injected: 6, outdated: 3 } });
+
+    const nsChanged = input(updated, current);
+    nsChanged.namespaces = new Map([['apps', { metadata: { name: 'apps', resourceVersion: '8' } }]]);
+    expect((await cachedCensus(cache, nsChanged, 'k1')).computed).toBe(6);
+
+    // The settings go back to the old ones: a new target, every verdict flips.
+    const old = { ...current, cfg: stale };
+    const afterTarget = await cachedCensus(cache, input(updated, old), 'k2');
+    expect(afterTarget).toMatchObject({ computed: 6, census: { injected: 6, outdated: 3 } });
+  });
+
+  it('keeps only the pods of the last census, and does not cache pods without uid', async () => {
+    const pods = stored(6, current.cfg, stale);
+    const cache = new ReinjectionCache();
+    await cachedCensus(cache, input(pods, current), 'k1');
+    expect(cache.size).toBe(6);
+    await cachedCensus(cache, input(pods.slice(0, 2), current), 'k1');
+    expect(cache.size).toBe(2);
+    const anonymous = pods.map((p) => ({ ...p, metadata: { ...p.metadata, uid: undefined } }));
+    expect((await cachedCensus(cache, input(anonymous, current), 'k1')).computed).toBe(6);
+    expect((await cachedCensus(cache, input(anonymous, current), 'k1')).computed).toBe(6);
+    expect(cache.size).toBe(0);
+  });
+
+  it('lets other work run between slices of re-injection, and not within one slice', async () => {
+    const pods = stored(8, current.cfg, stale);
+    const turns = async (sliceMs: number) => {
+      let clock = 0;
+      // Each reading of the clock advances it 1 ms: a slice of 2 ms holds about one re-injection.
+      const cache = new ReinjectionCache(sliceMs, () => clock++);
+      let ran = 0;
+      const tick = () => {
+        ran++;
+        if (ran < 100) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const done = cache.judge(reinjectionCandidates(input(pods, current)), input(pods, current), 'k');
+      await done;
+      const count = ran;
+      ran = 100; // stop the ticker
+      return count;
+    };
+    expect(await turns(1_000)).toBe(0);
+    expect(await turns(2)).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('sidecar rollout: keyed by the injection target', () => {
   const quiet = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }) });
 
@@ -317,6 +426,53 @@ describe('sidecar rollout: keyed by the injection target', () => {
     }
     expect(restarts()).toBe(2);
     expect(prev?.phase).toBe('Complete');
+  });
+
+  it('shares one pod list between censuses due together, reuses verdicts and reports their cost', async () => {
+    const clock = new FakeClock();
+    const kube = new FakeKube(() => clock.now());
+    const censused: [string, number, number][] = [];
+    const rollout = new SidecarRollout(kube, 2000, 60_000, {
+      censused: (revision, _seconds, reinjected, cached) => censused.push([revision, reinjected, cached]),
+    });
+    const t = sidecarTarget(RESOURCES);
+    kube.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'apps', labels: { 'istio-injection': 'enabled' } },
+    });
+    for (const name of ['web-5d9c7-a', 'web-5d9c7-b']) {
+      const pod = apiserverDefaulted(injected(t.injection!, name));
+      pod.metadata = { ...pod.metadata, uid: `uid-${name}` };
+      kube.seed(pod as KubernetesObject);
+    }
+    const iop = (uid: string, spec: unknown = {}) => ({ metadata: { uid, generation: 1 }, spec });
+    const podLists = () => kube.reads.filter((r) => r === 'list Pod').length;
+
+    await rollout.observe(iop('iop-1'), t, undefined, clock.now(), quiet);
+    clock.advance(1_000);
+    const second = await rollout.observe(iop('iop-2'), t, undefined, clock.now(), quiet);
+    expect(second.sidecars).toMatchObject({ injected: 2, outdated: 0 });
+    expect(podLists()).toBe(1);
+    // A running rollout looks afresh.
+    await rollout.observe(
+      iop('iop-3', { sidecarRollout: { enabled: true } }),
+      t,
+      undefined,
+      clock.now(),
+      quiet,
+    );
+    expect(podLists()).toBe(2);
+    // The next census, one interval later: a new list, and verdicts from the cache.
+    clock.advance(60_000);
+    await rollout.observe(iop('iop-1'), t, undefined, clock.now(), quiet);
+    expect(podLists()).toBe(3);
+    expect(censused).toEqual([
+      ['default', 2, 0],
+      ['default', 2, 0],
+      ['default', 2, 0],
+      ['default', 0, 2],
+    ]);
   });
 
   it('keeps progress written before the target existed when its image matches', async () => {
