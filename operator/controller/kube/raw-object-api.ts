@@ -75,10 +75,20 @@ function header(ref: ObjectRef): KubernetesObject {
   };
 }
 
+/**
+ * Lists are read in pages of this many objects: a cluster's pods (the sidecar census) can be tens of
+ * megabytes of JSON, and one parse of that holds the event loop; pages keep each parse short and let
+ * other work run between them.
+ */
+export const LIST_PAGE_SIZE = 500;
+
 export class RawKubeClient implements KubeClient {
   private readonly api: WireApi;
 
-  constructor(kc: KubeConfig) {
+  constructor(
+    kc: KubeConfig,
+    private readonly pageSize = LIST_PAGE_SIZE,
+  ) {
     this.api = WireApi.forConfig(kc);
   }
 
@@ -102,16 +112,28 @@ export class RawKubeClient implements KubeClient {
     labelSelector?: string,
     namespace?: string,
   ): Promise<ObjectList> {
-    const ctx = await this.api.context(
-      header({ apiVersion, kind, name: '', namespace }),
-      'list',
-      HttpMethod.GET,
-    );
-    if (labelSelector) ctx.setQueryParam('labelSelector', labelSelector);
-    const list = await this.api.send<KubernetesObject & { items?: KubernetesObject[] }>(ctx);
-    // Items of a list carry no apiVersion/kind; restore them so callers can key and apply them.
-    const items = (list.items ?? []).map((o) => ({ ...o, apiVersion, kind }));
-    return { items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    const items: KubernetesObject[] = [];
+    let token: string | undefined;
+    let resourceVersion = '';
+    do {
+      const ctx = await this.api.context(
+        header({ apiVersion, kind, name: '', namespace }),
+        'list',
+        HttpMethod.GET,
+      );
+      if (labelSelector) ctx.setQueryParam('labelSelector', labelSelector);
+      ctx.setQueryParam('limit', String(this.pageSize));
+      if (token) ctx.setQueryParam('continue', token);
+      const page = await this.api.send<
+        KubernetesObject & { items?: KubernetesObject[]; metadata?: { continue?: string } }
+      >(ctx);
+      // Items of a list carry no apiVersion/kind; restore them so callers can key and apply them.
+      for (const o of page.items ?? []) items.push({ ...o, apiVersion, kind });
+      // Every page is of the first page's snapshot; its resourceVersion is the list's.
+      resourceVersion ||= page.metadata?.resourceVersion ?? '';
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    return { items, resourceVersion };
   }
 
   async apply(obj: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {
