@@ -12,13 +12,19 @@ import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
 import { buildInjectionConfig } from '../../webhook/inject';
 import { type Child, startChild, waitFor } from '../common/children';
-import { type BenchCluster, ensureNamespace, startBenchCluster } from '../common/cluster';
+import {
+  type BenchCluster,
+  countPods,
+  ensureNamespace,
+  startBenchCluster,
+  waitRunning,
+} from '../common/cluster';
 import type { KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
 import { bookinfoDeployments } from '../common/pods';
 import { histogram, histogramDelta, parseProm, quantile, type Histogram } from '../common/prom';
 import { table, type Section } from '../common/results';
-import { type LatencySummary, round, sleep, summarize } from '../common/stats';
+import { type LatencySummary, round, summarize } from '../common/stats';
 
 const CREATORS = 16;
 const ADMISSION_METRIC = 'apiserver_admission_webhook_admission_duration_seconds';
@@ -52,19 +58,6 @@ function templates(root: string): PodTemplate[] {
     // Default ServiceAccount: Bookinfo's own accounts do not exist in the bench namespaces.
     spec: { containers: d.spec?.template.spec?.containers ?? [], volumes: d.spec?.template.spec?.volumes },
   }));
-}
-
-async function countPods(kube: KubeRest, ns: string, query: string): Promise<number> {
-  return (await kube.listMeta(`/api/v1/namespaces/${ns}/pods`, query)).length;
-}
-
-async function waitRunning(kube: KubeRest, ns: string, n: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await countPods(kube, ns, 'fieldSelector=status.phase%3DRunning')) < n) {
-    if (Date.now() > deadline)
-      throw new Error(`fewer than ${n} pods Running in ${ns} after ${timeoutMs / 1000} s`);
-    await sleep(250);
-  }
 }
 
 const injectedCount = (kube: KubeRest, ns: string) =>

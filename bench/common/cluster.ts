@@ -9,6 +9,7 @@ import { startControlPlane, type ControlPlane } from '../../hack/cluster/control
 import { registry, runStateFile } from '../../hack/cluster/registry';
 import { removeState } from '../../hack/cluster/state';
 import { KubeRest, waitForServiceAccount } from './kube';
+import { sleep } from './stats';
 
 export interface BenchCluster {
   cp: ControlPlane;
@@ -55,4 +56,19 @@ export async function ensureNamespace(
     metadata: { name, labels },
   });
   await waitForServiceAccount(kube, name);
+}
+
+/** Pods in `ns` matching `query` (e.g. `fieldSelector=status.phase%3DRunning`), read as metadata only. */
+export async function countPods(kube: KubeRest, ns: string, query: string): Promise<number> {
+  return (await kube.listMeta(`/api/v1/namespaces/${ns}/pods`, query)).length;
+}
+
+/** Until `n` pods of `ns` are Running (the kwok nodes report them so). */
+export async function waitRunning(kube: KubeRest, ns: string, n: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await countPods(kube, ns, 'fieldSelector=status.phase%3DRunning')) < n) {
+    if (Date.now() > deadline)
+      throw new Error(`fewer than ${n} pods Running in ${ns} after ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
 }

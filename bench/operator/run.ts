@@ -4,20 +4,25 @@
 // resident memory with several revisioned IstioOperators and thousands of pods.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
+import { controllerRender } from '../../cli/operator';
+import { injectPod } from '../../webhook/inject';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
 import { type Child, startChild, waitFor } from '../common/children';
-import { ensureNamespace, startBenchCluster } from '../common/cluster';
+import { ensureNamespace, startBenchCluster, waitRunning } from '../common/cluster';
 import { BENCH_USER_AGENT, type KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
 import { sampleProc } from '../common/proc';
+import { counter, histogram, parseProm, type Series } from '../common/prom';
 import { table, type Section } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { auditOffset, type WriteCount, writesSince } from './audit';
 
 const IOP_PATH = '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators';
 const HEALTHY_TIMEOUT_MS = 600_000;
+const CENSUS_INTERVAL_S = 10;
 
 export interface OperatorResults {
   healthySeconds: Record<string, number>;
@@ -37,6 +42,19 @@ export interface OperatorResults {
     /** With the IstioOperators installed, before the filler pods. */
     rssBeforePodsMiB: number;
     heapUsedMiB?: number;
+  };
+  census?: {
+    /** Injected pods of the default revision in the cluster. */
+    pods: number;
+    /** Re-injections until every pod was judged at least once, and their mean cost (census time / count). */
+    reinjected: number;
+    msPerReinjectedPod: number;
+    /** Mean over the censuses once the pods had settled: duration, pods re-injected and from the cache. */
+    laterCensusMs: number;
+    laterReinjected: number;
+    laterCached: number;
+    /** Longest event-loop stall of the operator from the pods' creation to the end of the phase. */
+    eventLoopLagMaxMs: number;
   };
   load1: number[];
   failure?: string;
@@ -116,18 +134,52 @@ async function deploymentUid(
   return { uid: d.metadata?.uid ?? '', available };
 }
 
-async function createPods(kube: KubeRest, ns: string, n: number): Promise<void> {
+/** `pod` under the names pod-0 .. pod-<n-1>, 16 creates in flight. */
+async function createPods(kube: KubeRest, ns: string, n: number, pod: V1Pod): Promise<void> {
   let next = 0;
   const creator = async () => {
     for (let i = next++; i < n; i = next++)
       await kube.json('POST', `/api/v1/namespaces/${ns}/pods`, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `pod-${i}`, labels: { app: 'filler' } },
-        spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+        ...pod,
+        metadata: { ...pod.metadata, name: `pod-${i}`, namespace: ns },
       });
   };
   await Promise.all(Array.from({ length: 16 }, creator));
+}
+
+/**
+ * A Deployment's pod as the default revision's webhook would have admitted it with `iop`'s settings
+ * (the census judges such pods by re-injecting them); this suite runs no webhook, so the bench injects.
+ */
+function injectedPod(iop: Record<string, unknown>, ns: string): V1Pod {
+  const r = controllerRender([])(iop as Parameters<ReturnType<typeof controllerRender>>[0]);
+  const injection = r.ok ? r.desired.sidecar?.injection : undefined;
+  if (!injection) throw new Error(`no injection config rendered${r.ok ? '' : `: ${r.message}`}`);
+  const pod: V1Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace: ns, labels: { app: 'filler' } },
+    spec: {
+      containers: [{ name: 'app', image: 'registry.example/app:1', ports: [{ containerPort: 8080 }] }],
+    },
+  };
+  const out = injectPod({ pod, namespace: ns, admission: true }, injection);
+  if (out.kind !== 'injected') throw new Error(`filler pod not injected: ${out.kind}`);
+  return out.pod;
+}
+
+const CENSUS = 'meshwright_operator_sidecar_census';
+
+async function scrape(port: number): Promise<Series[]> {
+  return parseProm((await httpGet({ url: `http://127.0.0.1:${port}/metrics` })).body);
+}
+
+function censusPods(series: Series[], source: 'reinjected' | 'cached'): number {
+  return counter(series, `${CENSUS}_pods_total`, (l) => l.revision === 'default' && l.source === source);
+}
+
+function censusSeconds(series: Series[]): { sum: number; count: number } {
+  return histogram(series, `${CENSUS}_duration_seconds`, (l) => l.revision === 'default');
 }
 
 export async function runOperatorBench(o: {
@@ -159,6 +211,8 @@ export async function runOperatorBench(o: {
         '--leader-election-namespace=meshwright-system',
         `--metrics-port=${metricsPort}`,
         `--health-port=${healthPort}`,
+        // Census figures within the run; the steady window then holds dozens of censuses (reads only).
+        `--sidecar-census-interval=${CENSUS_INTERVAL_S}s`,
       ],
       join(o.logDir, 'operator.log'),
     );
@@ -250,8 +304,55 @@ export async function runOperatorBench(o: {
     r.healthySeconds[`${iopCount} revisions (minimal)`] = (Date.now() - t0) / 1000;
     o.say(`  ${iopCount} revisioned IstioOperators HEALTHY after ${round((Date.now() - t0) / 1000)} s`);
     const rssBeforePods = sampleProc(op.pid).rssBytes;
-    await ensureNamespace(kube, 'bench-filler');
-    await createPods(kube, 'bench-filler', fillerPods);
+    // 6. the sidecar census: pods the default revision injected, all current, so each one is judged by
+    //    re-injecting it (again after kwok sets its status: a new resourceVersion), then from the cache.
+    const installed = sample(o.root, o.quick ? 'default' : 'demo');
+    const before = await scrape(metricsPort); // also resets the event-loop lag maximum
+    let lag = 0; // every scrape resets that maximum, so the phase's is the largest one seen
+    const scrapeLag = async () => {
+      const s = await scrape(metricsPort);
+      lag = Math.max(lag, counter(s, 'nodejs_eventloop_lag_max_seconds'));
+      return s;
+    };
+    await ensureNamespace(kube, 'bench-filler', { 'istio-injection': 'enabled' });
+    await createPods(kube, 'bench-filler', fillerPods, injectedPod(installed, 'bench-filler'));
+    await waitRunning(kube, 'bench-filler', fillerPods, 600_000);
+    let judged = before;
+    await waitFor(
+      `the census to judge ${fillerPods} new pods`,
+      async () => {
+        judged = await scrapeLag();
+        return censusPods(judged, 'reinjected') - censusPods(before, 'reinjected') >= fillerPods;
+      },
+      (CENSUS_INTERVAL_S * 3 + 60) * 1000,
+      op,
+    );
+    // Two more censuses: at least one started after the pods had settled.
+    let settled = judged;
+    await waitFor(
+      'two more censuses',
+      async () => {
+        settled = await scrapeLag();
+        return censusSeconds(settled).count >= censusSeconds(judged).count + 2;
+      },
+      (CENSUS_INTERVAL_S * 3 + 30) * 1000,
+      op,
+    );
+    const [t0s, t1s, t2s] = [before, judged, settled].map(censusSeconds);
+    const reinjected = censusPods(judged, 'reinjected') - censusPods(before, 'reinjected');
+    const later = t2s.count - t1s.count;
+    r.census = {
+      pods: fillerPods,
+      reinjected,
+      msPerReinjectedPod: ((t1s.sum - t0s.sum) * 1000) / reinjected,
+      laterCensusMs: ((t2s.sum - t1s.sum) * 1000) / later,
+      laterReinjected: (censusPods(settled, 'reinjected') - censusPods(judged, 'reinjected')) / later,
+      laterCached: (censusPods(settled, 'cached') - censusPods(judged, 'cached')) / later,
+      eventLoopLagMaxMs: lag * 1000,
+    };
+    o.say(
+      `  census: ${reinjected} re-injections at ${round(r.census.msPerReinjectedPod)} ms each; later censuses ${round(r.census.laterCensusMs)} ms (${round(r.census.laterCached)} cached, ${round(r.census.laterReinjected)} re-injected); event loop lag max ${round(r.census.eventLoopLagMaxMs)} ms`,
+    );
     await sleep(o.quick ? 5_000 : 15_000); // let watches and caches settle
     const metrics = await httpGet({ url: `http://127.0.0.1:${metricsPort}/metrics` }).catch(() => undefined);
     const heap = /^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics?.body ?? '')?.[1];
@@ -294,6 +395,18 @@ function markdown(r: OperatorResults): string {
           [
             `operator writes in a ${r.steady.windowSeconds} s steady window`,
             `${r.steady.operatorWrites} (${r.steady.operatorWritesExcludingLease} besides its leader Lease)`,
+          ],
+        ]
+      : []),
+    ...(r.census
+      ? [
+          [
+            `sidecar census of ${r.census.pods} injected pods, until each was judged`,
+            `${r.census.reinjected} re-injections, ${round(r.census.msPerReinjectedPod)} ms each; operator event loop lag max ${round(r.census.eventLoopLagMaxMs)} ms`,
+          ],
+          [
+            'sidecar census once the pods settled',
+            `${round(r.census.laterCensusMs)} ms (${round(r.census.laterCached)} verdicts cached, ${round(r.census.laterReinjected)} re-injected)`,
           ],
         ]
       : []),

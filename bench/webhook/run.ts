@@ -1,9 +1,11 @@
 // Suite 1: `meshwright webhook` (static mode, its own process) and the floor server under the same
 // HTTPS load, pod shape by pod shape: fixed rates and saturation; latency percentiles, throughput, and
 // server CPU per request read from /proc (the least noisy cost figure on a shared machine).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 import { selfSignedServing } from '../../lib/certs';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
@@ -132,6 +134,21 @@ async function checkInjects(t: LoadTarget, shapes: PodShape[], bodies: Buffer[])
   }
 }
 
+/** NODE_OPTIONS of the webhook container in config/manager/webhook.yaml, as node flags. */
+export function deployedNodeOptions(root: string): string[] {
+  for (const doc of parseAllDocuments(
+    readFileSync(join(root, 'config', 'manager', 'webhook.yaml'), 'utf8'),
+  )) {
+    const d = doc.toJS() as V1Deployment | null;
+    if (d?.kind !== 'Deployment') continue;
+    for (const c of d.spec?.template.spec?.containers ?? []) {
+      const value = c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+      if (value !== undefined) return value.split(' ').filter(Boolean);
+    }
+  }
+  return [];
+}
+
 async function startServers(o: WebhookBenchOptions): Promise<{
   servers: Record<Server, Child>;
   targets: Record<Server, Omit<LoadTarget, 'bodies'>>;
@@ -148,9 +165,14 @@ async function startServers(o: WebhookBenchOptions): Promise<{
   writeFileSync(cert, serving.certPem);
   writeFileSync(key, serving.keyPem, { mode: 0o600 });
   const [port, metricsPort, healthPort, floorPort] = await freePorts(4);
-  const profFlags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-  // e.g. BENCH_WEBHOOK_NODE_FLAGS=--trace-gc to see GC pauses in webhook.log.
-  profFlags.push(...(process.env.BENCH_WEBHOOK_NODE_FLAGS?.split(' ').filter(Boolean) ?? []));
+  // The webhook runs with the Node flags it is deployed with; extra ones (e.g. BENCH_WEBHOOK_NODE_FLAGS=
+  // --trace-gc to see GC pauses in webhook.log) come after, so they can override them.
+  const profFlags = [
+    ...deployedNodeOptions(o.root),
+    ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
+    ...(process.env.BENCH_WEBHOOK_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ];
+  o.say(`  webhook node flags: ${profFlags.join(' ') || '(none)'}`);
   const webhook = startChild(
     'webhook',
     [
