@@ -14,10 +14,17 @@ export function isPlainObject(v: unknown): v is PlainObject {
 
 /** A structural deep copy of JSON-like data (objects, arrays, scalars). */
 export function deepClone<T>(v: T): T {
-  if (Array.isArray(v)) return v.map((x: unknown) => deepClone(x)) as T;
+  // Indexed loops over Object.keys: on the injection path (a copy of every admitted pod) this is
+  // several times faster than Object.entries/map, and than structuredClone.
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = deepClone(v[i] as unknown);
+    return out as T;
+  }
   if (isPlainObject(v)) {
     const out: PlainObject = {};
-    for (const [k, x] of Object.entries(v)) put(out, k, deepClone(x));
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) put(out, keys[i], deepClone(v[keys[i]]));
     return out as T;
   }
   return v;

@@ -30,6 +30,7 @@ export interface WorkloadOwner {
 }
 
 export interface InjectionRequest {
+  /** The pod in its wire form: plain JSON data (parsed JSON or YAML), never mutated. */
   pod: V1Pod;
   /** Namespace the pod is created in (at admission `pod.metadata.namespace` may be empty). */
   namespace: string;

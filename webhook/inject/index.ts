@@ -12,6 +12,7 @@ import {
   ProxyConfigAnnotationError,
   type TemplateContext,
 } from './context';
+import { deepClone } from '../../lib/istio/merge';
 import { mergeList, mergeObject, type Json, type JsonObject } from './overlay';
 import {
   applyContainerOverlay,
@@ -50,7 +51,7 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
   if (invalid) return { kind: 'rejected', message: invalid };
 
   // The one copy of the input; everything below mutates it freely.
-  const pod = structuredClone(input);
+  const pod = deepClone(input);
   const meta = (pod.metadata ??= {});
   const spec = (pod.spec ??= { containers: [] });
   spec.containers ??= [];

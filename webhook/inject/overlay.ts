@@ -57,6 +57,8 @@ export function mergeObject(target: JsonObject, patch: JsonObject): JsonObject {
  * an original-only item going first only when it preceded the patch item in the original list.
  */
 export function mergeList(original: Json[], patch: Json[], key: string): Json[] {
+  // Onto an empty list (most lists the templates add to), objects with distinct keys are the result.
+  if (original.length === 0 && distinctKeys(patch, key)) return patch.slice();
   const origIndex = new Map<Json | undefined, number>();
   original.forEach((o, i) => {
     if (isObject(o) && !origIndex.has(o[key])) origIndex.set(o[key], i);
@@ -99,4 +101,14 @@ export function mergeList(original: Json[], patch: Json[], key: string): Json[] 
     }
   }
   return out;
+}
+
+/** True when every item is an object and no two share a value of `key`. */
+function distinctKeys(items: Json[], key: string): boolean {
+  const seen = new Set<Json | undefined>();
+  for (const item of items) {
+    if (!isObject(item) || seen.has(item[key])) return false;
+    seen.add(item[key]);
+  }
+  return true;
 }

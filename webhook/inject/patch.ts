@@ -28,6 +28,8 @@ export function escapePointer(token: string): string {
 }
 
 function diff(a: unknown, b: unknown, path: string, ops: Operation[]): void {
+  // Most leaves of an injected pod are unchanged: settle equal scalars before any type checks.
+  if (a === b) return;
   if (isPlainObject(a) && isPlainObject(b)) return diffObjects(a, b, path, ops);
   if (Array.isArray(a) && Array.isArray(b)) return diffArrays(a, b, path, ops);
   if (!jsonEqual(a, b)) ops.push({ op: 'replace', path, value: b });

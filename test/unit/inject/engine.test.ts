@@ -184,13 +184,13 @@ describe('injectPod outcomes', () => {
     expect(proxy?.resources?.limits).toEqual({ cpu: '2', memory: '1Gi' });
   });
 
-  it('injects a pod with 1,000 env vars quickly (no quadratic work)', () => {
+  it('injects a pod with 1,000 env vars without touching them (its time is in the env-1000 benchmark)', () => {
     const env = Array.from({ length: 1000 }, (_, i) => ({ name: `VAR_${i}`, value: String(i) }));
     const p = pod({ containers: [{ name: 'app', image: 'app:1', env }] });
-    const start = process.hrtime.bigint();
-    const out = injected(injectPod(req(p), cfg));
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    expect(out.spec?.containers[0].env).toHaveLength(1000);
-    expect(ms).toBeLessThan(500);
+    const o = injectPod(req(p), cfg);
+    const out = injected(o);
+    expect(out.spec?.containers[0].env).toEqual(env);
+    // The app's env list is matched by name, not rewritten: no operation reaches into it.
+    expect(o.kind === 'injected' && o.patch.filter((op) => op.path.includes('/env'))).toEqual([]);
   });
 });
