@@ -77,7 +77,7 @@ export function createControllerMetrics(registry: Registry, controller: string):
   });
   const census = new Histogram({
     name: 'meshwright_operator_sidecar_census_duration_seconds',
-    help: 'Time of one sidecar census (re-injection checks included, pod listing excluded)',
+    help: 'Time of one sidecar census: the paged pod list, namespace reads and re-injection checks',
     labelNames: ['revision'],
     buckets: latencyBuckets,
     registers,

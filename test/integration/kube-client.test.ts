@@ -37,5 +37,18 @@ describe('RawKubeClient.list', () => {
     // Items keep their kind, and the list its snapshot's resourceVersion.
     expect(paged.items.every((o) => o.apiVersion === 'v1' && o.kind === 'ConfigMap')).toBe(true);
     expect(Number(paged.resourceVersion)).toBeGreaterThan(0);
+    // listPages hands over each page before reading the next, in pages of the size asked for.
+    const pages: string[][] = [];
+    await writer.listPages(
+      'v1',
+      'ConfigMap',
+      (items) => void pages.push(items.map((o) => o.metadata?.name ?? '')),
+      {
+        labelSelector: 'set=paged',
+        pageSize: 2,
+      },
+    );
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
+    expect(pages.flat().sort()).toEqual(names);
   });
 });

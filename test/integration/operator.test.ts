@@ -29,6 +29,8 @@ import {
   waitFor,
 } from './support/cluster';
 import type {
+  ListPagesOptions,
+  PageVisitor,
   KubeClient,
   ObjectList,
   ObjectRef,
@@ -66,6 +68,11 @@ class CountingClient implements KubeClient {
   list(apiVersion: string, kind: string, labelSelector?: string, namespace?: string): Promise<ObjectList> {
     this.calls.push(`list ${kind}`);
     return this.inner.list(apiVersion, kind, labelSelector, namespace);
+  }
+
+  listPages(apiVersion: string, kind: string, visit: PageVisitor, opts?: ListPagesOptions): Promise<void> {
+    this.calls.push(`list ${kind}`);
+    return this.inner.listPages(apiVersion, kind, visit, opts);
   }
 
   apply(obj: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {

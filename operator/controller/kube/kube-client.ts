@@ -20,11 +20,24 @@ export interface ObjectList {
   resourceVersion: string;
 }
 
+export type PageVisitor = (items: KubernetesObject[]) => Promise<void> | void;
+
+export interface ListPagesOptions {
+  labelSelector?: string;
+  /** Objects per page (the client's default otherwise). */
+  pageSize?: number;
+}
+
 export interface KubeClient {
   resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
   get(ref: ObjectRef): Promise<KubernetesObject | undefined>;
   /** Lists across all namespaces (or cluster-scoped objects), optionally by label selector. */
   list(apiVersion: string, kind: string, labelSelector?: string, namespace?: string): Promise<ObjectList>;
+  /**
+   * Lists across all namespaces page by page: `visit` gets each page before the next is read, so a large
+   * list (every pod of a cluster) is processed without being held whole.
+   */
+  listPages(apiVersion: string, kind: string, visit: PageVisitor, opts?: ListPagesOptions): Promise<void>;
   /** Server-side apply. */
   apply(obj: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject>;
   /** JSON merge patch, optionally of a subresource (status). */

@@ -12,7 +12,15 @@ import {
   ApiException,
 } from '@kubernetes/client-node';
 import { isNotFound } from './api-errors';
-import { refOf, type KubeClient, type ObjectList, type ObjectRef, type ResourceInfo } from './kube-client';
+import {
+  refOf,
+  type KubeClient,
+  type ListPagesOptions,
+  type PageVisitor,
+  type ObjectList,
+  type ObjectRef,
+  type ResourceInfo,
+} from './kube-client';
 
 const JSON_TYPE = 'application/json';
 
@@ -113,6 +121,34 @@ export class RawKubeClient implements KubeClient {
     namespace?: string,
   ): Promise<ObjectList> {
     const items: KubernetesObject[] = [];
+    const resourceVersion = await this.pages(
+      apiVersion,
+      kind,
+      (page) => void items.push(...page),
+      labelSelector,
+      namespace,
+    );
+    return { items, resourceVersion };
+  }
+
+  async listPages(
+    apiVersion: string,
+    kind: string,
+    visit: PageVisitor,
+    opts: ListPagesOptions = {},
+  ): Promise<void> {
+    await this.pages(apiVersion, kind, visit, opts.labelSelector, undefined, opts.pageSize);
+  }
+
+  /** Reads the list in pages (limit/continue), handing each to `visit`; returns the list's resourceVersion. */
+  private async pages(
+    apiVersion: string,
+    kind: string,
+    visit: PageVisitor,
+    labelSelector?: string,
+    namespace?: string,
+    pageSize = this.pageSize,
+  ): Promise<string> {
     let token: string | undefined;
     let resourceVersion = '';
     do {
@@ -122,18 +158,18 @@ export class RawKubeClient implements KubeClient {
         HttpMethod.GET,
       );
       if (labelSelector) ctx.setQueryParam('labelSelector', labelSelector);
-      ctx.setQueryParam('limit', String(this.pageSize));
+      ctx.setQueryParam('limit', String(pageSize));
       if (token) ctx.setQueryParam('continue', token);
       const page = await this.api.send<
         KubernetesObject & { items?: KubernetesObject[]; metadata?: { continue?: string } }
       >(ctx);
       // Items of a list carry no apiVersion/kind; restore them so callers can key and apply them.
-      for (const o of page.items ?? []) items.push({ ...o, apiVersion, kind });
+      await visit((page.items ?? []).map((o) => ({ ...o, apiVersion, kind })));
       // Every page is of the first page's snapshot; its resourceVersion is the list's.
       resourceVersion ||= page.metadata?.resourceVersion ?? '';
       token = page.metadata?.continue || undefined;
     } while (token);
-    return { items, resourceVersion };
+    return resourceVersion;
   }
 
   async apply(obj: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {

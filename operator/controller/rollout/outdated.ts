@@ -304,9 +304,23 @@ export function sidecarCensus(input: CensusInput): SidecarCensus {
     const w = workloadOf(pod, input.replicaSetOwners);
     if (w) workloads.set(workloadKey(w), w);
   }
-  const outdatedWorkloads = [...workloads.values()].sort(
+  return { injected, outdated, outdatedWorkloads: sortedWorkloads([...workloads.values()]) };
+}
+
+function sortedWorkloads(list: WorkloadRef[]): WorkloadRef[] {
+  return list.sort(
     (a, b) =>
       a.namespace.localeCompare(b.namespace) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name),
   );
-  return { injected, outdated, outdatedWorkloads };
+}
+
+/** Two censuses of disjoint sets of pods (pages of one list) as one. Pure. */
+export function mergeCensus(a: SidecarCensus, b: SidecarCensus): SidecarCensus {
+  const workloads = new Map<string, WorkloadRef>();
+  for (const w of [...a.outdatedWorkloads, ...b.outdatedWorkloads]) workloads.set(workloadKey(w), w);
+  return {
+    injected: a.injected + b.injected,
+    outdated: a.outdated + b.outdated,
+    outdatedWorkloads: sortedWorkloads([...workloads.values()]),
+  };
 }

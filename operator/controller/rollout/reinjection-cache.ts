@@ -2,8 +2,8 @@
 // holding the event loop. A verdict depends only on the pod, its namespace and the injection config,
 // so it is kept per pod uid and resourceVersion and namespace resourceVersion, for one injection
 // target (a new target starts empty). A census of unchanged pods then re-injects nothing, and the
-// first census of a large cluster (about 0.3 ms a pod) yields to the event loop every few
-// milliseconds, so lease renewals, watches and probes go on meanwhile.
+// first census of a large cluster (a fraction of a millisecond a pod) yields to the event loop every
+// few milliseconds, so lease renewals, watches and probes go on meanwhile.
 import { setImmediate as nextTurn } from 'timers/promises';
 import { reinjectionChanged, type CensusInput, type PodView } from './outdated';
 
@@ -23,6 +23,45 @@ function podKey(pod: PodView, input: CensusInput): string | undefined {
   return `${meta.uid}@${meta.resourceVersion}@${ns}`;
 }
 
+/** One census: judges pods page by page; `commit` makes its verdicts the cache's. */
+export class CensusPass {
+  private readonly next = new Map<string, boolean>();
+
+  constructor(
+    private readonly previous: ReadonlyMap<string, boolean>,
+    private readonly done: (entries: Map<string, boolean>) => void,
+    private readonly sliceMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Verdicts for `candidates` (from `reinjectionCandidates(input)`). */
+  async judge(candidates: readonly PodView[], input: CensusInput): Promise<JudgeResult> {
+    const verdicts = new Map<PodView, boolean>();
+    let computed = 0;
+    let sliceStart = this.now();
+    for (const pod of candidates) {
+      const key = podKey(pod, input);
+      let verdict = key === undefined ? undefined : (this.next.get(key) ?? this.previous.get(key));
+      if (verdict === undefined) {
+        if (this.now() - sliceStart >= this.sliceMs) {
+          await nextTurn();
+          sliceStart = this.now();
+        }
+        verdict = reinjectionChanged(pod, input);
+        computed++;
+      }
+      if (key !== undefined) this.next.set(key, verdict);
+      verdicts.set(pod, verdict);
+    }
+    return { verdicts, computed };
+  }
+
+  /** Only pods seen in this census are kept, so the cache never outgrows the cluster. */
+  commit(): void {
+    this.done(this.next);
+  }
+}
+
 export class ReinjectionCache {
   private target = '';
   private entries = new Map<string, boolean>();
@@ -32,31 +71,26 @@ export class ReinjectionCache {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Verdicts for `candidates` (from `reinjectionCandidates(input)`), for the injection target `target`. */
-  async judge(candidates: readonly PodView[], input: CensusInput, target: string): Promise<JudgeResult> {
+  /** Starts a census for the injection target `target`; an uncommitted pass changes nothing. */
+  begin(target: string): CensusPass {
     const previous = target === this.target ? this.entries : new Map<string, boolean>();
-    // Only pods seen in this census are kept, so the cache never outgrows the cluster.
-    const next = new Map<string, boolean>();
-    const verdicts = new Map<PodView, boolean>();
-    let computed = 0;
-    let sliceStart = this.now();
-    for (const pod of candidates) {
-      const key = podKey(pod, input);
-      let verdict = key === undefined ? undefined : previous.get(key);
-      if (verdict === undefined) {
-        if (this.now() - sliceStart >= this.sliceMs) {
-          await nextTurn();
-          sliceStart = this.now();
-        }
-        verdict = reinjectionChanged(pod, input);
-        computed++;
-      }
-      if (key !== undefined) next.set(key, verdict);
-      verdicts.set(pod, verdict);
-    }
-    this.target = target;
-    this.entries = next;
-    return { verdicts, computed };
+    return new CensusPass(
+      previous,
+      (entries) => {
+        this.target = target;
+        this.entries = entries;
+      },
+      this.sliceMs,
+      this.now,
+    );
+  }
+
+  /** A whole census in one call: begin, judge, commit. */
+  async judge(candidates: readonly PodView[], input: CensusInput, target: string): Promise<JudgeResult> {
+    const pass = this.begin(target);
+    const result = await pass.judge(candidates, input);
+    pass.commit();
+    return result;
   }
 
   get size(): number {

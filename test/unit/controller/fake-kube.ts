@@ -5,6 +5,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node';
 import { objectKey } from '../../../operator/controller/apply/object-key';
 import type {
+  ListPagesOptions,
+  PageVisitor,
   KubeClient,
   ObjectList,
   ObjectRef,
@@ -80,6 +82,24 @@ export class FakeKube implements KubeClient {
       (o) => o.apiVersion === apiVersion && o.kind === kind && matches(o, labelSelector),
     );
     return { items: clone(items), resourceVersion: String(this.rv) };
+  }
+
+  /** Page size of listPages (the apiserver's limit/continue paging). */
+  pageSize = 500;
+
+  /** Page sizes callers asked listPages for. */
+  readonly pageSizes: number[] = [];
+
+  async listPages(
+    apiVersion: string,
+    kind: string,
+    visit: PageVisitor,
+    opts: ListPagesOptions = {},
+  ): Promise<void> {
+    const { items } = await this.list(apiVersion, kind, opts.labelSelector);
+    if (opts.pageSize) this.pageSizes.push(opts.pageSize);
+    for (let i = 0; i === 0 || i < items.length; i += this.pageSize)
+      await visit(items.slice(i, i + this.pageSize));
   }
 
   async apply(obj: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {

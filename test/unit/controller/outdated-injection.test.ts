@@ -6,6 +6,7 @@ import { controllerRender } from '../../../cli/operator';
 import { createLogger } from '../../../lib/log';
 import type { RolloutProgress } from '../../../operator/controller/rollout/rollout-step';
 import {
+  CENSUS_PAGE_SIZE,
   RESTARTED_AT,
   SidecarRollout,
   type SidecarTarget,
@@ -428,51 +429,55 @@ describe('sidecar rollout: keyed by the injection target', () => {
     expect(prev?.phase).toBe('Complete');
   });
 
-  it('shares one pod list between censuses due together, reuses verdicts and reports their cost', async () => {
+  it('judges the pods page by page like one list, reuses verdicts next time and reports their cost', async () => {
     const clock = new FakeClock();
     const kube = new FakeKube(() => clock.now());
+    kube.pageSize = 2;
     const censused: [string, number, number][] = [];
     const rollout = new SidecarRollout(kube, 2000, 60_000, {
       censused: (revision, _seconds, reinjected, cached) => censused.push([revision, reinjected, cached]),
     });
     const t = sidecarTarget(RESOURCES);
+    const stale = sidecarTarget({});
     kube.seed({
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name: 'apps', labels: { 'istio-injection': 'enabled' } },
     });
-    for (const name of ['web-5d9c7-a', 'web-5d9c7-b']) {
-      const pod = apiserverDefaulted(injected(t.injection!, name));
-      pod.metadata = { ...pod.metadata, uid: `uid-${name}` };
-      kube.seed(pod as KubernetesObject);
-    }
-    const iop = (uid: string, spec: unknown = {}) => ({ metadata: { uid, generation: 1 }, spec });
-    const podLists = () => kube.reads.filter((r) => r === 'list Pod').length;
-
-    await rollout.observe(iop('iop-1'), t, undefined, clock.now(), quiet);
-    clock.advance(1_000);
-    const second = await rollout.observe(iop('iop-2'), t, undefined, clock.now(), quiet);
-    expect(second.sidecars).toMatchObject({ injected: 2, outdated: 0 });
-    expect(podLists()).toBe(1);
-    // A running rollout looks afresh.
-    await rollout.observe(
-      iop('iop-3', { sidecarRollout: { enabled: true } }),
-      t,
-      undefined,
-      clock.now(),
-      quiet,
+    // Five pods over three pages; one of them injected with the old settings.
+    const pods = ['web-5d9c7-a', 'web-5d9c7-b', 'web-5d9c7-c', 'web-5d9c7-d', 'web-5d9c7-e'].map(
+      (name, i) => {
+        const pod = apiserverDefaulted(injected((i === 3 ? stale : t).injection!, name));
+        pod.metadata = { ...pod.metadata, uid: `uid-${name}` };
+        return pod;
+      },
     );
-    expect(podLists()).toBe(2);
-    // The next census, one interval later: a new list, and verdicts from the cache.
+    for (const pod of pods) kube.seed(pod as KubernetesObject);
+    const iop = { metadata: { uid: 'iop-1', generation: 1 }, spec: {} };
+
+    const first = await rollout.observe(iop, t, undefined, clock.now(), quiet);
+    expect(first.sidecars).toMatchObject({ injected: 5, outdated: 1 });
+    expect(kube.reads.filter((r) => r === 'list Pod')).toHaveLength(1);
+    // One census over the whole list gives the same counts.
+    const whole = sidecarCensus({
+      pods: pods.map((p) => view(kube.find('v1', 'Pod', p.metadata!.name!, p.metadata!.namespace)! as V1Pod)),
+      replicaSetOwners: new Map(),
+      namespaceLabels: new Map([['apps', { 'istio-injection': 'enabled' }]]),
+      revision: t.revision,
+      expectedImage: t.expectedImage,
+      injection: t.injection,
+      controlPlaneNamespace: 'istio-system',
+    });
+    expect(whole).toMatchObject({ injected: 5, outdated: 1 });
+    // The next census, one interval later: every verdict from the cache, across pages.
     clock.advance(60_000);
-    await rollout.observe(iop('iop-1'), t, undefined, clock.now(), quiet);
-    expect(podLists()).toBe(3);
+    const second = await rollout.observe(iop, t, undefined, clock.now(), quiet);
+    expect(second.sidecars).toEqual(first.sidecars);
     expect(censused).toEqual([
-      ['default', 2, 0],
-      ['default', 2, 0],
-      ['default', 2, 0],
-      ['default', 0, 2],
+      ['default', 5, 0],
+      ['default', 0, 5],
     ]);
+    expect(kube.pageSizes).toEqual([CENSUS_PAGE_SIZE, CENSUS_PAGE_SIZE]);
   });
 
   it('keeps progress written before the target existed when its image matches', async () => {

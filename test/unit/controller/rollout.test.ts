@@ -1,5 +1,6 @@
 import { rolloutConfig, unavailableCap } from '../../../operator/controller/rollout/rollout-config';
 import {
+  mergeCensus,
   sameProxyImage,
   sidecarCensus,
   workloadKey,
@@ -136,6 +137,18 @@ describe('sidecarCensus', () => {
   it('ignores image variants', () => {
     expect(sameProxyImage(`${NEW}-debug`, NEW)).toBe(true);
     expect(sameProxyImage(OLD, NEW)).toBe(false);
+  });
+});
+
+describe('mergeCensus', () => {
+  it('adds the counts of two pages and keeps each outdated workload once, sorted', () => {
+    const web = { kind: 'Deployment' as const, namespace: 'shop', name: 'web' };
+    const db = { kind: 'StatefulSet' as const, namespace: 'apps', name: 'db' };
+    const merged = mergeCensus(
+      { injected: 3, outdated: 2, outdatedWorkloads: [web] },
+      { injected: 4, outdated: 1, outdatedWorkloads: [web, db] },
+    );
+    expect(merged).toEqual({ injected: 7, outdated: 3, outdatedWorkloads: [db, web] });
   });
 });
 
