@@ -85,14 +85,6 @@ export class ReinjectionCache {
     );
   }
 
-  /** A whole census in one call: begin, judge, commit. */
-  async judge(candidates: readonly PodView[], input: CensusInput, target: string): Promise<JudgeResult> {
-    const pass = this.begin(target);
-    const result = await pass.judge(candidates, input);
-    pass.commit();
-    return result;
-  }
-
   get size(): number {
     return this.entries.size;
   }

@@ -233,7 +233,9 @@ describe('sidecar census: cached re-injection verdicts', () => {
   }
 
   async function cachedCensus(cache: ReinjectionCache, i: CensusInput, key: string) {
-    const judged = await cache.judge(reinjectionCandidates(i), i, key);
+    const pass = cache.begin(key);
+    const judged = await pass.judge(reinjectionCandidates(i), i);
+    pass.commit();
     return {
       computed: judged.computed,
       census: sidecarCensus({ ...i, reinjectionVerdicts: judged.verdicts }),
@@ -300,7 +302,7 @@ describe('sidecar census: cached re-injection verdicts', () => {
         if (ran < 100) setImmediate(tick);
       };
       setImmediate(tick);
-      const done = cache.judge(reinjectionCandidates(input(pods, current)), input(pods, current), 'k');
+      const done = cache.begin('k').judge(reinjectionCandidates(input(pods, current)), input(pods, current));
       await done;
       const count = ran;
       ran = 100; // stop the ticker
