@@ -367,15 +367,16 @@ export async function runOperatorBench(o: {
       `  census: ${reinjected} re-injections, ${round(r.census.msPerReinjectedPod)} ms of census time each (paged list included); settled censuses ${round(r.census.laterCensusMs)} ms (${round(r.census.laterCached)} cached, ${round(r.census.laterReinjected)} re-injected); event loop lag max ${round(r.census.eventLoopLagMaxMs)} ms`,
     );
     await sleep(o.quick ? 5_000 : 15_000); // let watches and caches settle
-    const metrics = await httpGet({ url: `http://127.0.0.1:${metricsPort}/metrics` }).catch(() => undefined);
-    const heap = /^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics?.body ?? '')?.[1];
+    const heap = await scrape(metricsPort)
+      .then((s) => s.find((x) => x.name === 'nodejs_heap_size_used_bytes')?.value)
+      .catch(() => undefined);
     r.memory = {
       iops: iopCount + 1, // plus the default (quick) or demo IstioOperator still installed
       pods: fillerPods,
       rssMiB: sampleProc(op.pid).rssBytes / 2 ** 20,
       rssAfterStartMiB: rssAfterStart / 2 ** 20,
       rssBeforePodsMiB: rssBeforePods / 2 ** 20,
-      ...(heap ? { heapUsedMiB: Number(heap) / 2 ** 20 } : {}),
+      ...(heap ? { heapUsedMiB: heap / 2 ** 20 } : {}),
     };
     o.say(
       `  operator RSS ${round(r.memory.rssMiB)} MiB with ${r.memory.iops} IstioOperators and ${fillerPods} pods (at start ${round(r.memory.rssAfterStartMiB)} MiB)`,
