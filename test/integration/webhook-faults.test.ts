@@ -41,6 +41,7 @@ import {
   uniqueName,
   waitFor,
 } from './support/cluster';
+import { seedInjectorConfigMaps } from './support/injector-config';
 
 const ROOT = join(__dirname, '..', '..');
 const LOAD_SECONDS = Number(process.env.WEBHOOK_FAULTS_LOAD_SECONDS ?? 15);
@@ -262,17 +263,7 @@ describe('webhook under load and faults', () => {
           overlays: [{ values: { global: { proxy: { resources: { requests: { cpu, memory: '64Mi' } } } } } }],
         }).values,
       );
-    await core.createNamespacedConfigMap({
-      namespace: istioNs,
-      body: { metadata: { name: 'istio' }, data: { mesh: 'trustDomain: cluster.local\n' } },
-    });
-    await core.createNamespacedConfigMap({
-      namespace: istioNs,
-      body: {
-        metadata: { name: 'istio-sidecar-injector' },
-        data: { values: values('100m'), config: 'policy: enabled\n' },
-      },
-    });
+    await seedInjectorConfigMaps(istioNs, values('100m'));
 
     // Kubelet's Secret volume layout: <dir>/tls.crt -> ..data/tls.crt, ..data -> ..<version>, swapped atomically.
     const ca = await createCertificateAuthority({ commonName: 'faults-ca' });

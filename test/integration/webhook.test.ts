@@ -26,6 +26,7 @@ import {
   uniqueName,
   waitFor,
 } from './support/cluster';
+import { seedInjectorConfigMaps } from './support/injector-config';
 
 const RUN_LABEL = 'meshwright.test/webhook-run';
 const runId = uniqueName('run');
@@ -111,17 +112,7 @@ describe('meshwright webhook in cluster mode', () => {
   beforeAll(async () => {
     istioNs = await namespace('wh-istio');
     ownNs = await namespace('wh-own', { 'istio-injection': 'enabled' });
-    await core.createNamespacedConfigMap({
-      namespace: istioNs,
-      body: { metadata: { name: 'istio' }, data: { mesh: 'trustDomain: cluster.local\n' } },
-    });
-    await core.createNamespacedConfigMap({
-      namespace: istioNs,
-      body: {
-        metadata: { name: 'istio-sidecar-injector' },
-        data: { values: injectorValues(), config: 'policy: enabled\n' },
-      },
-    });
+    await seedInjectorConfigMaps(istioNs, injectorValues());
     await core.createNamespacedConfigMap({
       namespace: istioNs,
       body: {
