@@ -97,7 +97,13 @@ export class LeaderElector {
       this.current = attempt;
       this.log.error('lost leader lease', { lease: this.store.describe(), identity: this.cfg.identity });
       this.callbacks.onStoppedLeading();
-    } else if (!this.leader) {
+    } else if (this.leader) {
+      // Still leading until the renew deadline; each failed renewal is worth a line.
+      this.log.warn('could not renew leader lease', {
+        lease: this.store.describe(),
+        error: attempt.kind === 'failing' ? attempt.error : describeElection(attempt, this.store.describe()),
+      });
+    } else {
       this.reportWaiting(attempt, now);
     }
     return this.leader;

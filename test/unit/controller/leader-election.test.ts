@@ -193,9 +193,18 @@ describe('LeaderElector: why a candidate is not leading', () => {
     expect(waiting[0].reason).toBe(
       'waiting for leadership: cannot take lease memory/lease: apiserver unavailable',
     );
-    // Once the Lease is reachable it leads, and says so.
+    // Once the Lease is reachable it leads, and says so; a failed renewal is logged while it still leads.
     store.failing = false;
     expect(await e.tick()).toBe(true);
     expect(e.state()).toEqual({ kind: 'leader' });
+    store.failing = true;
+    clock.advance(2000);
+    expect(await e.tick()).toBe(true);
+    await flush();
+    expect(lines.at(-1)).toMatchObject({
+      level: 'warn',
+      message: 'could not renew leader lease',
+      error: 'apiserver unavailable',
+    });
   });
 });
