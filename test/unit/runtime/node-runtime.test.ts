@@ -102,3 +102,24 @@ describe('hack/node.sh', () => {
     expect(() => execFileSync('bash', ['-n', SCRIPT])).not.toThrow();
   });
 });
+
+describe('bin/meshwright.js on an older node', () => {
+  it('refuses with the version it needs instead of failing inside a dependency', () => {
+    // Pretend to be Node 20 (a preload rewrites process.version and process.versions.node).
+    const preload = join(tmp, 'node20.js');
+    writeFileSync(
+      preload,
+      "Object.defineProperty(process, 'version', { value: 'v20.20.2' });\n" +
+        "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.20.2' } });\n",
+    );
+    const r = spawnSync(process.execPath, ['-r', preload, join(ROOT, 'bin', 'meshwright.js'), '--help'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'meshwright: Node 24 or newer is required, this is v20.20.2; run it as `hack/node.sh npx meshwright ...` ' +
+        'or put Node 24 first on PATH (docs/runtime.md)\n',
+    );
+  });
+});
