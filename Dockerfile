@@ -4,17 +4,16 @@
 # Build stage: full npm ci (TypeScript is a dev dependency), compile, then drop dev dependencies.
 # Runtime stage: Node 24 slim, only what the two programs read at run time (dist/, bin/, production
 # node_modules, package.json for the install root, crds/ for the operator's Base component), uid 65532.
-ARG NODE_IMAGE=node:24-slim
+# The same Node release hack/node.sh pins for tests, the demo and CI (a unit test keeps them equal).
+ARG NODE_IMAGE=node:24.22.3-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 # Dependencies first, so source edits reuse this layer.
 COPY package.json package-lock.json ./
-# The lock file is written where the registry serves only linux-x64 builds of optional native packages
-# (@swc/core-*), so `npm ci` may call it out of sync; `npm install --no-save` installs the same locked
-# versions without rewriting it.
-RUN npm ci || npm install --no-save
+# The lock file lists every platform's optional packages, so npm ci is the only install path.
+RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY cli ./cli
 COPY lib ./lib

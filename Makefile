@@ -2,32 +2,36 @@
 .PHONY: binaries build test cluster-up cluster-down cluster-status
 
 CLUSTER_CLI := dist/hack/cluster/cli.js
+# Runs a command on the project's Node 24 (the machine's node if it is a 24.x, else the pinned release
+# hack/node.sh fetches and caches under ~/.cache/meshwright); npm, npx and node all go through it.
+NODE24 := bash hack/node.sh
 
 # Build (or reuse from ~/.cache/meshwright) the pinned etcd, kube-* and kwok binaries.
 binaries:
 	bash hack/build-binaries.sh
 
 build: node_modules/.package-lock.json
-	npm run build
+	$(NODE24) npm run build
 
+# npm ci is the only install path: the lock file lists every platform's optional packages.
 node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund || npm install --no-audit --no-fund --no-save # see hack/test.sh
+	$(NODE24) npm ci --no-audit --no-fund
 
 test:
 	bash hack/test.sh
 
 # A local control plane on loopback, detached; kubeconfig at .cluster/kubeconfig.
 cluster-up: binaries build
-	node $(CLUSTER_CLI) up
+	$(NODE24) node $(CLUSTER_CLI) up
 
 # Stops the local cluster and any test-run cluster left behind by a crashed run.
 cluster-down:
-	@test -f $(CLUSTER_CLI) || npm run build
-	node $(CLUSTER_CLI) down
+	@test -f $(CLUSTER_CLI) || $(MAKE) --no-print-directory build
+	$(NODE24) node $(CLUSTER_CLI) down
 
 cluster-status:
-	@test -f $(CLUSTER_CLI) || npm run build
-	node $(CLUSTER_CLI) status
+	@test -f $(CLUSTER_CLI) || $(MAKE) --no-print-directory build
+	$(NODE24) node $(CLUSTER_CLI) status
 
 # ---- Deploy, demo and e2e (config/, Dockerfile, hack/demo, hack/e2e; docs/deploy.md, docs/demo.md) ----
 .PHONY: kustomize config-crds run docker-build kind-create install uninstall cert-manager deploy undeploy demo demo-down e2e
@@ -55,8 +59,8 @@ config-crds:
 # The operator and the webhook in the foreground against the current kubeconfig ($KUBECONFIG or ~/.kube/config).
 # The webhook uses --self-signed TLS; the cluster must reach it for injection (see docs/deploy.md).
 run: build
-	@node bin/meshwright.js webhook --self-signed --metrics-port=8082 --health-port=8083 & w=$$!; \
-	node bin/meshwright.js operator --leader-elect=false & o=$$!; \
+	@$(NODE24) node bin/meshwright.js webhook --self-signed --metrics-port=8082 --health-port=8083 & w=$$!; \
+	$(NODE24) node bin/meshwright.js operator --leader-elect=false & o=$$!; \
 	trap 'kill $$w $$o 2>/dev/null' INT TERM EXIT; wait
 
 docker-build:
@@ -94,11 +98,11 @@ undeploy:
 
 # The local end-to-end demo (docs/demo.md). DEMO_CLUSTER=existing KUBECONFIG=... runs it on another cluster.
 demo: build binaries
-	KUSTOMIZE='$(KUSTOMIZE)' node dist/hack/demo/cli.js up
+	KUSTOMIZE='$(KUSTOMIZE)' $(NODE24) node dist/hack/demo/cli.js up
 
 demo-down:
-	@test -f dist/hack/demo/cli.js || npm run build
-	KUSTOMIZE='$(KUSTOMIZE)' node dist/hack/demo/cli.js down
+	@test -f dist/hack/demo/cli.js || $(MAKE) --no-print-directory build
+	KUSTOMIZE='$(KUSTOMIZE)' $(NODE24) node dist/hack/demo/cli.js down
 
 # Opt-in, needs Docker + kind + kubectl: deploy to kind, Bookinfo 2/2, productpage through the gateway.
 # Not part of `make test`; exits non-zero (and says so) where it cannot run.
@@ -110,4 +114,4 @@ e2e:
 # The full run takes about 20 minutes; `make bench BENCH_ARGS=--quick` (or BENCH_QUICK=1) under three minutes.
 # Also --only=engine,webhook,apiserver,operator and --cpu-prof. Results in bench/results/.
 bench: build binaries
-	node dist/bench/main.js $(BENCH_ARGS)
+	$(NODE24) node dist/bench/main.js $(BENCH_ARGS)

@@ -9,6 +9,9 @@ const esmPackages = [
   'jsonpath-plus',
   '@jsep-plugin',
   'jsep',
+  // client-node 2.x: its proxy support (socks-proxy-agent 10, agent-base 9) is ESM-only.
+  'socks-proxy-agent',
+  'agent-base',
 ];
 const transform = {
   '^.+\\.(t|j|mj)s$': [

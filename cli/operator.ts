@@ -39,7 +39,9 @@ const FLAGS: Record<string, FlagSpec> = {
   'leader-election-namespace': {
     kind: 'string',
     default: '',
-    help: 'Namespace of the leader Lease (default: $POD_NAMESPACE, else istio-operator)',
+    help:
+      'Namespace of the leader Lease (default: $POD_NAMESPACE, else istio-operator); created if missing, ' +
+      'else the operator exits 1 saying why. While not leading, /readyz and the log say why',
   },
   'metrics-port': { kind: 'number', default: 8080, help: 'Plain-HTTP port for /metrics' },
   'health-port': { kind: 'number', default: 8081, help: 'Plain-HTTP port for /healthz and /readyz' },
@@ -207,7 +209,14 @@ export const operator: Command = {
     });
     shutdown.register('operator', () => manager.stop());
     shutdown.installSignalHandlers((code) => process.exit(lostLeadership ? 1 : code));
-    await manager.start();
+    try {
+      await manager.start();
+    } catch (err) {
+      // E.g. a Lease namespace that cannot be created: stop the probe servers so the process exits
+      // with the error (main prints it) instead of idling with open ports.
+      await manager.stop();
+      throw err;
+    }
     log.info('operator started', {
       controller: 'istiooperator',
       identity,

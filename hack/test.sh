@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # THE test pipeline (`make test`, `npm test`, CI). On a fresh machine of this project's kind it does
-# all set-up: npm ci when node_modules is missing or older than package-lock.json, the pinned Go
+# all set-up: Node 24 (hack/node.sh: the machine's if it is a 24.x, else a pinned release fetched once
+# and put first on PATH, so every node, npm and npx below runs on it), npm ci when node_modules is
+# missing or older than package-lock.json, the pinned Go
 # binaries (built once, then cached), the TypeScript build, typecheck, lint, then both jest projects
 # (unit, and integration against a real local control plane started by jest's globalSetup).
 # Exit status: 0 only if every step passed; otherwise the status of the first failing step.
@@ -16,19 +18,18 @@ step() {
 trap 'rc=$?; [[ $rc -ne 0 ]] && echo "test pipeline FAILED at step: ${current} (exit ${rc})"' EXIT
 
 step "check toolchain"
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node >= 20.19 required, have "+process.version); process.exit(1) }'
+node_bin="$(bash hack/node.sh --bin-dir)"
+export PATH="${node_bin}:${PATH}"
+echo "node $(node --version) (${node_bin}), npm $(npm --version)"
+node -e 'if (Number(process.versions.node.split(".")[0]) !== 24) { console.error("Node 24 required, have " + process.version); process.exit(1) }'
 export PATH="${PATH}:/usr/local/go/bin"
 go version
 
 step "dependencies"
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  # The npm of this machine kind writes lock files without other platforms' optional packages
-  # (@swc/core-darwin-*, ...) and then its own `npm ci` rejects them as out of sync; `npm install`
-  # installs the same locked versions, without rewriting the lock file.
-  if ! npm ci --no-audit --no-fund; then
-    echo "npm ci refused the lock file; installing the locked versions with npm install"
-    npm install --no-audit --no-fund --no-save
-  fi
+  # The only install path: the lock file lists every platform's optional packages (write it with
+  # `npm install --package-lock-only`), so npm ci accepts it on any machine.
+  npm ci --no-audit --no-fund
 else
   echo "node_modules up to date"
 fi

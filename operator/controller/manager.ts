@@ -1,5 +1,6 @@
 // Composes the operator process: leader election gates the controller (only the leader watches and
-// writes), probe and metrics servers run on every replica. Used by `meshwright operator` and by the
+// writes), probe and metrics servers run on every replica. Start-up makes sure the Lease namespace
+// exists (creating it if missing) and fails with a clear error when it cannot, instead of idling. Used by `meshwright operator` and by the
 // integration tests, which run several managers in one process.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
@@ -9,13 +10,14 @@ import { RawKubeClient } from './kube/raw-object-api';
 import type { KubeClient } from './kube/kube-client';
 import { LeaderElector } from './leader/elector';
 import { DEFAULT_ELECTION } from './leader/lease-record';
+import { ensureLeaseNamespace, KubeNamespaceClient, type NamespaceClient } from './leader/lease-namespace';
 import { KubeLeaseStore } from './leader/lease-store';
 import { createControllerMetrics, type ControllerMetrics } from './metrics';
 import type { ManagedKind, RenderFn } from './reconcile/desired';
 import { KubeEventRecorder } from './reconcile/event-recorder';
 import { IstioOperatorReconciler } from './reconcile/reconciler';
 import { CONTROLLER_NAME, IstioOperatorController } from './runtime/controller';
-import { startProbeServer, type RunningServer } from './runtime/probe-server';
+import { startProbeServer, type Readiness, type RunningServer } from './runtime/probe-server';
 
 export const LEASE_NAME = 'meshwright-operator-leader';
 
@@ -29,6 +31,8 @@ export interface OperatorOptions {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaseName?: string;
+  /** Reads and creates the Lease namespace; defaults to the CoreV1 API of kc. */
+  namespaces?: NamespaceClient;
   identity: string;
   resyncPeriodMs: number;
   /** Port for /metrics (and the probes when healthPort equals it); undefined: no server. */
@@ -103,8 +107,28 @@ export class OperatorManager {
 
   /** Ready: a standby is ready to take over; a leader once its watches synced. */
   ready(): boolean {
-    if (this.lost) return false;
-    return this.isLeader() ? this.controller.synced() : true;
+    return this.readiness().ready;
+  }
+
+  /**
+   * Readiness with its reason (the /readyz body). A standby waiting on another holder is ready (it can
+   * take over); one that cannot reach or write the Lease is not, and says why.
+   */
+  readiness(): Readiness {
+    if (this.lost) return { ready: false, reason: 'lost leadership; exiting' };
+    if (!this.elector) {
+      return this.controller.synced()
+        ? { ready: true, reason: 'reconciling (leader election off)' }
+        : { ready: false, reason: 'watches not synced yet (leader election off)' };
+    }
+    const why = this.elector.describe();
+    const state = this.elector.state();
+    if (state.kind === 'leader') {
+      return this.controller.synced()
+        ? { ready: true, reason: `${why}, reconciling` }
+        : { ready: false, reason: `${why}, watches not synced yet` };
+    }
+    return { ready: state.kind !== 'failing', reason: why };
   }
 
   ports(): number[] {
@@ -112,7 +136,7 @@ export class OperatorManager {
   }
 
   async start(): Promise<void> {
-    const handlers = { healthy: () => !this.lost, ready: () => this.ready() };
+    const handlers = { healthy: () => !this.lost, ready: () => this.readiness() };
     if (this.o.metricsPort !== undefined) {
       const shared = this.o.healthPort === this.o.metricsPort;
       this.servers.push(
@@ -125,8 +149,12 @@ export class OperatorManager {
     if (this.o.healthPort !== undefined && this.o.healthPort !== this.o.metricsPort) {
       this.servers.push(await startProbeServer(this.o.healthPort, handlers));
     }
-    if (this.elector) this.elector.start();
-    else {
+    if (this.elector) {
+      const ns = this.o.leaderElectionNamespace;
+      const outcome = await ensureLeaseNamespace(this.o.namespaces ?? new KubeNamespaceClient(this.o.kc), ns);
+      if (outcome === 'created') this.o.log.info('created the leader Lease namespace', { namespace: ns });
+      this.elector.start();
+    } else {
       this.metrics.setLeader(true);
       this.startController();
     }

@@ -7,6 +7,9 @@
 # Extra arguments go to jest (e.g. -t engine). Results and seeds of past runs: docs/reliability.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# Node 24 first on PATH (hack/node.sh), so node and npx below run on the project's runtime.
+PATH="$(bash hack/node.sh --bin-dir):${PATH}"
+export PATH
 export FUZZ_RUNS="${FUZZ_RUNS:-20000}"
 export FUZZ_SEED="${FUZZ_SEED:-$(node -e 'process.stdout.write(String(require("node:crypto").randomInt(2 ** 31 - 1)))')}"
 echo "fuzz: FUZZ_RUNS=${FUZZ_RUNS} FUZZ_SEED=${FUZZ_SEED} (replay: FUZZ_SEED=${FUZZ_SEED} FUZZ_RUNS=${FUZZ_RUNS} npm run fuzz)"

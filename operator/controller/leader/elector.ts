@@ -1,9 +1,12 @@
 // Runs the pure election steps against a LeaseStore on a timer. The leader renews every retry period;
 // if it cannot renew for the renew deadline (shorter than the lease) it stops acting BEFORE any other
-// candidate may consider the lease expired. On stop, a leader releases the lease.
+// candidate may consider the lease expired. On stop, a leader releases the lease. A candidate that is
+// not leading says why (state(), /readyz) and logs it on every change and again every minute, so a
+// replica that waits forever (a Lease it cannot write, a holder that never lets go) is never silent.
 import type { Clock, TimerHandle } from '../clock';
 import type { Logger } from '../../../lib/log';
 import { apiMessage, statusCode } from '../kube/api-errors';
+import { describeElection, sameElectionState, type ElectionState } from './election-state';
 import { acquireOrRenew, releasedRecord, renewDeadlinePassed, type Observed } from './lease-decision';
 import type { ElectionConfig } from './lease-record';
 import type { LeaseStore } from './lease-store';
@@ -14,6 +17,9 @@ export interface LeaderCallbacks {
   onStoppedLeading(): void;
 }
 
+/** How often a candidate that is still not leading repeats why. */
+export const WAITING_REMINDER_MS = 60_000;
+
 export class LeaderElector {
   private observed: Observed | undefined;
   private leader = false;
@@ -22,7 +28,9 @@ export class LeaderElector {
   private timer: TimerHandle | undefined;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private lastError: string | undefined;
+  private current: ElectionState = { kind: 'starting' };
+  private waitingSince: number | undefined;
+  private lastReport = 0;
 
   constructor(
     private readonly cfg: ElectionConfig,
@@ -34,6 +42,15 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leader;
+  }
+
+  state(): ElectionState {
+    return this.current;
+  }
+
+  /** One sentence for /readyz: leading, or waiting for leadership and why. */
+  describe(): string {
+    return describeElection(this.current, this.store.describe());
   }
 
   start(): void {
@@ -64,21 +81,49 @@ export class LeaderElector {
 
   /** One attempt; exposed for tests. Returns whether this candidate holds the lease afterwards. */
   async tick(): Promise<boolean> {
-    const ok = await this.tryAcquireOrRenew();
+    const attempt = await this.tryAcquireOrRenew();
     const now = this.clock.now();
-    if (ok) {
+    if (attempt.kind === 'leader') {
       this.lastRenew = now;
       if (!this.leader) {
         this.leader = true;
+        this.current = attempt;
+        this.waitingSince = undefined;
         this.log.info('became leader', { lease: this.store.describe(), identity: this.cfg.identity });
         this.callbacks.onStartedLeading();
       }
     } else if (this.leader && renewDeadlinePassed(this.cfg, this.lastRenew, now)) {
       this.leader = false;
+      this.current = attempt;
       this.log.error('lost leader lease', { lease: this.store.describe(), identity: this.cfg.identity });
       this.callbacks.onStoppedLeading();
+    } else if (this.leader) {
+      // Still leading until the renew deadline; each failed renewal is worth a line.
+      this.log.warn('could not renew leader lease', {
+        lease: this.store.describe(),
+        error: attempt.kind === 'failing' ? attempt.error : describeElection(attempt, this.store.describe()),
+      });
+    } else {
+      this.reportWaiting(attempt, now);
     }
     return this.leader;
+  }
+
+  // Logs a waiting candidate's reason when it changes, and repeats it every WAITING_REMINDER_MS.
+  private reportWaiting(next: ElectionState, now: number): void {
+    this.waitingSince ??= now;
+    const changed = !sameElectionState(this.current, next);
+    this.current = next;
+    if (!changed && now - this.lastReport < WAITING_REMINDER_MS) return;
+    this.lastReport = now;
+    // A lost write race is routine; an error reaching the Lease (RBAC, no namespace) is not.
+    const level = next.kind === 'failing' ? 'warn' : 'info';
+    this.log.log(level, changed ? 'waiting for leadership' : 'still waiting for leadership', {
+      lease: this.store.describe(),
+      identity: this.cfg.identity,
+      reason: this.describe(),
+      waitingSeconds: Math.round((now - this.waitingSince) / 1000),
+    });
   }
 
   private async run(): Promise<void> {
@@ -92,27 +137,25 @@ export class LeaderElector {
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** One attempt: leader if this candidate holds the lease afterwards, else why not. */
+  private async tryAcquireOrRenew(): Promise<ElectionState> {
     try {
       const current = await this.store.get();
       const now = this.clock.now();
       const step = acquireOrRenew(this.cfg, current?.record, this.observed, now);
       this.observed = step.observed;
       const action = step.action;
-      if (action.kind === 'wait') return false;
+      if (action.kind === 'wait') return { kind: 'standby', holder: action.holder };
       if (action.kind === 'create') await this.store.create(action.record);
       else await this.store.update(action.record, current?.version ?? '');
       this.observed = { record: action.record, at: now };
-      this.lastError = undefined;
-      return true;
+      return { kind: 'leader' };
     } catch (err) {
-      // Conflicts are the normal outcome of a lost race; anything else (a missing namespace, RBAC)
-      // is logged as a warning once per distinct message, not every retry period.
-      const message = apiMessage(err);
-      const level = message !== this.lastError && statusCode(err) !== 409 ? 'warn' : 'debug';
-      this.lastError = message;
-      this.log.log(level, 'leader lease attempt failed', { lease: this.store.describe(), error: message });
-      return false;
+      // A conflict is the normal outcome of a lost race; anything else (RBAC, a namespace deleted
+      // after start-up, an unreachable apiserver) is reported as the reason this replica waits.
+      if (statusCode(err) === 409) return { kind: 'standby', holder: '' };
+      this.log.debug('leader lease attempt failed', { lease: this.store.describe(), error: apiMessage(err) });
+      return { kind: 'failing', error: apiMessage(err) };
     }
   }
 }

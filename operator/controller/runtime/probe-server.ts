@@ -1,13 +1,25 @@
 // Plain-HTTP endpoints for Prometheus and the kubelet: /metrics, /healthz, /readyz. Metrics and probes
-// may share one port or use two.
+// may share one port or use two. /readyz may carry a reason in its body (`ok: ...`, `not ready: ...`)
+// so a person curling it learns why, e.g. that the operator is waiting for leadership.
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import type { Registry } from 'prom-client';
 
+export interface Readiness {
+  ready: boolean;
+  reason: string;
+}
+
 export interface ProbeHandlers {
   registry?: Registry;
   healthy?: () => boolean;
-  ready?: () => boolean;
+  ready?: () => boolean | Readiness;
+}
+
+function readyzBody(r: boolean | Readiness): { code: number; body: string } {
+  const { ready, reason } = typeof r === 'boolean' ? { ready: r, reason: '' } : r;
+  const head = ready ? 'ok' : 'not ready';
+  return { code: ready ? 200 : 503, body: reason ? `${head}: ${reason}\n` : `${head}\n` };
 }
 
 export interface RunningServer {
@@ -36,7 +48,10 @@ export async function startProbeServer(
       return;
     }
     if (path === '/healthz' && h.healthy) return h.healthy() ? reply(200, 'ok\n') : reply(503, 'unhealthy\n');
-    if (path === '/readyz' && h.ready) return h.ready() ? reply(200, 'ok\n') : reply(503, 'not ready\n');
+    if (path === '/readyz' && h.ready) {
+      const { code, body } = readyzBody(h.ready());
+      return reply(code, body);
+    }
     reply(404, 'not found\n');
   });
   await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@ import {
   type ElectionConfig,
   type LeaseRecord,
 } from '../../../operator/controller/leader/lease-record';
-import { LeaderElector } from '../../../operator/controller/leader/elector';
+import { LeaderElector, WAITING_REMINDER_MS } from '../../../operator/controller/leader/elector';
 import { createLogger } from '../../../lib/log';
 import { Writable } from 'stream';
 import { FakeClock } from './fake-clock';
@@ -131,5 +131,80 @@ describe('LeaderElector', () => {
     const b = candidate('b', store, clock);
     const [ra, rb] = await Promise.all([a.e.tick(), b.e.tick()]);
     expect([ra, rb].filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('LeaderElector: why a candidate is not leading', () => {
+  function recording() {
+    const lines: { level: string; message: string; reason?: string; waitingSeconds?: number }[] = [];
+    const stream = new Writable({
+      write: (chunk: Buffer, _e, cb) => {
+        lines.push(JSON.parse(chunk.toString('utf8')) as (typeof lines)[number]);
+        cb();
+      },
+    });
+    return { lines, log: createLogger({ stream, level: 'info' }) };
+  }
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+  const noop = { onStartedLeading: () => undefined, onStoppedLeading: () => undefined };
+
+  it('names the holder it waits for, on /readyz and once in the log until it changes', async () => {
+    const store = new MemoryLeaseStore();
+    const clock = new FakeClock();
+    const { lines, log } = recording();
+    const a = new LeaderElector(cfg('a'), store, clock, log, noop);
+    const b = new LeaderElector(cfg('b'), store, clock, log, noop);
+    expect(b.describe()).toBe('waiting for leadership: first attempt on lease memory/lease pending');
+    await a.tick();
+    await b.tick();
+    expect(b.state()).toEqual({ kind: 'standby', holder: 'a' });
+    expect(b.describe()).toBe('waiting for leadership: lease memory/lease is held by a');
+    expect(a.describe()).toBe('leader (lease memory/lease)');
+    clock.advance(2000);
+    await b.tick();
+    await flush();
+    const waiting = lines.filter((l) => l.message.includes('waiting for leadership'));
+    expect(waiting).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        message: 'waiting for leadership',
+        reason: 'waiting for leadership: lease memory/lease is held by a',
+      }),
+    ]);
+  });
+
+  it('reports a Lease it cannot reach as a warning with the error, and repeats it every minute', async () => {
+    const store = new MemoryLeaseStore();
+    store.failing = true;
+    const clock = new FakeClock();
+    const { lines, log } = recording();
+    const e = new LeaderElector(cfg('a'), store, clock, log, noop);
+    for (let t = 0; t <= WAITING_REMINDER_MS; t += 2000) {
+      await e.tick();
+      clock.advance(2000);
+    }
+    await flush();
+    expect(e.state()).toEqual({ kind: 'failing', error: 'apiserver unavailable' });
+    const waiting = lines.filter((l) => l.message.includes('waiting for leadership'));
+    expect(waiting.map((l) => [l.level, l.message, l.waitingSeconds])).toEqual([
+      ['warn', 'waiting for leadership', 0],
+      ['warn', 'still waiting for leadership', 60],
+    ]);
+    expect(waiting[0].reason).toBe(
+      'waiting for leadership: cannot take lease memory/lease: apiserver unavailable',
+    );
+    // Once the Lease is reachable it leads, and says so; a failed renewal is logged while it still leads.
+    store.failing = false;
+    expect(await e.tick()).toBe(true);
+    expect(e.state()).toEqual({ kind: 'leader' });
+    store.failing = true;
+    clock.advance(2000);
+    expect(await e.tick()).toBe(true);
+    await flush();
+    expect(lines.at(-1)).toMatchObject({
+      level: 'warn',
+      message: 'could not renew leader lease',
+      error: 'apiserver unavailable',
+    });
   });
 });

@@ -20,4 +20,23 @@ describe('probe server', () => {
       await s.close();
     }
   });
+
+  it('gives the reason for readiness in the /readyz body', async () => {
+    let r = { ready: false, reason: 'waiting for leadership: cannot take lease ns/l: forbidden' };
+    const s = await startProbeServer(0, { ready: () => r }, '127.0.0.1');
+    try {
+      const get = () => fetch(`http://127.0.0.1:${s.port}/readyz`);
+      const notReady = await get();
+      expect(notReady.status).toBe(503);
+      expect(await notReady.text()).toBe(
+        'not ready: waiting for leadership: cannot take lease ns/l: forbidden\n',
+      );
+      r = { ready: true, reason: 'waiting for leadership: lease ns/l is held by b' };
+      const ready = await get();
+      expect(ready.status).toBe(200);
+      expect(await ready.text()).toBe('ok: waiting for leadership: lease ns/l is held by b\n');
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -1,0 +1,143 @@
+// The README's command, exactly: `meshwright operator --kubeconfig <kubeconfig>` (default flags: leader
+// election on, Lease in istio-operator, ports 8080/8081, all namespaces) against the local control plane
+// with no istio-operator namespace. Before issue 15 this logged one warning and never reconciled; now the
+// operator creates the namespace, becomes leader, says so on /readyz, and installs an IstioOperator.
+// Watching all namespaces, it would also act on IstioOperators of integration tests running in parallel
+// workers; on this project's 2-core machines jest runs the files one at a time.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
+import { LEASE_NAME } from '../../operator/controller/manager';
+import { installIstioOperatorCrd } from './support/iop-crd';
+import {
+  coreApi,
+  createTestNamespace,
+  deleteNamespace,
+  kubeConfig,
+  kubeconfigPath,
+  waitFor,
+} from './support/cluster';
+
+jest.setTimeout(240_000);
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'bin', 'meshwright.js');
+const IOP = 'install.istio.io/v1alpha1';
+const LEASE_NS = 'istio-operator';
+const HEALTH = 'http://127.0.0.1:8081';
+
+const admin = new RawKubeClient(kubeConfig());
+let ns = '';
+let child: ChildProcess | undefined;
+let exit: Promise<number | null> | undefined;
+const log: string[] = [];
+const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: ns, name: 'readme' });
+
+async function namespaceExists(name: string): Promise<boolean> {
+  try {
+    await coreApi().readNamespace({ name });
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return false;
+    throw err;
+  }
+}
+
+const logged = (message: string) => log.some((l) => l.includes(`"message":"${message}"`));
+
+async function readyz(): Promise<{ status: number; body: string } | undefined> {
+  try {
+    const res = await fetch(`${HEALTH}/readyz`);
+    return { status: res.status, body: await res.text() };
+  } catch {
+    return undefined;
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` before the integration tests');
+  await installIstioOperatorCrd(admin, 'meshwright-operator-test');
+  // A previous run's namespace (or anyone's): the point is to start without it.
+  await deleteNamespace(LEASE_NS);
+  await waitFor(async () => !(await namespaceExists(LEASE_NS)), 120_000, `namespace ${LEASE_NS} gone`, 500);
+  ns = await createTestNamespace('mw-op-readme');
+});
+
+afterAll(async () => {
+  if (ns) {
+    await admin.delete(iopRef()).catch(() => undefined);
+    await waitFor(
+      async () => (await admin.get(iopRef())) === undefined,
+      60_000,
+      'IstioOperator finalized',
+    ).catch(() => admin.mergePatch(iopRef(), { metadata: { finalizers: null } }).catch(() => undefined));
+  }
+  if (child && child.exitCode === null) child.kill('SIGTERM');
+  await exit;
+  if (ns) await deleteNamespace(ns);
+  await deleteNamespace(LEASE_NS);
+});
+
+describe('meshwright operator --kubeconfig <kubeconfig> (the README command) without an istio-operator namespace', () => {
+  it('creates the Lease namespace, becomes leader, reports it on /readyz and reconciles an IstioOperator', async () => {
+    // Exactly the README's arguments; nothing from a pod's environment.
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+    delete env.POD_NAMESPACE;
+    delete env.POD_NAME;
+    delete env.KUBECONFIG;
+    child = spawn(process.execPath, [CLI, 'operator', '--kubeconfig', kubeconfigPath()], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    exit = new Promise((resolve) => child?.on('exit', (code) => resolve(code)));
+    let buffered = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      log.push(...lines);
+    });
+
+    await waitFor(async () => logged('became leader'), 60_000, 'the operator leading', 250);
+    expect(logged('created the leader Lease namespace')).toBe(true);
+    expect(await namespaceExists(LEASE_NS)).toBe(true);
+    const lease = await kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: LEASE_NAME, namespace: LEASE_NS });
+    expect(lease.spec?.holderIdentity).toMatch(/_[0-9a-f-]{36}$/);
+    // No lease failure was ever the reason to wait.
+    expect(log.some((l) => l.includes('cannot take lease'))).toBe(false);
+
+    const ready = await waitFor(
+      async () => {
+        const r = await readyz();
+        return r?.status === 200 ? r : undefined;
+      },
+      60_000,
+      '/readyz 200',
+      250,
+    );
+    expect(ready.body).toBe(`ok: leader (lease ${LEASE_NS}/${LEASE_NAME}), reconciling\n`);
+
+    await admin.create({
+      apiVersion: IOP,
+      kind: 'IstioOperator',
+      metadata: { name: 'readme', namespace: ns },
+      spec: { profile: 'minimal', namespace: ns },
+    } as KubernetesObject);
+    await waitFor(
+      async () =>
+        ((await admin.get(iopRef())) as KubernetesObject & { status?: { status?: string } }).status
+          ?.status === 'HEALTHY',
+      150_000,
+      'minimal profile HEALTHY',
+      500,
+    );
+    expect(log.some((l) => l.includes('"message":"applied object"'))).toBe(true);
+    expect(child.exitCode).toBeNull();
+  });
+});
