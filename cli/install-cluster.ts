@@ -1,0 +1,144 @@
+// The cluster side of `meshwright install` / `uninstall`: the CRD check, the namespace, the server-side
+// apply of the IstioOperator, and the waits on what the operator writes back. Thin: every decision about
+// a status is made by install-progress.ts; this file only reads, writes and keeps time.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../lib/kubeconfig';
+import { apiMessage, statusCode } from '../operator/controller/kube/api-errors';
+import type { KubeClient, ObjectRef } from '../operator/controller/kube/kube-client';
+import { IOP_API_VERSION, IOP_KIND, type IstioOperator } from '../operator/api/types';
+import { failureReport, progressLines, verdict, type IopSnapshot } from './install-progress';
+
+/** The field manager of the install command's applies (the operator's own is istio-operator). */
+export const INSTALL_FIELD_MANAGER = 'meshwright-install';
+
+export class InstallError extends Error {}
+
+export function kubeConfigFor(file: string | undefined, context: string | undefined): KubeConfig {
+  const kc = loadKubeConfig(file);
+  if (context !== undefined) {
+    if (!kc.getContexts().some((c) => c.name === context)) {
+      throw new InstallError(
+        `--context: no context ${JSON.stringify(context)} in the kubeconfig (have: ${kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ')})`,
+      );
+    }
+    kc.setCurrentContext(context);
+  }
+  return kc;
+}
+
+/** Fails clearly when the cluster does not serve IstioOperators (the CRD is part of Meshwright's install). */
+export async function requireIopCrd(client: KubeClient): Promise<void> {
+  let found: unknown;
+  try {
+    found = await client.resource(IOP_API_VERSION, IOP_KIND);
+  } catch (err) {
+    // Discovery of a group the apiserver does not serve answers 404.
+    if (statusCode(err) !== 404) throw new InstallError(`cannot reach the cluster: ${apiMessage(err)}`);
+  }
+  if (!found) {
+    throw new InstallError(
+      'the IstioOperator CRD (istiooperators.install.istio.io) is not installed in this cluster: ' +
+        'install Meshwright first (helm install meshwright charts/meshwright, or kubectl apply -k config/default)',
+    );
+  }
+}
+
+export async function ensureNamespace(client: KubeClient, name: string): Promise<boolean> {
+  const ref = { apiVersion: 'v1', kind: 'Namespace', name };
+  if (await client.get(ref)) return false;
+  await client.apply(
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+    INSTALL_FIELD_MANAGER,
+    true,
+  );
+  return true;
+}
+
+export function iopRef(name: string, namespace: string): ObjectRef {
+  return { apiVersion: IOP_API_VERSION, kind: IOP_KIND, namespace, name };
+}
+
+export async function applyIop(client: KubeClient, iop: IstioOperator): Promise<IopSnapshot> {
+  try {
+    const live = await client.apply(iop as KubernetesObject, INSTALL_FIELD_MANAGER, true);
+    return snapshot(live);
+  } catch (err) {
+    // The CRD's schema and CEL rules answer 422 with the field at fault.
+    throw new InstallError(`the cluster rejected IstioOperator ${iop.metadata?.name}: ${apiMessage(err)}`);
+  }
+}
+
+function snapshot(obj: KubernetesObject): IopSnapshot {
+  const o = obj as KubernetesObject & { status?: IopSnapshot['status'] };
+  return { generation: o.metadata?.generation, status: o.status };
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** How long the operator may take to write a first status for this generation before it counts as absent. */
+  operatorGraceMs: number;
+  pollMs: number;
+  print(line: string): void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls until HEALTHY; throws InstallError with the failing condition on timeout, no operator, or a dead end. */
+export async function waitHealthy(client: KubeClient, ref: ObjectRef, opts: WaitOptions): Promise<void> {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? realSleep;
+  const start = now();
+  let prev: IopSnapshot | undefined;
+  for (;;) {
+    const live = await client.get(ref);
+    if (!live) throw new InstallError(`IstioOperator ${ref.namespace}/${ref.name} was deleted while waiting`);
+    const cur = snapshot(live);
+    for (const line of progressLines(prev, cur)) opts.print(line);
+    prev = cur;
+    const v = verdict(cur);
+    const elapsed = now() - start;
+    if (v.kind === 'healthy') return;
+    if (v.kind === 'failed') throw new InstallError(`the operator cannot install this spec: ${v.reason}`);
+    if (v.kind === 'no-status' && elapsed >= opts.operatorGraceMs) {
+      throw new InstallError(
+        `no operator wrote a status for IstioOperator ${ref.namespace}/${ref.name} within ${Math.round(
+          opts.operatorGraceMs / 1000,
+        )}s: is the Meshwright operator running and watching namespace ${ref.namespace}?`,
+      );
+    }
+    if (elapsed >= opts.timeoutMs) {
+      throw new InstallError(
+        `not HEALTHY after ${Math.round(opts.timeoutMs / 1000)}s:\n  ${failureReport(cur)}`,
+      );
+    }
+    await sleep(opts.pollMs);
+  }
+}
+
+/** Polls until the object is gone (the operator's finalizer removed what it installed, then itself). */
+export async function waitGone(client: KubeClient, ref: ObjectRef, opts: WaitOptions): Promise<void> {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? realSleep;
+  const start = now();
+  for (;;) {
+    const live = (await client.get(ref)) as
+      (KubernetesObject & { status?: IopSnapshot['status'] }) | undefined;
+    if (!live) return;
+    const elapsed = now() - start;
+    const finalizers = live.metadata?.finalizers ?? [];
+    if (elapsed >= opts.timeoutMs) {
+      throw new InstallError(
+        `IstioOperator ${ref.namespace}/${ref.name} still exists after ${Math.round(opts.timeoutMs / 1000)}s` +
+          (finalizers.length
+            ? ` (finalizers ${finalizers.join(', ')}: is the Meshwright operator running?)`
+            : ''),
+      );
+    }
+    await sleep(opts.pollMs);
+  }
+}
