@@ -88,8 +88,15 @@ export interface WaitOptions {
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls until HEALTHY; throws InstallError with the failing condition on timeout, no operator, or a dead end. */
-export async function waitHealthy(client: KubeClient, ref: ObjectRef, opts: WaitOptions): Promise<void> {
+/**
+ * Polls until HEALTHY (or ACTION_REQUIRED: installed, but a sidecar rollout needs a human) and returns that
+ * status; throws InstallError with the failing condition on timeout, no operator, or a dead end.
+ */
+export async function waitHealthy(
+  client: KubeClient,
+  ref: ObjectRef,
+  opts: WaitOptions,
+): Promise<NonNullable<IopSnapshot['status']>> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? realSleep;
   const start = now();
@@ -102,7 +109,7 @@ export async function waitHealthy(client: KubeClient, ref: ObjectRef, opts: Wait
     prev = cur;
     const v = verdict(cur);
     const elapsed = now() - start;
-    if (v.kind === 'healthy') return;
+    if (v.kind === 'healthy') return cur.status ?? {};
     if (v.kind === 'failed') throw new InstallError(`the operator cannot install this spec: ${v.reason}`);
     if (v.kind === 'no-status' && elapsed >= opts.operatorGraceMs) {
       throw new InstallError(

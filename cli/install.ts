@@ -104,7 +104,11 @@ export function readFiles(names: string[]): { name: string; text: string }[] {
     try {
       return { name, text: readFileSync(name, 'utf8') };
     } catch (err) {
-      throw new UsageError(`-f ${name}: cannot read: ${errorMessage(err)}`);
+      // fs errors may come from another realm (jest), so read the message field rather than instanceof.
+      const message = (err as { message?: unknown } | null)?.message;
+      throw new UsageError(
+        `-f ${name}: cannot read: ${typeof message === 'string' ? message : errorMessage(err)}`,
+      );
     }
   });
 }
@@ -158,12 +162,16 @@ export async function runInstall(argv: string[], io: CliIo): Promise<number> {
     io.out(
       `IstioOperator ${plan.namespace}/${plan.name} ${existing ? 'updated' : 'created'}; waiting for HEALTHY\n`,
     );
-    await waitHealthy(client, ref, {
+    const final = await waitHealthy(client, ref, {
       timeoutMs: cluster.timeoutMs,
       operatorGraceMs: cluster.operatorGraceMs,
       pollMs: 1000,
       print: (line) => io.out(`${line}\n`),
     });
+    if (final.status === 'ACTION_REQUIRED') {
+      io.out(`! Installed, but ACTION_REQUIRED: ${final.message ?? ''}\n`);
+      return 0;
+    }
     io.out(`✔ Installation complete: IstioOperator ${plan.namespace}/${plan.name} is HEALTHY\n`);
     return 0;
   });

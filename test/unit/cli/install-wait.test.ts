@@ -143,6 +143,24 @@ describe('waitHealthy', () => {
     ]);
   });
 
+  it('returns the final status, ACTION_REQUIRED included (installed, but a rollout needs a human)', async () => {
+    const done = snap(
+      1,
+      1,
+      'ACTION_REQUIRED',
+      { Pilot: { status: 'HEALTHY' } },
+      { message: 'rollout halted: a/b' },
+    );
+    const final = await waitHealthy(scripted([done]), ref, {
+      timeoutMs: 1000,
+      operatorGraceMs: 1000,
+      pollMs: 1000,
+      print: () => undefined,
+      ...fakeTime(),
+    });
+    expect(final).toMatchObject({ status: 'ACTION_REQUIRED', message: 'rollout halted: a/b' });
+  });
+
   it('says the operator is not running when no status appears within the grace time', async () => {
     await expect(
       waitHealthy(scripted([snap(1, undefined)]), ref, {
