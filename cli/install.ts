@@ -28,10 +28,15 @@ const SUMMARY =
   'Install or update an Istio control plane through the Meshwright operator (like istioctl install)';
 
 export const CLUSTER_FLAGS: Record<string, FlagSpec> = {
-  kubeconfig: { kind: 'string', help: 'Kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)' },
+  kubeconfig: {
+    kind: 'string',
+    alias: 'c',
+    help: 'Kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)',
+  },
   context: { kind: 'string', help: 'Kubeconfig context to use (default: its current context)' },
   'skip-confirmation': { kind: 'boolean', alias: 'y', help: 'Do not ask for confirmation' },
   timeout: { kind: 'string', default: '300s', help: 'How long to wait for the operator (Go duration)' },
+  'readiness-timeout': { kind: 'string', help: "istioctl's name for --timeout (wins when both are given)" },
   'operator-wait': {
     kind: 'string',
     default: '30s',
@@ -85,7 +90,10 @@ export function durationFlag(name: string, value: unknown): number {
 }
 
 export function clusterFlags(flags: Record<string, unknown>): ClusterFlags {
-  const timeoutMs = durationFlag('timeout', flags.timeout);
+  const timeoutMs =
+    flags['readiness-timeout'] !== undefined
+      ? durationFlag('readiness-timeout', flags['readiness-timeout'])
+      : durationFlag('timeout', flags.timeout);
   const operatorGraceMs = durationFlag('operator-wait', flags['operator-wait']);
   const kc = kubeConfigFor(
     typeof flags.kubeconfig === 'string' ? flags.kubeconfig : undefined,
@@ -99,7 +107,9 @@ export function clusterFlags(flags: Record<string, unknown>): ClusterFlags {
   };
 }
 
-export function readFiles(names: string[]): { name: string; text: string }[] {
+/** -f takes a file per flag or a comma-separated list (istioctl's -f a.yaml,b.yaml). */
+export function readFiles(args: string[]): { name: string; text: string }[] {
+  const names = args.flatMap((a) => a.split(',')).filter((n) => n !== '');
   return names.map((name) => {
     try {
       return { name, text: readFileSync(name, 'utf8') };

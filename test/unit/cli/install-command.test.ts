@@ -82,6 +82,33 @@ describe('meshwright install (before the cluster)', () => {
     );
   });
 
+  it('takes istioctl spellings: -f a,b, --readiness-timeout, -c', async () => {
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    writeFileSync(
+      a,
+      'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: minimal\n',
+    );
+    writeFileSync(
+      b,
+      'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  hub: example.org/istio\n',
+    );
+    const r = await cli(runInstall, ['-f', `${a},${b}`, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('spec:\n  profile: minimal\n  hub: example.org/istio\n');
+    const bad = await cli(runInstall, [
+      '-y',
+      '--readiness-timeout',
+      '5x',
+      '--timeout',
+      '10s',
+      '-c',
+      kubeconfig,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--readiness-timeout: invalid duration "5x"');
+  });
+
   it('an unexpected argument is bad usage', async () => {
     const r = await cli(runUninstall, ['demo']);
     expect(r.code).toBe(2);
