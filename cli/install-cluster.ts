@@ -5,7 +5,8 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../lib/kubeconfig';
 import { apiMessage, statusCode } from '../operator/controller/kube/api-errors';
 import type { KubeClient, ObjectRef } from '../operator/controller/kube/kube-client';
-import { IOP_API_VERSION, IOP_KIND, type IstioOperator } from '../operator/api/types';
+import { IOP_API_VERSION, IOP_KIND, type IstioOperator, type IstioOperatorSpec } from '../operator/api/types';
+import type { ExistingIop } from './install-spec';
 import { failureReport, progressLines, verdict, type IopSnapshot } from './install-progress';
 
 /** The field manager of the install command's applies (the operator's own is istio-operator). */
@@ -43,6 +44,21 @@ export async function requireIopCrd(client: KubeClient): Promise<void> {
       'the IstioOperator CRD (istiooperators.install.istio.io) is not installed in this cluster: ' +
         'install Meshwright first (helm install meshwright charts/meshwright, or kubectl apply -k config/default)',
     );
+  }
+}
+
+/** Every IstioOperator in the cluster (for the conflict check); undefined when the caller may not list them. */
+export async function listIops(client: KubeClient): Promise<ExistingIop[] | undefined> {
+  try {
+    const list = await client.list(IOP_API_VERSION, IOP_KIND);
+    return list.items.map((o) => ({
+      name: o.metadata?.name ?? '',
+      namespace: o.metadata?.namespace ?? '',
+      spec: ((o as KubernetesObject & { spec?: IstioOperatorSpec }).spec ?? {}) as IstioOperatorSpec,
+    }));
+  } catch (err) {
+    if (statusCode(err) === 403) return undefined;
+    throw new InstallError(`cannot list IstioOperators: ${apiMessage(err)}`);
   }
 }
 

@@ -104,3 +104,32 @@ export function buildInstallPlan(input: InstallInput): InstallPlan {
 function fail(errors: string[]): void {
   if (errors.length > 0) throw new UsageError(new ValidationError(errors).message);
 }
+
+/** An IstioOperator already in the cluster, as the conflict check sees it. */
+export interface ExistingIop {
+  name: string;
+  namespace: string;
+  spec: IstioOperatorSpec;
+}
+
+const revisionKey = (r: unknown): string => (typeof r === 'string' && r !== 'default' ? r : '');
+
+/**
+ * Another IstioOperator that installs the same revision into the same namespace would fight this one over
+ * every object (and one's uninstall would remove the other's control plane): name it instead of applying.
+ */
+export function conflictingIop(plan: InstallPlan, existing: readonly ExistingIop[]): string | undefined {
+  const mine = revisionKey(plan.revision);
+  const other = existing.find(
+    (e) =>
+      !(e.name === plan.name && e.namespace === plan.namespace) &&
+      revisionKey(e.spec.revision) === mine &&
+      installNamespace(e.spec) === plan.namespace,
+  );
+  if (!other) return undefined;
+  return (
+    `IstioOperator ${other.namespace}/${other.name} already installs revision ${mine || 'default'} into ` +
+    `namespace ${plan.namespace}: two would fight over the same objects. Change that resource instead, ` +
+    `delete it first, or install another revision (--revision)`
+  );
+}

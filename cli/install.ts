@@ -19,10 +19,11 @@ import {
   InstallError,
   iopRef,
   kubeConfigFor,
+  listIops,
   requireIopCrd,
   waitHealthy,
 } from './install-cluster';
-import { buildInstallPlan, type InstallPlan } from './install-spec';
+import { buildInstallPlan, conflictingIop, type InstallPlan } from './install-spec';
 
 const SUMMARY =
   'Install or update an Istio control plane through the Meshwright operator (like istioctl install)';
@@ -161,6 +162,11 @@ export async function runInstall(argv: string[], io: CliIo): Promise<number> {
     await requireIopCrd(client);
     const ref = iopRef(plan.name, plan.namespace);
     const existing = (await client.get(ref)) !== undefined;
+    const others = await listIops(client);
+    if (others === undefined)
+      io.err('warning: not allowed to list IstioOperators; cannot check for a conflicting one\n');
+    const conflict = others && conflictingIop(plan, others);
+    if (conflict) throw new InstallError(conflict);
     io.out(describePlan(plan, existing));
     if (!cluster.yes) {
       io.out('Proceed? (y/N) ');

@@ -201,7 +201,7 @@ describe('meshwright install and uninstall', () => {
     expect(badProfile.err).toContain('spec.profile: profile "ambient" is not supported by Meshwright yet');
   });
 
-  it('says no operator is running when nothing writes a status in a namespace no operator watches', async () => {
+  it('says no operator is running in a namespace no operator watches, and refuses a second IstioOperator for a revision', async () => {
     const other = uniqueName('mw-install-noop');
     extraNamespaces.push(other);
     const r = await cli(runInstall, [
@@ -220,6 +220,25 @@ describe('meshwright install and uninstall', () => {
         `is the Meshwright operator running and watching namespace ${other}?\n`,
     );
     await admin.delete({ apiVersion: IOP, kind: 'IstioOperator', namespace: other, name: 'installed-state' });
+
+    // Another IstioOperator already installing the default revision there: refused, naming it.
+    const theirs = { apiVersion: IOP, kind: 'IstioOperator', namespace: other, name: 'default' };
+    await admin.create({
+      apiVersion: IOP,
+      kind: 'IstioOperator',
+      metadata: { name: 'default', namespace: other },
+      spec: { profile: 'minimal', namespace: other },
+    } as KubernetesObject);
+    const clash = await cli(runInstall, ['--set', `namespace=${other}`, '-y']);
+    expect(clash.code).toBe(1);
+    expect(clash.err).toBe(
+      `meshwright install: IstioOperator ${other}/default already installs revision default into namespace ${other}: ` +
+        'two would fight over the same objects. Change that resource instead, delete it first, or install another revision (--revision)\n',
+    );
+    expect(
+      await admin.get({ apiVersion: IOP, kind: 'IstioOperator', namespace: other, name: 'installed-state' }),
+    ).toBeUndefined();
+    await admin.delete(theirs);
   });
 
   it('uninstall -y deletes the IstioOperator and waits until the operator removed everything', async () => {

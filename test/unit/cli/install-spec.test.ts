@@ -1,7 +1,7 @@
 // `meshwright install`'s IstioOperator building: files and --set flags merged as istioctl merges them,
 // the installed-state naming, and validation errors that name the field (and the allowed values).
 import { UsageError } from '../../../lib/flags';
-import { buildInstallPlan, installedStateName } from '../../../cli/install-spec';
+import { buildInstallPlan, conflictingIop, installedStateName } from '../../../cli/install-spec';
 
 const file = (name: string, text: string) => ({ name, text });
 const plan = (setFlags: string[], files: { name: string; text: string }[] = [], revision?: string) =>
@@ -169,5 +169,43 @@ describe('installedStateName', () => {
     expect(installedStateName(undefined, '')).toBe('installed-state');
     expect(installedStateName(undefined, 'default')).toBe('installed-state');
     expect(installedStateName('x', '1-31')).toBe('installed-state-x-1-31');
+  });
+});
+
+describe('conflictingIop', () => {
+  const p = plan(['profile=demo']);
+  const canary = plan(['profile=demo'], [], 'canary');
+
+  it('names another IstioOperator of the same revision and namespace', () => {
+    const msg = conflictingIop(p, [
+      { name: 'default', namespace: 'istio-system', spec: { profile: 'default' } },
+    ]);
+    expect(msg).toBe(
+      'IstioOperator istio-system/default already installs revision default into namespace istio-system: two would ' +
+        'fight over the same objects. Change that resource instead, delete it first, or install another revision (--revision)',
+    );
+    // revision "default" is the default revision; values.global.istioNamespace counts as the namespace.
+    expect(
+      conflictingIop(p, [
+        {
+          name: 'x',
+          namespace: 'ops',
+          spec: { revision: 'default', values: { global: { istioNamespace: 'istio-system' } } },
+        },
+      ]),
+    ).toContain('IstioOperator ops/x already installs revision default');
+  });
+
+  it('lets the same resource, another revision or another namespace pass', () => {
+    expect(
+      conflictingIop(p, [{ name: 'installed-state', namespace: 'istio-system', spec: {} }]),
+    ).toBeUndefined();
+    expect(
+      conflictingIop(p, [{ name: 'c', namespace: 'istio-system', spec: { revision: 'canary' } }]),
+    ).toBeUndefined();
+    expect(conflictingIop(canary, [{ name: 'd', namespace: 'istio-system', spec: {} }])).toBeUndefined();
+    expect(
+      conflictingIop(p, [{ name: 'd', namespace: 'istio-system', spec: { namespace: 'mesh2' } }]),
+    ).toBeUndefined();
   });
 });
