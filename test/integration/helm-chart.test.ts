@@ -208,6 +208,19 @@ describe.each([
 });
 
 describe('chart values', () => {
+  it('pass helm lint --strict in both TLS modes', () => {
+    for (const mode of ['cert-manager', 'self-signed']) {
+      const r = spawnSync(helm, ['lint', '--strict', CHART, '--set', `tls.mode=${mode}`], {
+        encoding: 'utf8',
+      });
+      expect({ mode, status: r.status, out: r.stdout.includes('0 chart(s) failed') }).toEqual({
+        mode,
+        status: 0,
+        out: true,
+      });
+    }
+  });
+
   it('set replicas, image, resources, scheduling and log levels where they belong', () => {
     const objs = chart('mesh-ops', [
       'image.repository=registry.example/meshwright',
