@@ -161,7 +161,14 @@ export async function runInstall(argv: string[], io: CliIo): Promise<number> {
     const { client } = cluster;
     await requireIopCrd(client);
     const ref = iopRef(plan.name, plan.namespace);
-    const existing = (await client.get(ref)) !== undefined;
+    const live = await client.get(ref);
+    if (live?.metadata?.deletionTimestamp) {
+      throw new InstallError(
+        `IstioOperator ${plan.namespace}/${plan.name} is being deleted (its uninstall is still running): ` +
+          'wait until it is gone (meshwright uninstall waits for that), then install again',
+      );
+    }
+    const existing = live !== undefined;
     const others = await listIops(client);
     if (others === undefined)
       io.err('warning: not allowed to list IstioOperators; cannot check for a conflicting one\n');

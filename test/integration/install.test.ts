@@ -201,7 +201,7 @@ describe('meshwright install and uninstall', () => {
     expect(badProfile.err).toContain('spec.profile: profile "ambient" is not supported by Meshwright yet');
   });
 
-  it('says no operator is running in a namespace no operator watches, and refuses a second IstioOperator for a revision', async () => {
+  it('says no operator is running in a namespace no operator watches, refuses a second IstioOperator for a revision and a terminating one', async () => {
     const other = uniqueName('mw-install-noop');
     extraNamespaces.push(other);
     const r = await cli(runInstall, [
@@ -239,6 +239,23 @@ describe('meshwright install and uninstall', () => {
       await admin.get({ apiVersion: IOP, kind: 'IstioOperator', namespace: other, name: 'installed-state' }),
     ).toBeUndefined();
     await admin.delete(theirs);
+
+    // Its own resource still terminating (an uninstall in progress): refused instead of re-applied.
+    const mine = { apiVersion: IOP, kind: 'IstioOperator', namespace: other, name: 'installed-state' };
+    await admin.create({
+      apiVersion: IOP,
+      kind: 'IstioOperator',
+      metadata: { name: 'installed-state', namespace: other, finalizers: ['meshwright.test/hold'] },
+      spec: { namespace: other },
+    } as KubernetesObject);
+    await admin.delete(mine);
+    const terminating = await cli(runInstall, ['--set', `namespace=${other}`, '-y']);
+    expect(terminating.code).toBe(1);
+    expect(terminating.err).toBe(
+      `meshwright install: IstioOperator ${other}/installed-state is being deleted (its uninstall is still running): ` +
+        'wait until it is gone (meshwright uninstall waits for that), then install again\n',
+    );
+    await admin.mergePatch(mine, { metadata: { finalizers: null } });
   });
 
   it('uninstall -y deletes the IstioOperator and waits until the operator removed everything', async () => {
