@@ -3,7 +3,9 @@
 // a status is made by install-progress.ts; this file only reads, writes and keeps time.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../lib/kubeconfig';
+import { ownerSelector } from '../operator/controller/apply/ownership';
 import { apiMessage, statusCode } from '../operator/controller/kube/api-errors';
+import { MANAGED_KINDS } from '../operator/render/gvk';
 import type { KubeClient, ObjectRef } from '../operator/controller/kube/kube-client';
 import { IOP_API_VERSION, IOP_KIND, type IstioOperator, type IstioOperatorSpec } from '../operator/api/types';
 import type { ExistingIop } from './install-spec';
@@ -143,15 +145,41 @@ export async function waitHealthy(
   }
 }
 
-/** Polls until the object is gone (the operator's finalizer removed what it installed, then itself). */
-export async function waitGone(client: KubeClient, ref: ObjectRef, opts: WaitOptions): Promise<void> {
+/** How many objects still carry the IstioOperator's ownership labels (what its uninstall must remove). */
+export async function countOwned(client: KubeClient, ref: ObjectRef): Promise<number> {
+  const selector = ownerSelector({ namespace: ref.namespace ?? '', name: ref.name });
+  const lists = await Promise.all(MANAGED_KINDS.map((k) => client.list(k.apiVersion, k.kind, selector)));
+  return lists.reduce((n, l) => n + l.items.length, 0);
+}
+
+/**
+ * Polls until the object is gone (the operator's finalizer removed what it installed, then itself),
+ * printing how many owned objects are left whenever that changes; `owned` counts them.
+ */
+export async function waitGone(
+  client: KubeClient,
+  ref: ObjectRef,
+  opts: WaitOptions,
+  owned: () => Promise<number> = () => countOwned(client, ref),
+): Promise<void> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? realSleep;
   const start = now();
+  let lastCount: number | undefined;
   for (;;) {
     const live = (await client.get(ref)) as
       (KubernetesObject & { status?: IopSnapshot['status'] }) | undefined;
-    if (!live) return;
+    const left = await owned();
+    if (left !== lastCount) opts.print(`- ${left} object${left === 1 ? '' : 's'} left`);
+    lastCount = left;
+    if (!live) {
+      // The finalizer is released only after everything is deleted; anything left is a bug worth naming.
+      if (left > 0)
+        throw new InstallError(
+          `IstioOperator ${ref.namespace}/${ref.name} is gone but ${left} of its objects remain`,
+        );
+      return;
+    }
     const elapsed = now() - start;
     const finalizers = live.metadata?.finalizers ?? [];
     if (elapsed >= opts.timeoutMs) {

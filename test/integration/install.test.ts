@@ -263,11 +263,17 @@ describe('meshwright install and uninstall', () => {
     const file = join(dir, 'iop.yaml');
     writeFileSync(file, `apiVersion: ${IOP}\nkind: IstioOperator\nspec:\n  namespace: ${ns}\n`);
     expect((await ownedObjects()).length).toBeGreaterThan(10);
+    const started = Date.now();
     const r = await cli(runUninstall, ['-f', file, '--revision', rev, '-y', '--timeout', '120s']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out.trimEnd().split('\n').pop()).toBe(
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines.slice(-2)).toEqual([
+      '- 0 objects left',
       `✔ Uninstalled: IstioOperator ${ns}/${name} and its objects are gone`,
+    ]);
+    process.stdout.write(
+      `uninstall -y: ${((Date.now() - started) / 1000).toFixed(1)} s; ${lines.filter((l) => / left$/.test(l)).join(', ')}\n`,
     );
     expect(await admin.get(iopRef())).toBeUndefined();
     expect(await ownedObjects()).toEqual([]);

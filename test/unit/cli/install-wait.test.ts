@@ -202,14 +202,35 @@ describe('waitHealthy', () => {
 });
 
 describe('waitGone', () => {
-  it('returns when the object disappears, and names the finalizers when it does not', async () => {
+  const counts = (ns: number[]) => {
+    let i = 0;
+    return () => Promise.resolve(ns[Math.min(i++, ns.length - 1)]);
+  };
+
+  it('prints the owned objects left as they change and returns when the object disappears', async () => {
+    const lines: string[] = [];
+    const opts = { timeoutMs: 5000, operatorGraceMs: 0, pollMs: 1000, print: (l: string) => lines.push(l) };
+    await expect(
+      waitGone(
+        scripted([snap(1, 1), snap(1, 1), snap(1, 1), undefined]),
+        ref,
+        { ...opts, ...fakeTime() },
+        counts([12, 12, 1, 0]),
+      ),
+    ).resolves.toBeUndefined();
+    expect(lines).toEqual(['- 12 objects left', '- 1 object left', '- 0 objects left']);
+  });
+
+  it('names the finalizers when the object stays, and leftovers when it went without its objects', async () => {
     const opts = { timeoutMs: 5000, operatorGraceMs: 0, pollMs: 1000, print: () => undefined };
     await expect(
-      waitGone(scripted([snap(1, 1), snap(1, 1), undefined]), ref, { ...opts, ...fakeTime() }),
-    ).resolves.toBeUndefined();
-    await expect(waitGone(scripted([snap(1, 1)]), ref, { ...opts, ...fakeTime() })).rejects.toThrow(
+      waitGone(scripted([snap(1, 1)]), ref, { ...opts, ...fakeTime() }, counts([3])),
+    ).rejects.toThrow(
       'IstioOperator ns/n still exists after 5s (finalizers f: is the Meshwright operator running?)',
     );
+    await expect(
+      waitGone(scripted([undefined]), ref, { ...opts, ...fakeTime() }, counts([2])),
+    ).rejects.toThrow('IstioOperator ns/n is gone but 2 of its objects remain');
   });
 });
 
