@@ -4,7 +4,8 @@
 // unanswered question and a namespace no operator watches fail with a clear message and exit code.
 // The commands run in-process through runInstall/runUninstall with captured output, exactly as `main` runs them.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -115,6 +116,28 @@ describe('meshwright install and uninstall', () => {
       'meshwright install: install needs confirmation, but stdin gave no answer (not a terminal or closed): pass -y to proceed without asking\n',
     );
     expect(await admin.get(iopRef())).toBeUndefined();
+  });
+
+  it('the built CLI reads the answer from a piped stdin and exits (no hang) when it is no or absent', () => {
+    const root = join(__dirname, '..', '..');
+    if (!existsSync(join(root, 'dist', 'cli', 'main.js')))
+      throw new Error('dist/ is missing: run `npm run build` before the integration tests');
+    const argv = [join(root, 'bin', 'meshwright.js'), 'install', '--set', `namespace=${ns}`, '-r', rev];
+    const run = (input: string) =>
+      spawnSync(process.execPath, [...argv, `--kubeconfig=${kubeconfigPath()}`], {
+        input,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const no = run('n\n');
+    expect({ status: no.status, err: no.stderr }).toEqual({
+      status: 1,
+      err: 'meshwright install: install cancelled\n',
+    });
+    expect(no.stdout).toContain('Proceed? (y/N) ');
+    const none = run('');
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('stdin gave no answer (not a terminal or closed): pass -y');
   });
 
   it('install --set profile=demo -y ends HEALTHY with progress lines per component', async () => {
