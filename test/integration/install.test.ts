@@ -219,9 +219,11 @@ describe('meshwright install and uninstall', () => {
     expect(badValue.err).toBe(
       'meshwright install: spec.components.pilot.enabled: must be true or false, got "sure"\n',
     );
-    const badProfile = await cli(runInstall, ['--set', 'profile=ambient', '-y']);
+    const badProfile = await cli(runInstall, ['--set', 'profile=demoo', '-y']);
     expect(badProfile.code).toBe(2);
-    expect(badProfile.err).toContain('spec.profile: profile "ambient" is not supported by Meshwright yet');
+    expect(badProfile.err).toMatch(
+      /^meshwright install: spec\.profile: unknown profile "demoo" \(supported: default, demo, /,
+    );
   });
 
   it('says no operator is running in a namespace no operator watches, refuses a second IstioOperator for a revision and a terminating one', async () => {

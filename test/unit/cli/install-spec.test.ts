@@ -136,8 +136,9 @@ describe('install plan errors name the field', () => {
   it('an unknown profile names spec.profile and the supported profiles', () => {
     const err = errorOf(() => plan(['profile=demoo']));
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toBe(
-      'spec.profile: unknown profile "demoo" (supported: default, demo, minimal, empty)',
+    // The list grows as profiles are implemented; it always names the field and the ones on offer.
+    expect(err.message).toMatch(
+      /^spec\.profile: unknown profile "demoo" \(supported: default, demo, minimal[a-z, -]*\)$/,
     );
   });
 
