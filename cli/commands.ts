@@ -1,7 +1,9 @@
 // The subcommand table. Each part of the system owns its command module; this file only lists them.
+import { install } from './install';
 import { kubeInjectCommand } from './kube-inject';
 import { manifestGenerate } from './manifest';
 import { operator } from './operator';
+import { uninstall } from './uninstall';
 import { version } from './version';
 import { webhook } from './webhook';
 
@@ -11,4 +13,12 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-export const commands: Command[] = [operator, webhook, kubeInjectCommand, manifestGenerate, version];
+export const commands: Command[] = [
+  operator,
+  webhook,
+  kubeInjectCommand,
+  manifestGenerate,
+  install,
+  uninstall,
+  version,
+];
