@@ -34,6 +34,9 @@ export function caseConfig(engine: Engine, suite: Suite, c: Case): InjectionConf
     nativeSidecars: nativeMode(c.nativeSidecars ?? suite.defaults.nativeSidecars),
     nodeKubeletVersions: suite.defaults.kubeletVersions,
     platform: c.platform,
+    // The engine imitates the suite's release (see webhook/inject/versions.ts).
+    istioVersion: suite.version || undefined,
+    compliancePolicy: c.compliancePolicy,
   });
 }
 

@@ -57,6 +57,7 @@ export function proxyEnv(ctx: TemplateContext, flavor: EnvFlavor): V1EnvVar[] {
     env.push(
       resourceEnv('GOMEMLIMIT', 'limits.memory'),
       resourceEnv('GOMAXPROCS', 'limits.cpu'),
+      ...complianceEnv(ctx),
       appContainers,
     );
   } else if (flavor === 'sidecar') {
@@ -64,6 +65,7 @@ export function proxyEnv(ctx: TemplateContext, flavor: EnvFlavor): V1EnvVar[] {
       appContainers,
       resourceEnv('GOMEMLIMIT', 'limits.memory'),
       resourceEnv('GOMAXPROCS', 'limits.cpu'),
+      ...complianceEnv(ctx),
     );
   } else {
     env.push(appContainers);
@@ -115,6 +117,17 @@ export function proxyEnv(ctx: TemplateContext, flavor: EnvFlavor): V1EnvVar[] {
   }
   // An empty value is no value in a Kubernetes object (e.g. ISTIO_META_APP_CONTAINERS of a proxy-only pod).
   for (const e of env) if (e.value === '') delete e.value;
+  return env;
+}
+
+/** istiod's compliance policy, handed to the proxy; FIPS 140-3 also pins Go's FIPS mode where the version does. */
+function complianceEnv(ctx: TemplateContext): V1EnvVar[] {
+  const policy = ctx.cfg.compliancePolicy;
+  if (!policy) return [];
+  const env: V1EnvVar[] = [{ name: 'COMPLIANCE_POLICY', value: policy }];
+  if (policy === 'fips-140-3' && ctx.cfg.behaviour.fipsGodebug) {
+    env.push({ name: 'GODEBUG', value: 'fips140=only' });
+  }
   return env;
 }
 

@@ -149,7 +149,8 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
     annotations[A.overrides] = overridesAnnotation(applied);
   }
 
-  postProcess(pod, ctx, injected);
+  const invalidAfter = postProcess(pod, ctx, injected);
+  if (invalidAfter) return { kind: 'rejected', message: invalidAfter };
   return { kind: 'injected', pod, patch: createPatch(input, pod) };
 }
 
@@ -315,7 +316,8 @@ function reapplyOverrides(
   return applied;
 }
 
-function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): void {
+// Returns a rejection message when the pod's own settings turn out invalid here (metrics ports).
+function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): string | undefined {
   const meta = pod.metadata as NonNullable<V1Pod['metadata']>;
   const spec = pod.spec as NonNullable<V1Pod['spec']>;
   const annotations = meta.annotations as Record<string, string>;
@@ -324,7 +326,11 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): v
 
   const sidecar = find(spec.containers, PROXY_CONTAINER) ?? find(spec.initContainers, PROXY_CONTAINER);
   const meshStatusPort = Number(ctx.proxyConfig.statusPort ?? 15020);
-  applyPrometheusMerge(meta, ctx.mesh, String(meshStatusPort), sidecar);
+  const invalid = applyPrometheusMerge(meta, ctx.mesh, String(meshStatusPort), sidecar, {
+    behaviour: ctx.cfg.behaviour,
+    proxyMetadata: ctx.proxyConfig.proxyMetadata ?? {},
+  });
+  if (invalid) return invalid;
 
   if (sidecar && rewriteProbes(annotations, ctx)) {
     const statusPort = parseInt(annotations[A.statusPort] ?? String(meshStatusPort), 10);
@@ -356,6 +362,7 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): v
     canonicalizeResourceList(c.resources?.limits);
     canonicalizeResourceList(c.resources?.requests);
   }
+  return undefined;
 }
 
 // A proxy kept from a previous injection may already carry probers: merge, newer entries win.
