@@ -149,7 +149,7 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
     annotations[A.overrides] = overridesAnnotation(applied);
   }
 
-  const invalidAfter = postProcess(pod, ctx, injected);
+  const invalidAfter = postProcess(pod, ctx, injected, req.admission);
   if (invalidAfter) return { kind: 'rejected', message: invalidAfter };
   return { kind: 'injected', pod, patch: createPatch(input, pod) };
 }
@@ -163,7 +163,9 @@ function skipReason(req: InjectionRequest, cfg: InjectionConfig, namespace: stri
       ? `${req.owner.kind} "${namespace || 'default'}/${req.owner.name}"`
       : podName(req, namespace);
     if (pod.spec?.hostNetwork) return `Skipping injection because ${what} has host networking enabled`;
-    const sel = injectRequired(pod.spec, pod.metadata, namespace, { policy: 'enabled' });
+    // The system-namespace rule sees the pod template's own namespace, as istioctl's does: a template
+    // without one is injected even when the file's workload sits in kube-system.
+    const sel = injectRequired(pod.spec, pod.metadata, pod.metadata?.namespace ?? '', { policy: 'enabled' });
     return sel.inject ? undefined : `Skipping injection because ${what} has sidecar injection disabled`;
   }
   const sel = injectRequired(pod.spec, pod.metadata, namespace, {
@@ -317,7 +319,12 @@ function reapplyOverrides(
 }
 
 // Returns a rejection message when the pod's own settings turn out invalid here (metrics ports).
-function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): string | undefined {
+function postProcess(
+  pod: V1Pod,
+  ctx: TemplateContext,
+  injected: TemplatePod,
+  admission: boolean,
+): string | undefined {
   const meta = pod.metadata as NonNullable<V1Pod['metadata']>;
   const spec = pod.spec as NonNullable<V1Pod['spec']>;
   const annotations = meta.annotations as Record<string, string>;
@@ -349,8 +356,11 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): s
   }
 
   annotations[A.status] = statusAnnotation(injected, ctx.revision);
-  for (const [k, v] of Object.entries(ctx.values.sidecarInjectorWebhook.injectedAnnotations ?? {})) {
-    annotations[k] = v;
+  // Only the webhook adds injectedAnnotations; istioctl kube-inject does not.
+  if (admission) {
+    for (const [k, v] of Object.entries(ctx.values.sidecarInjectorWebhook.injectedAnnotations ?? {})) {
+      annotations[k] = v;
+    }
   }
   reorderContainers(spec, holdApplication(ctx));
   // Injected containers carry canonical quantities (as istiod's output); the app's own are left alone.

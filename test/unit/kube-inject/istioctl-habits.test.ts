@@ -1,0 +1,131 @@
+// Where istioctl kube-inject differs from the webhook, checked with the real engine: the system-namespace
+// rule reads the pod template's namespace, injectedAnnotations are the webhook's alone.
+import { parseAllDocuments } from 'yaml';
+import { injectPod } from '../../../webhook/inject';
+import { kubeInject } from '../../../webhook/kube-inject';
+import { config } from '../inject/fixtures';
+
+function deployment(ns: string | undefined, templateNs?: string): string {
+  return [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: web',
+    ...(ns ? [`  namespace: ${ns}`] : []),
+    'spec:',
+    '  selector: {matchLabels: {app: web}}',
+    '  template:',
+    '    metadata:',
+    '      labels: {app: web}',
+    ...(templateNs ? [`      namespace: ${templateNs}`] : []),
+    '    spec:',
+    '      containers: [{name: web, image: web}]',
+    '',
+  ].join('\n');
+}
+
+function podSpecOf(out: string): { containers: { name: string }[]; initContainers?: { name: string }[] } {
+  const d = parseAllDocuments(out)[0].toJS() as {
+    spec: { template: { spec: { containers: { name: string }[] } } };
+  };
+  return d.spec.template.spec;
+}
+
+const names = (spec: ReturnType<typeof podSpecOf>) =>
+  [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name);
+
+describe('kube-inject, as istioctl does it', () => {
+  const cfg = config();
+  it.each(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'])(
+    'injects a workload in %s whose pod template names no namespace',
+    (ns) => {
+      const { output, warnings } = kubeInject(deployment(ns), { config: cfg, inject: injectPod });
+      expect(warnings).toEqual([]);
+      expect(names(podSpecOf(output))).toContain('istio-proxy');
+    },
+  );
+
+  it('skips a pod template that itself sits in a system namespace', () => {
+    const { output, warnings } = kubeInject(deployment('kube-system', 'kube-system'), {
+      config: cfg,
+      inject: injectPod,
+    });
+    expect(names(podSpecOf(output))).not.toContain('istio-proxy');
+    expect(warnings.join('\n')).toContain('Skipping injection');
+  });
+
+  it('the webhook still skips system namespaces', () => {
+    const out = injectPod(
+      {
+        pod: { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'a' }] } },
+        namespace: 'kube-system',
+        admission: true,
+      },
+      cfg,
+    );
+    expect(out.kind).toBe('skipped');
+  });
+
+  it('applies sidecarInjectorWebhook.injectedAnnotations in the webhook only', () => {
+    const withAnn = config([
+      { values: { sidecarInjectorWebhook: { injectedAnnotations: { 'example.com/injected': 'yes' } } } },
+    ]);
+    const { output } = kubeInject(deployment('default'), { config: withAnn, inject: injectPod });
+    const doc = parseAllDocuments(output)[0].toJS() as {
+      spec: { template: { metadata: { annotations?: Record<string, string> } } };
+    };
+    expect(doc.spec.template.metadata.annotations?.['example.com/injected']).toBeUndefined();
+    expect(doc.spec.template.metadata.annotations?.['sidecar.istio.io/status']).toBeDefined();
+
+    const hook = injectPod(
+      {
+        pod: { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'a' }] } },
+        namespace: 'default',
+        admission: true,
+      },
+      withAnn,
+    );
+    expect(hook.kind === 'injected' && hook.pod.metadata?.annotations?.['example.com/injected']).toBe('yes');
+  });
+});
+
+describe('ISTIO_PROMETHEUS_ANNOTATIONS', () => {
+  const cfg = config();
+  const run = (annotations: Record<string, string>) => {
+    const out = injectPod(
+      {
+        pod: { metadata: { name: 'p', annotations }, spec: { containers: [{ name: 'a', image: 'a' }] } },
+        namespace: 'default',
+        admission: true,
+      },
+      cfg,
+    );
+    if (out.kind !== 'injected') throw new Error(out.kind);
+    const proxy = [...(out.pod.spec?.initContainers ?? []), ...(out.pod.spec?.containers ?? [])].find(
+      (c) => c.name === 'istio-proxy',
+    );
+    return { env: proxy?.env?.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value, pod: out.pod };
+  };
+
+  it('carries scrape, path and port, in that order, even when empty', () => {
+    expect(run({ 'prometheus.io/scrape': 'true' }).env).toBe('{"scrape":"true","path":"","port":""}');
+    expect(run({ 'prometheus.io/port': '9090' }).env).toBe('{"scrape":"","path":"","port":"9090"}');
+    expect(
+      run({ 'prometheus.io/path': '/m', 'prometheus.io/port': '1', 'prometheus.io/scrape': 'true' }).env,
+    ).toBe('{"scrape":"true","path":"/m","port":"1"}');
+    expect(run({}).env).toBeUndefined();
+  });
+
+  it('reads and clears every spelling of the keys', () => {
+    const { env, pod } = run({ 'prometheus.io.port': '9090', 'prometheus-io/path': '/x' });
+    expect(env).toBe('{"scrape":"","path":"/x","port":"9090"}');
+    const a = pod.metadata?.annotations ?? {};
+    expect(a['prometheus.io.port']).toBeUndefined();
+    expect(a['prometheus-io/path']).toBeUndefined();
+    expect([a['prometheus.io/port'], a['prometheus.io/path'], a['prometheus.io/scrape']]).toEqual([
+      '15020',
+      '/stats/prometheus',
+      'true',
+    ]);
+  });
+});
