@@ -2,11 +2,14 @@
 // PROXY_CONFIG, pod ports, app containers), then ISTIO_META_* metadata, trust domain, optional tracing
 // attributes, and finally the ProxyConfig's proxyMetadata (sorted by name, as Go ranges over a map).
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
-import { PROXY_CONFIG_FIELD_ORDER, type ProxyConfig } from '../../lib/istio/mesh';
+import type { ProxyConfig } from '../../lib/istio/mesh';
 import { A, L } from './annotations';
 import { ann, type TemplateContext } from './context';
 import { goJson } from './go-json';
 import { jsonObjectEntries } from './json-object-annotation';
+import { proxyConfigJson } from './proxy-config-json';
+
+export { proxyConfigJson } from './proxy-config-json';
 
 export type EnvFlavor = 'sidecar' | 'gateway' | 'grpc-agent';
 
@@ -145,29 +148,6 @@ export function podPortsJson(containers: V1Container[] | undefined): string {
     for (const p of c.ports ?? []) lines.push(`    ${lines.length ? ',' : ''}${goJson(p, 'ContainerPort')}`);
   }
   return `[\n${lines.map((l) => `${l}\n`).join('')}]`;
-}
-
-/** PROXY_CONFIG: the configured ProxyConfig overrides as protobuf JSON (proto field order). */
-export function proxyConfigJson(pc: ProxyConfig): string {
-  const known = new Set(PROXY_CONFIG_FIELD_ORDER);
-  const parts: string[] = [];
-  const emit = (k: string): void => {
-    const v = pc[k];
-    if (v === undefined || v === null) return;
-    parts.push(`${JSON.stringify(k)}:${k === 'proxyMetadata' ? sortedJson(v) : JSON.stringify(v)}`);
-  };
-  for (const k of PROXY_CONFIG_FIELD_ORDER) emit(k);
-  for (const k of Object.keys(pc)) if (!known.has(k)) emit(k);
-  return `{${parts.join(',')}}`;
-}
-
-function sortedJson(v: unknown): string {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return JSON.stringify(v);
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`)
-    .join(',')}}`;
 }
 
 function datadogEnv(ctx: TemplateContext): V1EnvVar[] {
