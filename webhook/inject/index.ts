@@ -328,10 +328,17 @@ function postProcess(
   const meta = pod.metadata as NonNullable<V1Pod['metadata']>;
   const spec = pod.spec as NonNullable<V1Pod['spec']>;
   const annotations = meta.annotations as Record<string, string>;
-  const network = ctx.labels[L.network] || ctx.values.global.network;
-  if (network) (meta.labels as Record<string, string>)[L.network] = network;
-
   const sidecar = find(spec.containers, PROXY_CONTAINER) ?? find(spec.initContainers, PROXY_CONTAINER);
+  // Cluster and network are cluster information istiod re-applies first: the configured cluster name and
+  // the network (the pod's label wins over values) move to the end of the proxy env, sorted by name,
+  // before the metrics and probe steps append theirs.
+  const clusterEnv = clusterInfoEnv(ctx);
+  const network = clusterEnv.ISTIO_META_NETWORK;
+  if (network) (meta.labels as Record<string, string>)[L.network] = network;
+  if (sidecar && Object.keys(clusterEnv).length > 0) {
+    sidecar.env = (sidecar.env ?? []).filter((e) => clusterEnv[e.name] === undefined);
+    for (const name of Object.keys(clusterEnv).sort()) sidecar.env.push({ name, value: clusterEnv[name] });
+  }
   const meshStatusPort = Number(ctx.proxyConfig.statusPort ?? 15020);
   const invalid = applyPrometheusMerge(meta, ctx.mesh, String(meshStatusPort), sidecar, {
     behaviour: ctx.cfg.behaviour,
@@ -349,12 +356,6 @@ function postProcess(
       rewriteAppProbes(apps, statusPort);
     }
   }
-  // The network is cluster information the injector sets last (it may come from the pod's label).
-  if (sidecar && network) {
-    sidecar.env = (sidecar.env ?? []).filter((e) => e.name !== 'ISTIO_META_NETWORK');
-    sidecar.env.push({ name: 'ISTIO_META_NETWORK', value: network });
-  }
-
   annotations[A.status] = statusAnnotation(injected, ctx.revision);
   // Only the webhook adds injectedAnnotations; istioctl kube-inject does not.
   if (admission) {
@@ -373,6 +374,15 @@ function postProcess(
     canonicalizeResourceList(c.resources?.requests);
   }
   return undefined;
+}
+
+function clusterInfoEnv(ctx: TemplateContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  const cluster = ctx.values.global.multiCluster?.clusterName;
+  if (cluster) out.ISTIO_META_CLUSTER_ID = cluster;
+  const network = ctx.labels[L.network] || ctx.values.global.network;
+  if (network) out.ISTIO_META_NETWORK = network;
+  return out;
 }
 
 // A proxy kept from a previous injection may already carry probers: merge, newer entries win.
