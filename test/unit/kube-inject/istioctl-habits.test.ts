@@ -129,3 +129,68 @@ describe('ISTIO_PROMETHEUS_ANNOTATIONS', () => {
     ]);
   });
 });
+
+describe('Go round-trip shapes', () => {
+  const cfg = config();
+  it('prints every quantity of the pod template canonically, app containers included', () => {
+    const input = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web}',
+      'spec:',
+      '  selector: {matchLabels: {app: web}}',
+      '  template:',
+      '    metadata: {labels: {app: web}}',
+      '    spec:',
+      '      containers:',
+      '      - name: web',
+      '        image: web',
+      '        resources: {requests: {cpu: 1000m, memory: 1024Mi}, limits: {cpu: "1.5", memory: 2048Mi}}',
+      '      volumes: [{name: scratch, emptyDir: {sizeLimit: 1024Mi}}]',
+      '',
+    ].join('\n');
+    const { output } = kubeInject(input, { config: cfg, inject: injectPod });
+    const d = parseAllDocuments(output)[0].toJS() as {
+      spec: {
+        template: {
+          spec: {
+            containers: { name: string; resources: unknown }[];
+            volumes: { name: string; emptyDir?: { sizeLimit?: string } }[];
+          };
+        };
+      };
+    };
+    const web = d.spec.template.spec.containers.find((c) => c.name === 'web');
+    expect(web?.resources).toEqual({
+      requests: { cpu: '1', memory: '1Gi' },
+      limits: { cpu: '1500m', memory: '2Gi' },
+    });
+    expect(d.spec.template.spec.volumes.find((v) => v.name === 'scratch')?.emptyDir?.sizeLimit).toBe('1Gi');
+  });
+
+  it("keeps a gRPC probe's empty service in ISTIO_KUBE_APP_PROBERS (a Go *string)", () => {
+    const out = injectPod(
+      {
+        pod: {
+          metadata: { name: 'p' },
+          spec: {
+            containers: [
+              { name: 'a', image: 'a', livenessProbe: { grpc: { port: 9000, service: '' } } },
+              { name: 'b', image: 'b', livenessProbe: { grpc: { port: 9001 } } },
+            ],
+          },
+        },
+        namespace: 'default',
+        admission: true,
+      },
+      cfg,
+    );
+    if (out.kind !== 'injected') throw new Error(out.kind);
+    const proxy = [...(out.pod.spec?.initContainers ?? []), ...(out.pod.spec?.containers ?? [])].find(
+      (c) => c.name === 'istio-proxy',
+    );
+    const probers = proxy?.env?.find((e) => e.name === 'ISTIO_KUBE_APP_PROBERS')?.value ?? '';
+    expect(probers).toContain('"grpc":{"port":9000,"service":""}');
+    expect(probers).toContain('"grpc":{"port":9001}');
+  });
+});
