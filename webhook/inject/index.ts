@@ -69,6 +69,7 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
       ?.env?.find((e) => e.name === APP_PROBERS_ENV)?.value;
     restoreAppProbes([...spec.containers, ...(spec.initContainers ?? [])], recorded);
     reinsertOverrides(pod, overrides);
+    keepImagesOfRecords(pod, overrides, removed);
   }
 
   const build = (): TemplateContext | string => {
@@ -154,6 +155,18 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
   return { kind: 'injected', pod, patch: createPatch(input, pod) };
 }
 
+// A record never holds `image: auto` (it means "the injected image"); the container it stands for kept its
+// image through the first injection when no template set one (grpc-simple), so it gets it back from the
+// removed copy and a re-injection gives the same pod.
+function keepImagesOfRecords(pod: V1Pod, recorded: ParsedOverrides, removed: V1Container[]): void {
+  const names = new Set([...recorded.containers, ...recorded.initContainers].map((c) => c.name));
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    if (c.image !== undefined || !names.has(c.name)) continue;
+    const old = removed.find((r) => r.name === c.name)?.image;
+    if (old !== undefined) c.image = old;
+  }
+}
+
 function skipReason(req: InjectionRequest, cfg: InjectionConfig, namespace: string): string | undefined {
   const pod = req.pod;
   const sw = compile(cfg).values.sidecarInjectorWebhook;
@@ -206,7 +219,10 @@ function goShapeOverlapping(spec: NonNullable<V1Pod['spec']>, injected: Template
   const names = new Set(
     [...(injected.spec.containers ?? []), ...(injected.spec.initContainers ?? [])].map((c) => c.name),
   );
-  const shape = (c: V1Container): V1Container => (names.has(c.name) ? goShaped(c) : c);
+  // The image stays as written: `image: auto` is only dropped from the overlay, so a template that does
+  // not set the image (grpc-simple amends every container) leaves `auto` in place, as istiod does.
+  const shape = (c: V1Container): V1Container =>
+    names.has(c.name) ? { ...goShaped(c), ...(c.image !== undefined ? { image: c.image } : {}) } : c;
   spec.containers = spec.containers.map(shape);
   if (spec.initContainers) spec.initContainers = spec.initContainers.map(shape);
 }

@@ -194,3 +194,36 @@ describe('Go round-trip shapes', () => {
     expect(probers).toContain('"grpc":{"port":9001}');
   });
 });
+
+describe('a user istio-proxy with image: auto', () => {
+  const cfg = config();
+  const run = (pod: Parameters<typeof injectPod>[0]['pod']) => {
+    const out = injectPod({ pod, namespace: 'default', admission: true }, cfg);
+    if (out.kind !== 'injected') throw new Error(out.kind);
+    return out.pod;
+  };
+  const imageOf = (p: ReturnType<typeof run>) =>
+    [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].find((c) => c.name === 'istio-proxy')
+      ?.image;
+  const pod = (template: string) => ({
+    metadata: { name: 'p', annotations: { 'inject.istio.io/templates': template } },
+    spec: {
+      containers: [
+        { name: 'a', image: 'a' },
+        { name: 'istio-proxy', image: 'auto' },
+      ],
+    },
+  });
+
+  it('keeps auto under grpc-simple, which sets no image (stable on re-injection)', () => {
+    const once = run(pod('grpc-simple'));
+    expect(imageOf(once)).toBe('auto');
+    expect(imageOf(run(once))).toBe('auto');
+  });
+
+  it.each(['sidecar', 'gateway', 'grpc-agent'])('gets the injected image under %s', (t) => {
+    const once = run(pod(t));
+    expect(imageOf(once)).toMatch(/\/proxyv2:/);
+    expect(imageOf(run(once))).toBe(imageOf(once));
+  });
+});
