@@ -227,3 +227,24 @@ describe('a user istio-proxy with image: auto', () => {
     expect(imageOf(run(once))).toBe(imageOf(once));
   });
 });
+
+describe('defaultTemplates', () => {
+  it('are the webhook’s: kube-inject renders sidecar unless the pod names templates', () => {
+    const cfg = config([{ values: { sidecarInjectorWebhook: { defaultTemplates: ['grpc-agent'] } } }]);
+    const { output } = kubeInject(deployment('default'), { config: cfg, inject: injectPod });
+    expect(names(podSpecOf(output))).toContain('istio-init');
+    const hook = injectPod(
+      {
+        pod: { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'a' }] } },
+        namespace: 'default',
+        admission: true,
+      },
+      cfg,
+    );
+    if (hook.kind !== 'injected') throw new Error(hook.kind);
+    const all = [...(hook.pod.spec?.initContainers ?? []), ...(hook.pod.spec?.containers ?? [])];
+    expect(all.map((c) => c.name)).not.toContain('istio-init');
+    // The caller's config is left as it was.
+    expect(cfg.values.sidecarInjectorWebhook?.defaultTemplates).toEqual(['grpc-agent']);
+  });
+});
