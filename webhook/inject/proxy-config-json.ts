@@ -64,7 +64,11 @@ export function proxyConfigJson(pc: ProxyConfig): string {
   return `{${parts.join(',')}}`;
 }
 
+// Integer fields protobuf JSON also reads from numeric strings; printed as numbers.
+const INTEGER_FIELDS = new Set(['proxyAdminPort', 'statusPort', 'statNameLength', 'concurrency']);
+
 function fieldJson(k: string, v: unknown): string {
+  if (INTEGER_FIELDS.has(k) && typeof v === 'string' && /^-?\d+$/.test(v)) return String(Number(v));
   if (k === 'proxyMetadata' || k === 'runtimeValues') return sortedJson(v);
   if (k === 'tracing' && isPlainObject(v)) {
     const keys = [

@@ -58,7 +58,9 @@ export function validateProxyConfigAnnotation(value: string): string | undefined
   }
   for (const k of PORT_FIELDS) {
     const v = raw[k];
-    if (v !== undefined && v !== null && !Number.isInteger(v)) {
+    // protobuf JSON takes an integer as a number or a numeric string.
+    const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+    if (v !== undefined && v !== null && !Number.isInteger(n)) {
       errors.push(`failed to convert to apply proxy config: ${k}: invalid value ${JSON.stringify(v)}`);
     }
   }

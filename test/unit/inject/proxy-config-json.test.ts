@@ -1,6 +1,6 @@
 // PROXY_CONFIG is cleaned of default-valued fields, as istiod's cleanProxyConfig does.
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { defaultProxyConfig } from '../../../lib/istio/mesh';
+import { defaultProxyConfig, type ProxyConfig } from '../../../lib/istio/mesh';
 import { render } from '../../../operator/render';
 import { injectPod } from '../../../webhook/inject';
 import { injectionConfigFromConfigMaps } from '../../../webhook/inject/config';
@@ -48,6 +48,15 @@ describe('cleanProxyConfig', () => {
       '{"concurrency":2,"tracing":{"zipkin":{"address":"z:9411"},"customTags":{"a":{},"b":{}},"sampling":10},' +
         '"holdApplicationUntilProxyStarts":true}',
     );
+  });
+
+  it('prints integers given as numeric strings as numbers', () => {
+    // As read from YAML: protobuf JSON accepts numeric strings for integer fields.
+    const asRead = (o: Record<string, string>) => o as unknown as ProxyConfig;
+    expect(proxyConfigJson(asRead({ statusPort: '15021', concurrency: '2' }))).toBe(
+      '{"concurrency":2,"statusPort":15021}',
+    );
+    expect(proxyConfigJson(asRead({ statusPort: '15020' }))).toBe('{}');
   });
 
   it('does not modify its input', () => {

@@ -109,7 +109,8 @@ describe('proxy.istio.io/config', () => {
       'discoveryAddress: istiod:99999',
       'proxyAdminPort: 0',
       'statusPort: 70000',
-      'statusPort: "15020"',
+      'statusPort: "port"',
+      'statusPort: 1.5',
       'controlPlaneAuthPolicy: SOMETIMES',
       '[1, 2]',
       'a: [',
@@ -119,6 +120,7 @@ describe('proxy.istio.io/config', () => {
     for (const y of [
       'discoveryAddress: istiod-canary.istio-system.svc:15012',
       'statusPort: 15021',
+      'statusPort: "15021"',
       '{}',
       '',
     ]) {
