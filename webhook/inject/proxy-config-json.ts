@@ -32,9 +32,12 @@ const TRACING_FIELD_ORDER = [
   'enableIstioTags',
 ];
 
+// Read only: compared against, never handed out.
+const DEFAULTS: Readonly<ProxyConfig> = defaultProxyConfig();
+
 /** The configured ProxyConfig minus what equals istiod's defaults. Returns a new object. */
 export function cleanProxyConfig(pc: ProxyConfig): ProxyConfig {
-  const d = defaultProxyConfig();
+  const d = DEFAULTS;
   const out: ProxyConfig = { ...pc };
   for (const k of CLEANED_SCALARS) {
     if (out[k] !== undefined && String(out[k]) === String(d[k])) delete out[k];
