@@ -51,13 +51,19 @@ step "lint"
 npx eslint .
 npx prettier --check --log-level warn .
 
-step "injection conformance (upstream Istio 1.30.3 cases)"
-# The pass count must never go down: --min-pass is the number of cases passing when it was last raised.
-conformance_dir="${MESHWRIGHT_CONFORMANCE_DIR:-../shared/conformance/istio-1.30.3/inject}"
+step "injection conformance (upstream Istio 1.30.3 and 1.31.0-rc.0 cases)"
+# Each suite is run as its own release (the runner reads the version from the istio-<version> path).
+# The pass count must never go down: each --min-pass is that suite's count when it was last raised.
 mkdir -p .cluster
-npm run --silent conformance -- "${conformance_dir}" --min-pass "${MESHWRIGHT_CONFORMANCE_MIN_PASS:-95}" \
-  | tee .cluster/conformance.log
-conformance_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' .cluster/conformance.log | tail -n 1)
+conformance_lines=""
+run_conformance() { # <dir> <min-pass> <log>
+  npm run --silent conformance -- "$1" --min-pass "$2" | tee "$3"
+  conformance_lines="${conformance_lines} $(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$3" | tail -n 1)"
+}
+run_conformance "${MESHWRIGHT_CONFORMANCE_DIR:-../shared/conformance/istio-1.30.3/inject}" \
+  "${MESHWRIGHT_CONFORMANCE_MIN_PASS:-95}" .cluster/conformance.log
+run_conformance "${MESHWRIGHT_CONFORMANCE_DIR_131:-../shared/conformance/istio-1.31.0-rc.0/inject}" \
+  "${MESHWRIGHT_CONFORMANCE_MIN_PASS_131:-98}" .cluster/conformance-1.31.log
 
 step "jest (unit + integration)"
 # A bound, so that a hang (an open handle keeping jest alive) still ends the pipeline with a clear
@@ -70,8 +76,11 @@ current=""
 echo
 echo "test pipeline PASSED"
 # One closing line over everything that ran: jest's tests plus the conformance cases.
+# conformance_lines holds "P passed, F failed" of each suite: pairs of numbers, summed.
 node -e '
   const r = require("./.cluster/jest-results.json");
-  const [cp, cf] = process.argv[1].match(/\d+/g).map(Number);
+  const n = process.argv[1].match(/\d+/g).map(Number);
+  let cp = 0, cf = 0;
+  for (let i = 0; i + 1 < n.length; i += 2) { cp += n[i]; cf += n[i + 1]; }
   console.log(`meshwright: ${r.numPassedTests + cp} passed, ${r.numFailedTests + cf} failed`);
-' "${conformance_line}"
+' "${conformance_lines}"

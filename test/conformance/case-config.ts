@@ -10,11 +10,13 @@ import type { InjectionConfig, IopSpecOverlay, NativeSidecarMode } from '../../w
 import type { Case, Suite } from './cases';
 import type { Engine } from './engine';
 
-// The suite README's fixed defaults: test registry, profile `empty` plus pilot, cluster and trust domain.
+// The suite README's fixed defaults: test registry, profile `empty` plus pilot, trust domain. The cluster
+// `Kubernetes` is the template's default for an unset `global.multiCluster.clusterName` (upstream's test
+// values leave it empty): setting it would make it configured cluster information, moved to the env's end.
 const SUITE_BASE: IopSpecOverlay = {
   components: { pilot: { enabled: true } },
   values: {
-    global: { hub: 'registry.istio.io/testing', tag: 'latest', multiCluster: { clusterName: 'Kubernetes' } },
+    global: { hub: 'registry.istio.io/testing', tag: 'latest' },
   },
   meshConfig: { trustDomain: 'cluster.local' },
 };
@@ -34,6 +36,9 @@ export function caseConfig(engine: Engine, suite: Suite, c: Case): InjectionConf
     nativeSidecars: nativeMode(c.nativeSidecars ?? suite.defaults.nativeSidecars),
     nodeKubeletVersions: suite.defaults.kubeletVersions,
     platform: c.platform,
+    // The engine imitates the suite's release (see webhook/inject/versions.ts).
+    istioVersion: suite.version || undefined,
+    compliancePolicy: c.compliancePolicy,
   });
 }
 

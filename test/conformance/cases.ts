@@ -1,6 +1,6 @@
 // The conformance directory format: DIR/cases.yaml (defaults + cases) next to the input/want files.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { isPlainObject, type PlainObject } from '../../lib/istio/merge';
 
@@ -31,11 +31,15 @@ export interface Case {
   mesh?: PlainObject;
   nativeSidecars?: string;
   platform?: string;
+  /** istiod's COMPLIANCE_POLICY for this case (e.g. `fips-140-3`). */
+  compliancePolicy?: string;
   modes: Mode[];
 }
 
 export interface Suite {
   dir: string;
+  /** The Istio version the suite was taken from ('' when neither its path nor its README says). */
+  version: string;
   defaults: SuiteDefaults;
   cases: Case[];
 }
@@ -78,10 +82,28 @@ export function loadSuite(dir: string): Suite {
       mesh: isPlainObject(c.mesh) ? c.mesh : undefined,
       nativeSidecars: str(c.nativeSidecars),
       platform: str(c.platform),
+      compliancePolicy: str(c.compliancePolicy),
       modes: modes.length > 0 ? modes : ['kube-inject'],
     };
   });
-  return { dir, defaults, cases };
+  return { dir, version: suiteVersion(dir), defaults, cases };
+}
+
+/**
+ * The suite's Istio version: from a path component `istio-<version>` (the directory or a parent, as in
+ * `../shared/conformance/istio-1.31.0-rc.0/inject`), else from the README's title
+ * (`# Istio <version> sidecar-injection conformance cases`); '' when neither names one.
+ */
+export function suiteVersion(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    const m = /^istio-(v?\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?)$/.exec(basename(d));
+    if (m) return m[1];
+    if (dirname(d) === d) break;
+  }
+  const readme = join(dir, 'README.md');
+  if (!existsSync(readme)) return '';
+  const m = /^#\s*Istio\s+(v?\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?)\b/im.exec(readFileSync(readme, 'utf8'));
+  return m ? m[1] : '';
 }
 
 function str(v: unknown): string | undefined {

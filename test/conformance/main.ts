@@ -61,7 +61,8 @@ export async function main(argv: string[]): Promise<number> {
     formatFailures(results) +
     '\n' +
     formatTable(results) +
-    `\n${cases.length} cases in ${ms.toFixed(0)} ms\n` +
+    `\nsuite version: ${suite.version || '(none: the engine uses the version it was built for)'}\n` +
+    `${cases.length} cases in ${ms.toFixed(0)} ms\n` +
     formatTextIdentity(results) +
     `${formatTotal(results)}\n`;
   process.stdout.write(report);

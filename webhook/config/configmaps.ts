@@ -6,6 +6,7 @@ import { errorMessage } from '../../lib/log';
 import { injectPod } from '../inject';
 import { InjectionConfigError, injectionConfigFromConfigMaps } from '../inject/config';
 import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
+import { versionFromLabels } from '../inject/versions';
 
 export const DEFAULT_REVISION = 'default';
 const INJECTOR = 'istio-sidecar-injector';
@@ -50,6 +51,8 @@ export const buildFromConfigMaps: ConfigMapBuilder = ({ revision, injector, mesh
     revision,
     nativeSidecars,
     injectorConfigYaml: injector.data?.config,
+    // The revision is injected as its own Istio release does; cfg.version says which (and if only nearest).
+    istioVersion: versionFromLabels(injector.metadata?.labels),
   });
   checkUsable(cfg);
   return cfg;

@@ -10,6 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log';
 import type { NativeSidecarMode } from '../inject/api';
+import { versionNotice } from '../inject/versions';
 import { buildFromConfigMaps, type ConfigMapBuilder } from './configmaps';
 import { ManagedInformer } from './managed-informer';
 import { kubeletVersions, makeNodeInformer } from './nodes';
@@ -49,6 +50,10 @@ export function startClusterConfig(opts: ClusterConfigOptions): ClusterConfig {
     {
       onChange: (revision, generation) => {
         log.info('injection configuration changed', { revision, generation });
+        // A revision of a version this build does not know exactly is injected as the nearest known one.
+        const found = store.lookup(revision);
+        const notice = 'config' in found ? versionNotice(revision, found.config.version) : undefined;
+        if (notice) log.warn('injecting a revision as the nearest known Istio version', { revision, detail: notice });
         opts.onGeneration?.(generation);
       },
       onError: (revision, message) => log.error('invalid injection configuration, keeping the previous one', { revision, error: message }),

@@ -1,6 +1,7 @@
 // Pod annotations and labels the injector reads, and validation of the ones whose values it parses:
 // an invalid value rejects the pod with a message naming the annotation and the reason.
-import { parse as parseYaml } from 'yaml';
+import { validateProxyConfigAnnotation } from './proxy-config-validation';
+import { isQuantity, QUANTITY_ERROR } from './quantity';
 
 export const A = {
   status: 'sidecar.istio.io/status',
@@ -114,6 +115,21 @@ function isIPv6(s: string): boolean {
   return dbl.length === 2 ? groups.length < 8 : groups.length === 8;
 }
 
+// Linux interface names (iptables -i/-o): 1..15 bytes, no `/`, `:` or whitespace, not `.` or `..`.
+function interfaceList(value: string): string | undefined {
+  if (value.trim() === '') return undefined;
+  for (const raw of value.split(',')) {
+    const name = raw.trim();
+    if (name === '' || name === '.' || name === '..' || name.length > 15 || /[\s/:]/.test(name)) {
+      return `invalid interface name "${raw}"`;
+    }
+  }
+  return undefined;
+}
+
+// What the API machinery accepts for a resource quantity (the annotation becomes the proxy's resources).
+const quantity: Validator = (v) => (isQuantity(v) ? undefined : QUANTITY_ERROR);
+
 const bool: Validator = (v) =>
   parseGoBool(v) === undefined ? `strconv.ParseBool: parsing "${v}": invalid syntax` : undefined;
 
@@ -122,6 +138,11 @@ const uint32: Validator = (v) =>
     ? undefined
     : `strconv.ParseUint: parsing "${v}": invalid syntax`;
 
+// A readiness setting is a uint32 for the annotation check, then an int32 field of the proxy's probe:
+// a value above 2^31-1 passes the first and breaks the second, so the pod is rejected either way.
+const probeInt: Validator = (v) =>
+  uint32(v) ?? (Number(v) > 0x7fffffff ? `value ${v} does not fit the probe's int32 field` : undefined);
+
 const VALIDATORS: Readonly<Record<string, Validator>> = {
   [A.interceptionMode]: (v) =>
     ['REDIRECT', 'TPROXY', 'NONE'].includes(v)
@@ -129,9 +150,9 @@ const VALIDATORS: Readonly<Record<string, Validator>> = {
       : `interceptionMode invalid, use REDIRECT,TPROXY,NONE: ${v}`,
   [A.enableCoreDump]: bool,
   [A.statusPort]: (v) => (parsePort(v) === undefined ? `failed parsing port "${v}"` : undefined),
-  [A.readinessInitialDelay]: uint32,
-  [A.readinessPeriod]: uint32,
-  [A.readinessFailureThreshold]: uint32,
+  [A.readinessInitialDelay]: probeInt,
+  [A.readinessPeriod]: probeInt,
+  [A.readinessFailureThreshold]: probeInt,
   [A.includeOutboundIPRanges]: (v) => {
     const e = v === '*' ? undefined : cidrList(v);
     return e && `includeIPRanges invalid: ${e}`;
@@ -157,17 +178,15 @@ const VALIDATORS: Readonly<Record<string, Validator>> = {
     return e && `excludeOutboundPorts invalid: ${e}`;
   },
   [A.prometheusMerge]: bool,
-  [A.proxyConfig]: (v) => {
-    try {
-      const parsed: unknown = parseYaml(v);
-      if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
-        return 'proxy config must be an object';
-      }
-      return undefined;
-    } catch (e) {
-      return `failed to parse proxy config: ${(e as Error).message}`;
-    }
+  [A.proxyConfig]: validateProxyConfigAnnotation,
+  [A.excludeInterfaces]: (v) => {
+    const e = interfaceList(v);
+    return e && `excludeInterfaces invalid: ${e}`;
   },
+  [A.proxyCPU]: quantity,
+  [A.proxyMemory]: quantity,
+  [A.proxyCPULimit]: quantity,
+  [A.proxyMemoryLimit]: quantity,
 };
 
 /**

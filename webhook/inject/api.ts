@@ -4,6 +4,7 @@ import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
 import type { MeshConfig } from '../../lib/istio/mesh';
 import type { Values } from '../../lib/istio/values';
+import type { ResolvedVersion } from './versions';
 
 export type NativeSidecarMode = 'auto' | 'enabled' | 'disabled';
 
@@ -20,6 +21,13 @@ export interface InjectionConfig {
   nodeKubeletVersions: string[];
   /** 'openshift' honours the namespace UID ranges; defaults to `values.global.platform`. */
   platform?: string;
+  /**
+   * The Istio release this revision runs and how it maps to known behaviour (see ./versions.ts). Absent:
+   * the version this build targets. `exact: false` is worth a log line and a metric (webhook/config).
+   */
+  version?: ResolvedVersion;
+  /** istiod's COMPLIANCE_POLICY setting (e.g. `fips-140-3`), handed to the proxy. */
+  compliancePolicy?: string;
 }
 
 /** Workload identity when the caller knows it better than the pod's ownerReferences (kube-inject). */
@@ -73,4 +81,8 @@ export interface BuildInjectionConfigOptions {
   nodeKubeletVersions?: string[];
   /** See InjectionConfig.platform. */
   platform?: string;
+  /** The revision's Istio version (`1.31.0`, ...); absent: the version this build targets. */
+  istioVersion?: string;
+  /** See InjectionConfig.compliancePolicy. */
+  compliancePolicy?: string;
 }

@@ -5,6 +5,7 @@ import { defaultMeshConfig, type MeshConfig } from '../../lib/istio/mesh';
 import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merge';
 import { defaultValues, type Values } from '../../lib/istio/values';
 import type { BuildInjectionConfigOptions, InjectionConfig, IopSpecOverlay, NativeSidecarMode } from './api';
+import { resolveVersion } from './versions';
 
 export class InjectionConfigError extends Error {}
 
@@ -23,6 +24,7 @@ export function buildInjectionConfig(opts: BuildInjectionConfigOptions): Injecti
     nodeKubeletVersions: opts.nodeKubeletVersions,
   });
   if (opts.platform !== undefined) cfg.platform = opts.platform;
+  setVersionAndPolicy(cfg, opts);
   return cfg;
 }
 
@@ -38,6 +40,10 @@ export interface ConfigMapOptions {
    * renders the built-in templates as typed builders.
    */
   injectorConfigYaml?: string;
+  /** The revision's Istio version, e.g. from the injector ConfigMap's labels (versionFromLabels). */
+  istioVersion?: string;
+  /** istiod's COMPLIANCE_POLICY. */
+  compliancePolicy?: string;
 }
 
 /**
@@ -66,7 +72,16 @@ export function injectionConfigFromConfigMaps(
   const revision = opts.revision ?? (typeof rawValues.revision === 'string' ? rawValues.revision : undefined);
   const cfg = finish(values, mesh, { ...opts, revision });
   if (opts.platform !== undefined) cfg.platform = opts.platform;
+  setVersionAndPolicy(cfg, opts);
   return cfg;
+}
+
+function setVersionAndPolicy(
+  cfg: InjectionConfig,
+  opts: { istioVersion?: string; compliancePolicy?: string },
+): void {
+  cfg.version = resolveVersion(opts.istioVersion);
+  if (opts.compliancePolicy) cfg.compliancePolicy = opts.compliancePolicy;
 }
 
 function applyOverlay(

@@ -16,6 +16,7 @@ import { proxyImage } from './images';
 import { nativeSidecarDefault } from './native-sidecar';
 import { openshiftProxyIds } from './openshift';
 import type { Workload } from './owner';
+import { resolveVersion, type ResolvedVersion, type VersionBehaviour } from './versions';
 
 export const PROXY_CONTAINER = 'istio-proxy';
 
@@ -28,6 +29,10 @@ export interface CompiledConfig {
   trustDomain: string;
   nativeDefault: boolean;
   openshift: boolean;
+  /** The Istio release imitated (see versions.ts) and its behaviour flags. */
+  version: ResolvedVersion;
+  behaviour: VersionBehaviour;
+  compliancePolicy: string;
 }
 
 const compiled = new WeakMap<InjectionConfig, CompiledConfig>();
@@ -39,7 +44,11 @@ export function compile(cfg: InjectionConfig): CompiledConfig {
     const mesh = cfg.meshConfig;
     const overrides = (isPlainObject(mesh.defaultConfig) ? mesh.defaultConfig : {}) as ProxyConfig;
     const platform = cfg.platform ?? values.global.platform;
+    const version = cfg.version ?? resolveVersion(undefined);
     c = {
+      version,
+      behaviour: version.behaviour,
+      compliancePolicy: cfg.compliancePolicy ?? '',
       values,
       mesh,
       meshProxyOverrides: overrides,
@@ -81,6 +90,8 @@ export interface TemplateContext {
   revision: string;
   workload: Workload;
   proxyImage: string;
+  /** istio-init's image: from `global.proxy_init.image` where the version has it, else the proxy image. */
+  proxyInitImage: string;
   proxyUID?: number;
   proxyGID?: number;
   /** The UID/GID come from the platform (OpenShift namespace ranges), not from the pod. */
@@ -143,6 +154,9 @@ export function buildContext(
     revision: cfg.revision || 'default',
     workload,
     proxyImage: proxyImage(c.values, proxyConfig, annotations),
+    proxyInitImage: c.behaviour.initImageValue
+      ? proxyImage(c.values, proxyConfig, annotations, c.values.global.proxy_init.image || 'proxyv2')
+      : proxyImage(c.values, proxyConfig, annotations),
     proxyUID: ids.uid ?? userProxy?.securityContext?.runAsUser,
     proxyGID: ids.gid ?? userProxy?.securityContext?.runAsGroup,
     platformIds: ids.uid !== undefined || ids.gid !== undefined,

@@ -2,11 +2,14 @@
 // PROXY_CONFIG, pod ports, app containers), then ISTIO_META_* metadata, trust domain, optional tracing
 // attributes, and finally the ProxyConfig's proxyMetadata (sorted by name, as Go ranges over a map).
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
-import { PROXY_CONFIG_FIELD_ORDER, type ProxyConfig } from '../../lib/istio/mesh';
+import type { ProxyConfig } from '../../lib/istio/mesh';
 import { A, L } from './annotations';
 import { ann, type TemplateContext } from './context';
 import { goJson } from './go-json';
 import { jsonObjectEntries } from './json-object-annotation';
+import { proxyConfigJson } from './proxy-config-json';
+
+export { proxyConfigJson } from './proxy-config-json';
 
 export type EnvFlavor = 'sidecar' | 'gateway' | 'grpc-agent';
 
@@ -57,6 +60,7 @@ export function proxyEnv(ctx: TemplateContext, flavor: EnvFlavor): V1EnvVar[] {
     env.push(
       resourceEnv('GOMEMLIMIT', 'limits.memory'),
       resourceEnv('GOMAXPROCS', 'limits.cpu'),
+      ...complianceEnv(ctx),
       appContainers,
     );
   } else if (flavor === 'sidecar') {
@@ -64,6 +68,7 @@ export function proxyEnv(ctx: TemplateContext, flavor: EnvFlavor): V1EnvVar[] {
       appContainers,
       resourceEnv('GOMEMLIMIT', 'limits.memory'),
       resourceEnv('GOMAXPROCS', 'limits.cpu'),
+      ...complianceEnv(ctx),
     );
   } else {
     env.push(appContainers);
@@ -118,6 +123,17 @@ export function proxyEnv(ctx: TemplateContext, flavor: EnvFlavor): V1EnvVar[] {
   return env;
 }
 
+/** istiod's compliance policy, handed to the proxy; FIPS 140-3 also pins Go's FIPS mode where the version does. */
+function complianceEnv(ctx: TemplateContext): V1EnvVar[] {
+  const policy = ctx.cfg.compliancePolicy;
+  if (!policy) return [];
+  const env: V1EnvVar[] = [{ name: 'COMPLIANCE_POLICY', value: policy }];
+  if (policy === 'fips-140-3' && ctx.cfg.behaviour.fipsGodebug) {
+    env.push({ name: 'GODEBUG', value: 'fips140=only' });
+  }
+  return env;
+}
+
 export function proxyMetadataEnv(pc: ProxyConfig): V1EnvVar[] {
   const md = pc.proxyMetadata ?? {};
   return Object.keys(md)
@@ -132,29 +148,6 @@ export function podPortsJson(containers: V1Container[] | undefined): string {
     for (const p of c.ports ?? []) lines.push(`    ${lines.length ? ',' : ''}${goJson(p, 'ContainerPort')}`);
   }
   return `[\n${lines.map((l) => `${l}\n`).join('')}]`;
-}
-
-/** PROXY_CONFIG: the configured ProxyConfig overrides as protobuf JSON (proto field order). */
-export function proxyConfigJson(pc: ProxyConfig): string {
-  const known = new Set(PROXY_CONFIG_FIELD_ORDER);
-  const parts: string[] = [];
-  const emit = (k: string): void => {
-    const v = pc[k];
-    if (v === undefined || v === null) return;
-    parts.push(`${JSON.stringify(k)}:${k === 'proxyMetadata' ? sortedJson(v) : JSON.stringify(v)}`);
-  };
-  for (const k of PROXY_CONFIG_FIELD_ORDER) emit(k);
-  for (const k of Object.keys(pc)) if (!known.has(k)) emit(k);
-  return `{${parts.join(',')}}`;
-}
-
-function sortedJson(v: unknown): string {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return JSON.stringify(v);
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`)
-    .join(',')}}`;
 }
 
 function datadogEnv(ctx: TemplateContext): V1EnvVar[] {

@@ -2,7 +2,12 @@
 // writes some JSON into annotations and env values (proxy.istio.io/overrides, ISTIO_META_POD_PORTS,
 // ISTIO_KUBE_APP_PROBERS); a proxy and the conformance suite read them as text, so the order matters.
 
-type Schema = readonly (readonly [field: string, type?: string, flags?: 'always' | 'omitzero' | 'map'])[];
+// 'pointer': a Go pointer field with omitempty, omitted only when nil (an empty string is kept).
+type Schema = readonly (readonly [
+  field: string,
+  type?: string,
+  flags?: 'always' | 'omitzero' | 'map' | 'pointer',
+])[];
 
 const SCHEMAS: Readonly<Record<string, Schema>> = {
   Container: [
@@ -84,7 +89,10 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
     ['value', undefined, 'always'],
   ],
   TCPSocketAction: [['port', undefined, 'always'], ['host']],
-  GRPCAction: [['port', undefined, 'always'], ['service']],
+  GRPCAction: [
+    ['port', undefined, 'always'],
+    ['service', undefined, 'pointer'],
+  ],
   Lifecycle: [['postStart', 'LifecycleHandler'], ['preStop', 'LifecycleHandler'], ['stopSignal']],
   LifecycleHandler: [
     ['exec', 'ExecAction'],
@@ -137,7 +145,7 @@ function encode(value: unknown, type: string | undefined): string {
       continue;
     }
     if (flag === 'omitzero' && (v === 0 || v === false || v === '')) continue;
-    if (flag !== 'always' && isEmpty(v)) continue;
+    if (flag !== 'always' && flag !== 'pointer' && isEmpty(v)) continue;
     parts.push(`${JSON.stringify(field)}:${flag === 'map' ? sortedMap(v) : encode(v, sub)}`);
   }
   return `{${parts.join(',')}}`;

@@ -11,9 +11,11 @@ export function proxyImage(
   values: ResolvedValues,
   pc: ProxyConfig,
   annotations: Record<string, string>,
+  /** The image value to use (default `global.proxy.image`); 1.31's init container passes its own. */
+  image?: string,
 ): string {
   const g = values.global;
-  const name = g.proxy.image || 'proxyv2';
+  const name = (image ?? g.proxy.image) || 'proxyv2';
   let imageType = g.variant ?? '';
   if (pc.image && typeof pc.image.imageType === 'string') imageType = pc.image.imageType;
   const annType = annotations[A.proxyImageType];

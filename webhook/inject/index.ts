@@ -69,6 +69,7 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
       ?.env?.find((e) => e.name === APP_PROBERS_ENV)?.value;
     restoreAppProbes([...spec.containers, ...(spec.initContainers ?? [])], recorded);
     reinsertOverrides(pod, overrides);
+    keepImagesOfRecords(pod, overrides, removed);
   }
 
   const build = (): TemplateContext | string => {
@@ -149,8 +150,21 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
     annotations[A.overrides] = overridesAnnotation(applied);
   }
 
-  postProcess(pod, ctx, injected);
+  const invalidAfter = postProcess(pod, ctx, injected, req.admission);
+  if (invalidAfter) return { kind: 'rejected', message: invalidAfter };
   return { kind: 'injected', pod, patch: createPatch(input, pod) };
+}
+
+// A record never holds `image: auto` (it means "the injected image"); the container it stands for kept its
+// image through the first injection when no template set one (grpc-simple), so it gets it back from the
+// removed copy and a re-injection gives the same pod.
+function keepImagesOfRecords(pod: V1Pod, recorded: ParsedOverrides, removed: V1Container[]): void {
+  const names = new Set([...recorded.containers, ...recorded.initContainers].map((c) => c.name));
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    if (c.image !== undefined || !names.has(c.name)) continue;
+    const old = removed.find((r) => r.name === c.name)?.image;
+    if (old !== undefined) c.image = old;
+  }
 }
 
 function skipReason(req: InjectionRequest, cfg: InjectionConfig, namespace: string): string | undefined {
@@ -162,7 +176,9 @@ function skipReason(req: InjectionRequest, cfg: InjectionConfig, namespace: stri
       ? `${req.owner.kind} "${namespace || 'default'}/${req.owner.name}"`
       : podName(req, namespace);
     if (pod.spec?.hostNetwork) return `Skipping injection because ${what} has host networking enabled`;
-    const sel = injectRequired(pod.spec, pod.metadata, namespace, { policy: 'enabled' });
+    // The system-namespace rule sees the pod template's own namespace, as istioctl's does: a template
+    // without one is injected even when the file's workload sits in kube-system.
+    const sel = injectRequired(pod.spec, pod.metadata, pod.metadata?.namespace ?? '', { policy: 'enabled' });
     return sel.inject ? undefined : `Skipping injection because ${what} has sidecar injection disabled`;
   }
   const sel = injectRequired(pod.spec, pod.metadata, namespace, {
@@ -203,7 +219,10 @@ function goShapeOverlapping(spec: NonNullable<V1Pod['spec']>, injected: Template
   const names = new Set(
     [...(injected.spec.containers ?? []), ...(injected.spec.initContainers ?? [])].map((c) => c.name),
   );
-  const shape = (c: V1Container): V1Container => (names.has(c.name) ? goShaped(c) : c);
+  // The image stays as written: `image: auto` is only dropped from the overlay, so a template that does
+  // not set the image (grpc-simple amends every container) leaves `auto` in place, as istiod does.
+  const shape = (c: V1Container): V1Container =>
+    names.has(c.name) ? { ...goShaped(c), ...(c.image !== undefined ? { image: c.image } : {}) } : c;
   spec.containers = spec.containers.map(shape);
   if (spec.initContainers) spec.initContainers = spec.initContainers.map(shape);
 }
@@ -315,16 +334,33 @@ function reapplyOverrides(
   return applied;
 }
 
-function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): void {
+// Returns a rejection message when the pod's own settings turn out invalid here (metrics ports).
+function postProcess(
+  pod: V1Pod,
+  ctx: TemplateContext,
+  injected: TemplatePod,
+  admission: boolean,
+): string | undefined {
   const meta = pod.metadata as NonNullable<V1Pod['metadata']>;
   const spec = pod.spec as NonNullable<V1Pod['spec']>;
   const annotations = meta.annotations as Record<string, string>;
-  const network = ctx.labels[L.network] || ctx.values.global.network;
-  if (network) (meta.labels as Record<string, string>)[L.network] = network;
-
   const sidecar = find(spec.containers, PROXY_CONTAINER) ?? find(spec.initContainers, PROXY_CONTAINER);
+  // Cluster and network are cluster information istiod re-applies first: the configured cluster name and
+  // the network (the pod's label wins over values) move to the end of the proxy env, sorted by name,
+  // before the metrics and probe steps append theirs.
+  const clusterEnv = clusterInfoEnv(ctx);
+  const network = clusterEnv.ISTIO_META_NETWORK;
+  if (network) (meta.labels as Record<string, string>)[L.network] = network;
+  if (sidecar && Object.keys(clusterEnv).length > 0) {
+    sidecar.env = (sidecar.env ?? []).filter((e) => clusterEnv[e.name] === undefined);
+    for (const name of Object.keys(clusterEnv).sort()) sidecar.env.push({ name, value: clusterEnv[name] });
+  }
   const meshStatusPort = Number(ctx.proxyConfig.statusPort ?? 15020);
-  applyPrometheusMerge(meta, ctx.mesh, String(meshStatusPort), sidecar);
+  const invalid = applyPrometheusMerge(meta, ctx.mesh, String(meshStatusPort), sidecar, {
+    behaviour: ctx.cfg.behaviour,
+    proxyMetadata: ctx.proxyConfig.proxyMetadata ?? {},
+  });
+  if (invalid) return invalid;
 
   if (sidecar && rewriteProbes(annotations, ctx)) {
     const statusPort = parseInt(annotations[A.statusPort] ?? String(meshStatusPort), 10);
@@ -336,15 +372,12 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): v
       rewriteAppProbes(apps, statusPort);
     }
   }
-  // The network is cluster information the injector sets last (it may come from the pod's label).
-  if (sidecar && network) {
-    sidecar.env = (sidecar.env ?? []).filter((e) => e.name !== 'ISTIO_META_NETWORK');
-    sidecar.env.push({ name: 'ISTIO_META_NETWORK', value: network });
-  }
-
   annotations[A.status] = statusAnnotation(injected, ctx.revision);
-  for (const [k, v] of Object.entries(ctx.values.sidecarInjectorWebhook.injectedAnnotations ?? {})) {
-    annotations[k] = v;
+  // Only the webhook adds injectedAnnotations; istioctl kube-inject does not.
+  if (admission) {
+    for (const [k, v] of Object.entries(ctx.values.sidecarInjectorWebhook.injectedAnnotations ?? {})) {
+      annotations[k] = v;
+    }
   }
   reorderContainers(spec, holdApplication(ctx));
   // Injected containers carry canonical quantities (as istiod's output); the app's own are left alone.
@@ -356,6 +389,16 @@ function postProcess(pod: V1Pod, ctx: TemplateContext, injected: TemplatePod): v
     canonicalizeResourceList(c.resources?.limits);
     canonicalizeResourceList(c.resources?.requests);
   }
+  return undefined;
+}
+
+function clusterInfoEnv(ctx: TemplateContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  const cluster = ctx.values.global.multiCluster?.clusterName;
+  if (cluster) out.ISTIO_META_CLUSTER_ID = cluster;
+  const network = ctx.labels[L.network] || ctx.values.global.network;
+  if (network) out.ISTIO_META_NETWORK = network;
+  return out;
 }
 
 // A proxy kept from a previous injection may already carry probers: merge, newer entries win.

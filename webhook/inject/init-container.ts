@@ -70,7 +70,7 @@ export function initContainer(ctx: TemplateContext): V1Container {
 
   const c: V1Container = {
     name: cni ? VALIDATION_CONTAINER : INIT_CONTAINER,
-    image: containerImage(ann(ctx, A.proxyImage, g.proxy_init.image), ctx.proxyImage),
+    image: containerImage(ann(ctx, A.proxyImage, g.proxy_init.image), ctx.proxyInitImage),
     args,
   };
   if (g.imagePullPolicy) c.imagePullPolicy = g.imagePullPolicy;

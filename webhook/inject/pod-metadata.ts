@@ -8,7 +8,9 @@ export function canonicalLabels(ctx: TemplateContext, truncate: boolean): Record
   let name = l[L.canonicalName] || l['app.kubernetes.io/name'] || l.app || ctx.workload.name;
   if (truncate) {
     name = name.slice(0, 63);
-    if (name.endsWith('-')) name = name.slice(0, -1);
+    // 1.31 trims `-`, `_` and `.` at both ends (Go's trimAll); 1.30 one trailing `-` (trimSuffix).
+    if (ctx.cfg.behaviour.canonicalNameTrimAll) name = name.replace(/^[-_.]+|[-_.]+$/g, '');
+    else if (name.endsWith('-')) name = name.slice(0, -1);
   }
   const revision = l[L.canonicalRevision] || l['app.kubernetes.io/version'] || l.version || 'latest';
   return { [L.canonicalName]: name, [L.canonicalRevision]: revision };

@@ -21,6 +21,15 @@ const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]
 
 type Format = 'decimal' | 'binary' | 'exponent';
 
+/** The API machinery's message for a string that is no quantity. */
+export const QUANTITY_ERROR =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/** Whether the text parses as a resource quantity (surrounding spaces ignored, as the API machinery does). */
+export function isQuantity(s: string): boolean {
+  return QUANTITY.test(s.trim());
+}
+
 // Pods carry a handful of distinct quantities ("100m", "128Mi", ...) and every injection canonicalizes
 // them again; the BigInt arithmetic below is 10-15 % of an injection, a lookup is nothing. Bounded:
 // quantities come from pods, so the memo starts over rather than grow without limit.

@@ -1,6 +1,8 @@
 // The files kube-inject takes its configuration from, turned into IstioOperator-shaped overlays:
-// `--values` is a Helm values file of the istio-discovery chart or an `istio-sidecar-injector` ConfigMap
-// (its `values` key, JSON); `--mesh-config` is a MeshConfig file or an `istio` ConfigMap (its `mesh` key).
+// `--values`/`--valuesFile` is a Helm values file of the istio-discovery chart (YAML or JSON, as the
+// ConfigMap's `values` key) or an `istio-sidecar-injector` ConfigMap; `--mesh-config`/`--meshConfigFile` a
+// MeshConfig file (the `istio` ConfigMap's `mesh` key) or that ConfigMap; `--injectConfigFile` the injector
+// ConfigMap's `config` key (policy, selectors, templates ...), that ConfigMap, or a bare template.
 import { parse } from 'yaml';
 import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merge';
 import type { IopSpecOverlay } from '../inject/api';
@@ -31,9 +33,67 @@ export function meshOverlay(text: string, source: string): IopSpecOverlay {
   return { meshConfig: doc };
 }
 
+/** What an inject config file holds, as an overlay, and what of it the engine does not use. */
+export interface InjectConfigOverlay {
+  overlay: IopSpecOverlay;
+  /** Human-readable notes (printed as warnings): templates the engine renders with its own builders. */
+  notes: string[];
+}
+
+// Templates the engine renders with its typed builders, and istiod's gateway templates (not injection).
+const ENGINE_TEMPLATES = new Set(['sidecar', 'gateway', 'grpc-simple', 'grpc-agent']);
+const GATEWAY_TEMPLATES = new Set(['waypoint', 'kube-gateway', 'agentgateway', 'agentgateway-waypoint']);
+
+/**
+ * `--injectConfigFile`: the `config` key of the injector ConfigMap (`kubectl get configmap
+ * istio-sidecar-injector -o=jsonpath='{.data.config}'`), the ConfigMap itself, or a bare template (which
+ * istioctl takes as the `sidecar` template). Policy, selectors, injected annotations and default templates
+ * apply; templates named like a built-in one are rendered by the engine's own builders, others are added as
+ * user templates.
+ */
+export function injectConfigOverlay(text: string, source: string): InjectConfigOverlay {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch {
+    doc = undefined;
+  }
+  if (isPlainObject(doc) && doc.kind === 'ConfigMap') {
+    return injectConfigOverlay(configMapKey(doc, 'config', source), `${source} data.config`);
+  }
+  const notes: string[] = [];
+  if (!isPlainObject(doc) || !isPlainObject(doc.templates) || Object.keys(doc.templates).length === 0) {
+    // No `templates` map: istioctl reads the whole file as the sidecar template.
+    if (isPlainObject(doc) && INJECT_CONFIG_KEYS.some((k) => doc[k] !== undefined)) {
+      return { overlay: { values: injectorConfigValues(doc) }, notes };
+    }
+    notes.push(`${source}: a bare template; the built-in sidecar template renders it`);
+    return { overlay: {}, notes };
+  }
+  const values = injectorConfigValues(doc);
+  const user: PlainObject = {};
+  for (const [name, tmpl] of Object.entries(doc.templates)) {
+    if (typeof tmpl !== 'string') throw new KubeInjectError(`${source}: templates.${name} must be a string`);
+    if (ENGINE_TEMPLATES.has(name) || GATEWAY_TEMPLATES.has(name)) continue;
+    user[name] = tmpl;
+  }
+  if (Object.keys(user).length > 0) {
+    const webhook = isPlainObject(values.sidecarInjectorWebhook) ? values.sidecarInjectorWebhook : {};
+    values.sidecarInjectorWebhook = { ...webhook, templates: user };
+  }
+  return { overlay: { values }, notes };
+}
+
+const INJECT_CONFIG_KEYS = [
+  'policy',
+  'alwaysInjectSelector',
+  'neverInjectSelector',
+  'injectedAnnotations',
+  'defaultTemplates',
+];
+
 // The injector ConfigMap's `config` key is rendered from these values; reading it back lets an edited
-// ConfigMap (policy, selectors, injected annotations, default templates) take effect. Its templates are not
-// read: the engine renders its built-in templates.
+// ConfigMap (policy, selectors, injected annotations, default templates) take effect.
 function injectorConfigValues(config: PlainObject): PlainObject {
   const webhook: PlainObject = {};
   for (const k of [

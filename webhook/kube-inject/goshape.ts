@@ -2,6 +2,7 @@
 // Go's zero values (`resources: {}`, `status: {}`, `strategy: {}` ...), drops `creationTimestamp: null`
 // and sorts keys. We reproduce that shape for the kinds we inject so the output reads like upstream's.
 import { isPlainObject, put, type PlainObject } from '../../lib/istio/merge';
+import { canonicalizeResourceList, canonicalQuantity } from '../inject/quantity';
 import type { WorkloadKind } from './workloads';
 
 // Status structs whose counters have no `omitempty`, so they print even when zero.
@@ -62,11 +63,32 @@ export function goShapeList(obj: PlainObject): PlainObject {
   return obj;
 }
 
+// Quantities are printed in canonical form by the Go round trip (`1000m` -> `1`, `1024Mi` -> `1Gi`), the
+// app's own as much as the injected ones.
 function shapePodSpec(spec: PlainObject): void {
-  for (const key of ['initContainers', 'containers']) {
+  for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
     const list = spec[key];
     if (!Array.isArray(list)) continue;
-    for (const c of list) if (isPlainObject(c)) defaultObj(c, 'resources');
+    for (const c of list) {
+      if (!isPlainObject(c)) continue;
+      const r = defaultObj(c, 'resources');
+      for (const k of ['limits', 'requests']) if (isPlainObject(r[k])) canonicalizeResourceList(r[k]);
+    }
+  }
+  if (isPlainObject(spec.overhead)) canonicalizeResourceList(spec.overhead);
+  if (isPlainObject(spec.resources)) {
+    for (const k of ['limits', 'requests']) {
+      const list = spec.resources[k];
+      if (isPlainObject(list)) canonicalizeResourceList(list);
+    }
+  }
+  if (Array.isArray(spec.volumes)) {
+    for (const v of spec.volumes) {
+      const ed = isPlainObject(v) && isPlainObject(v.emptyDir) ? v.emptyDir : undefined;
+      if (ed && (typeof ed.sizeLimit === 'string' || typeof ed.sizeLimit === 'number')) {
+        ed.sizeLimit = canonicalQuantity(ed.sizeLimit);
+      }
+    }
   }
 }
 

@@ -22,7 +22,8 @@ export interface KubeInjectResult {
 /** Input that cannot be injected: unparsable YAML or a workload the engine rejects. */
 export class KubeInjectError extends Error {}
 
-export function kubeInject(input: string, opts: KubeInjectOptions): KubeInjectResult {
+export function kubeInject(input: string, options: KubeInjectOptions): KubeInjectResult {
+  const opts = { ...options, config: withoutDefaultTemplates(options.config) };
   const warnings: string[] = [];
   const parts: string[] = [];
   const docs = parseAllDocuments(input, { uniqueKeys: false });
@@ -36,6 +37,18 @@ export function kubeInject(input: string, opts: KubeInjectOptions): KubeInjectRe
     parts.push(out === undefined ? sourceText(input, doc.range) : toYaml(out));
   }
   return { output: parts.map((p) => `${p}---\n`).join(''), warnings };
+}
+
+// istioctl renders the `sidecar` template unless a pod names its templates: the injector config's
+// defaultTemplates are the webhook's.
+function withoutDefaultTemplates(cfg: InjectionConfig): InjectionConfig {
+  const sw = (cfg.values as { sidecarInjectorWebhook?: { defaultTemplates?: unknown } })
+    .sidecarInjectorWebhook;
+  if (!Array.isArray(sw?.defaultTemplates) || sw.defaultTemplates.length === 0) return cfg;
+  return {
+    ...cfg,
+    values: { ...cfg.values, sidecarInjectorWebhook: { ...sw, defaultTemplates: [] } },
+  } as InjectionConfig;
 }
 
 /** The rewritten object, or undefined when it has nothing to inject and passes through as is. */
