@@ -187,6 +187,10 @@ const VALUE_TYPES: [string, Check][] = [
   ['global.istioNamespace', str],
   ['global.hub', str],
   ['revision', str],
+  ['global.defaultTolerations', listOf(toleration)],
+  ['pilot.tolerations', listOf(toleration)],
+  ['gateways.istio-ingressgateway.tolerations', listOf(toleration)],
+  ['gateways.istio-egressgateway.tolerations', listOf(toleration)],
 ];
 
 function at(root: unknown, path: string[]): unknown {

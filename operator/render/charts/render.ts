@@ -122,7 +122,7 @@ async function renderInstance(
     { signal: options.signal },
   );
   const where = inst.name ? `${inst.component.name} ${inst.name}` : inst.component.name;
-  let objects = docs.map((d) => checkObject(d.object, d.source, where));
+  let objects = docs.map((d) => checkObject(d.object, d.source, where, warnings));
   objects = applyK8sSettings(inst, view, objects) as ChartObject[];
   const overlaid = applyK8sOverlays(inst.raw, objects, where);
   warnings.push(...overlaid.warnings);
@@ -134,15 +134,15 @@ async function renderInstance(
   };
 }
 
-function checkObject(o: PlainObject, source: string, where: string): ChartObject {
-  const meta = o.metadata;
-  if (
-    typeof o.apiVersion !== 'string' ||
-    typeof o.kind !== 'string' ||
-    !isPlainObject(meta) ||
-    typeof meta.name !== 'string'
-  ) {
-    throw new Error(`${where}: ${source} rendered an object without apiVersion, kind or metadata.name`);
+function checkObject(o: PlainObject, source: string, where: string, warnings: string[]): ChartObject {
+  if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
+    throw new Error(`${where}: ${source} rendered an object without apiVersion or kind`);
+  }
+  const meta = isPlainObject(o.metadata) ? o.metadata : {};
+  if (typeof meta.name !== 'string' || meta.name === '') {
+    // istioctl prints such objects too (an unnamed gateway); the apiserver refuses them at apply.
+    warnings.push(`${where}: ${source} renders a ${o.kind} without a name (is a gateway missing its name?)`);
+    return { ...o, metadata: { ...meta, name: '' } } as ChartObject;
   }
   return o as ChartObject;
 }
