@@ -122,15 +122,16 @@ const SOURCE = /^# Source: (.+)$/m;
 export function splitRendered(stdout: string, chartDir: string): RenderedDocument[] {
   const docs: RenderedDocument[] = [];
   let source = '';
-  for (const doc of parseAllDocuments(stdout)) {
-    const head = doc.commentBefore ?? '';
-    const m = SOURCE.exec(`${head}`);
+  for (const chunk of stdout.split(/^---[ \t]*$/m)) {
+    const m = SOURCE.exec(chunk);
     if (m) source = m[1].trim();
-    if (doc.errors.length) {
-      throw new HelmError(chartDir, '', `helm output of ${source || chartDir}: ${doc.errors[0].message}`);
+    for (const doc of parseAllDocuments(chunk)) {
+      if (doc.errors.length) {
+        throw new HelmError(chartDir, '', `helm output of ${source || chartDir}: ${doc.errors[0].message}`);
+      }
+      const value: unknown = doc.toJS();
+      if (isPlainObject(value)) docs.push({ source, object: value });
     }
-    const value: unknown = doc.toJS();
-    if (isPlainObject(value)) docs.push({ source, object: value });
   }
   return docs;
 }
