@@ -149,4 +149,38 @@ describe('operator with chart rendering', () => {
       1000,
     );
   });
+
+  it('installs the demo profile (istiod, ingress and egress gateways from their charts) to HEALTHY', async () => {
+    await waitFor(
+      async () => (await admin.get(iopRef())) === undefined,
+      60_000,
+      'previous IstioOperator gone',
+    );
+    await admin.create({
+      apiVersion: IOP,
+      kind: 'IstioOperator',
+      metadata: { name: 'charts', namespace: ns },
+      spec: {
+        profile: 'demo',
+        revision: rev,
+        components: { base: { enabled: false } },
+        values: { global: { istioNamespace: ns } },
+      },
+    } as KubernetesObject);
+    await waitFor(
+      async () => (await status())?.status === 'HEALTHY',
+      150_000,
+      'demo IstioOperator HEALTHY',
+      1000,
+    );
+    expect((await status())?.componentStatus).toEqual({
+      Pilot: { status: 'HEALTHY' },
+      IngressGateways: { status: 'HEALTHY' },
+      EgressGateways: { status: 'HEALTHY' },
+    });
+    for (const name of ['istio-ingressgateway', 'istio-egressgateway']) {
+      const d = await appsApi().readNamespacedDeployment({ name, namespace: ns });
+      expect(d.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
+    }
+  });
 });
