@@ -203,6 +203,34 @@ function at(root: unknown, path: string[]): unknown {
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** istioctl's gateway name rule (dots allowed). */
+const OBJECT_NAME = /^[a-z0-9.-]{1,254}$/;
+/** A registry/repository path, as an image reference's name part. */
+const HUB = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+/** Docker's tag grammar. */
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+/**
+ * A gateway Service port whose target is below 1024 needs root in the proxy; istioctl refuses it unless
+ * `values.gateways.<gateway>.runAsRoot` (named target ports are not checked).
+ */
+function privilegedPorts(g: PlainObject, at: string, valuesKey: string): string[] {
+  const ports = isPlainObject(g.k8s) && isPlainObject(g.k8s.service) ? g.k8s.service.ports : undefined;
+  if (!Array.isArray(ports)) return [];
+  const out: string[] = [];
+  ports.forEach((p: unknown, i) => {
+    if (!isPlainObject(p) || typeof p.targetPort === 'string') return;
+    const port = typeof p.port === 'number' ? p.port : 0;
+    const target = typeof p.targetPort === 'number' ? p.targetPort : 0;
+    if (target === 0 && port > 1024) return;
+    if (target < 1024) {
+      out.push(
+        `${at}.k8s.service.ports[${i}]: targetPort ${target} of port ${port} requires root; use a targetPort above 1024 or set values.gateways.${valuesKey}.runAsRoot=true`,
+      );
+    }
+  });
+  return out;
+}
 
 /**
  * Validates the merged IstioOperator. `globalFields` are the `values.global` keys the release's charts and
@@ -237,13 +265,26 @@ export function validateMergedIstioOperator(
   if (typeof rev === 'string' && rev !== '' && !DNS1123_LABEL.test(rev))
     errors.push(`spec.revision: ${JSON.stringify(rev)} is not a DNS-1123 label`);
   const c = isPlainObject(spec.components) ? spec.components : {};
-  for (const kind of ['ingressGateways', 'egressGateways']) {
+  const gatewayValues = isPlainObject(values.gateways) ? values.gateways : {};
+  for (const [kind, valuesKey] of [
+    ['ingressGateways', 'istio-ingressgateway'],
+    ['egressGateways', 'istio-egressgateway'],
+  ] as const) {
     const list = c[kind];
     if (!Array.isArray(list)) continue;
+    const gv = gatewayValues[valuesKey];
+    const runAsRoot = isPlainObject(gv) && gv.runAsRoot === true;
     list.forEach((g: unknown, i) => {
-      if (isPlainObject(g) && typeof g.name === 'string' && g.name !== '' && !DNS1123_LABEL.test(g.name))
-        errors.push(`spec.components.${kind}[${i}].name: ${JSON.stringify(g.name)} is not a DNS-1123 label`);
+      if (!isPlainObject(g)) return;
+      const at = `spec.components.${kind}[${i}]`;
+      if (typeof g.name === 'string' && g.name !== '' && !OBJECT_NAME.test(g.name))
+        errors.push(`${at}.name: ${JSON.stringify(g.name)} is not a valid object name`);
+      if (!runAsRoot) errors.push(...privilegedPorts(g, at, valuesKey));
     });
   }
+  if (typeof spec.hub === 'string' && spec.hub !== '' && !HUB.test(spec.hub))
+    errors.push(`spec.hub: ${JSON.stringify(spec.hub)} is not an image repository`);
+  if (spec.tag !== undefined && spec.tag !== null && !TAG.test(String(spec.tag)))
+    errors.push(`spec.tag: ${JSON.stringify(spec.tag)} is not an image tag`);
   return { errors, warnings };
 }

@@ -104,6 +104,17 @@ describe('refused, naming the field', () => {
     [{ components: { pilot: { enabled: 'yes' } } }, 'spec.components.pilot.enabled: expected true or false'],
     [{ revision: 'Not_A_Label' }, 'spec.revision: "Not_A_Label" is not a DNS-1123 label'],
     [{ bogus: true }, 'spec: unknown field "bogus"'],
+    [{ hub: 'Bad Hub' }, 'spec.hub: "Bad Hub" is not an image repository'],
+    [{ tag: 'a:b' }, 'spec.tag: "a:b" is not an image tag'],
+    [{ components: { egressGateways: [{ name: 'Bad_Name' }] } }, 'spec.components.egressGateways[0].name'],
+    [
+      {
+        components: {
+          ingressGateways: [{ name: 'gw', k8s: { service: { ports: [{ port: 80, targetPort: 80 }] } } }],
+        },
+      },
+      'spec.components.ingressGateways[0].k8s.service.ports[0]: targetPort 80 of port 80 requires root',
+    ],
   ])('%j', (spec, message) => {
     expect(errorsFor(spec as PlainObject).join('\n')).toContain(message);
   });
