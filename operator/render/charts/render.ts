@@ -64,7 +64,7 @@ export async function render(
   }
   const unvalidated = getMap(merged, 'spec.unvalidatedValues');
   if (unvalidated) mergeFrom(merged, { spec: { values: deepClone(unvalidated) } });
-  if (typeof merged.spec === 'object' && isPlainObject(merged.spec) && merged.spec.installPackagePath) {
+  if (isPlainObject(merged.spec) && merged.spec.installPackagePath) {
     warnings.push(
       `spec.installPackagePath is ignored: charts come from Istio ${release.version} (${release.source})`,
     );
@@ -72,9 +72,12 @@ export async function render(
 
   const rules = translationRules(release.version);
   const instances = CHART_COMPONENTS.flatMap((c) => componentInstances(c, merged));
+  // Each instance keeps its own warnings, so their order does not depend on which helm finished first.
+  const perInstance = instances.map(() => [] as string[]);
   const rendered = await Promise.all(
-    instances.map((inst) => renderInstance(inst, merged, release, charts, rules, options, warnings)),
+    instances.map((inst, i) => renderInstance(inst, merged, release, charts, rules, options, perInstance[i])),
   );
+  warnings.push(...perInstance.flat());
   const omitted: Omitted[] = [];
   const components = rendered.map((c) => {
     if (options.istioctlOnly) return c;
