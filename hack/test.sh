@@ -37,6 +37,8 @@ step "control-plane binaries"
 bash hack/build-binaries.sh
 # kustomize renders config/ for the deploy-manifest tests; built and cached like the binaries above.
 bash hack/build-kustomize.sh >/dev/null
+# The pinned helm renders Istio releases' charts in the chart-pipeline tests (which fail without it).
+bash hack/build-helm.sh >/dev/null
 
 step "build"
 npm run build
