@@ -1,18 +1,26 @@
-// `meshwright manifest generate`: renders IstioOperator files (+ --set flags) to the objects an install
-// applies, printed as one YAML stream in apply order. Invalid input exits non-zero with the reason.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+// `meshwright manifest generate`: renders IstioOperator files (+ --set flags) through the Istio release's own
+// charts with the real Helm, as that release's `istioctl manifest generate` does, and prints the objects
+// Meshwright installs in istioctl's order. The release: one manifests tree (`-d/--manifests`), or
+// `<releases-dir>/istio-<version>/manifests` with the version from the IstioOperator's tag
+// (release/version.ts) or --istio-version. Invalid input exits 1 with the reason; usage errors exit 2.
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments, stringify } from 'yaml';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../lib/flags';
-import { mergeSpecs } from '../operator/api/resolve';
-import { IOP_API_VERSION, IOP_KIND, type IstioOperator, type IstioOperatorSpec } from '../operator/api/types';
+import { isPlainObject, type PlainObject } from '../lib/istio/merge';
+import { render } from '../operator/render/charts/render';
+import { mergeFrom, setSpecPaths } from '../operator/render/charts/values-map';
+import { HelmProcessRenderer, helmBinary } from '../operator/render/helm/helm-process';
+import { manifestsDirRelease, ReleasesDirProvider } from '../release/local';
+import type { Release } from '../release/types';
+import { releaseVersionOf } from '../release/version';
+import type { IstioOperator } from '../operator/api/types';
 import { parseIstioOperator } from '../operator/api/validate';
-import { applyOrder, render } from '../operator/render';
-import { loadCrds } from '../operator/render/load-crds';
-import { toYamlStream } from '../operator/render/stream';
 import type { Command } from './commands';
 
-const SUMMARY = 'Print the objects an IstioOperator renders to, in apply order';
+const SUMMARY = "Print the objects an IstioOperator renders to through its Istio release's charts";
+
+/** The release rendered when the IstioOperator names none (its tag is no version) and no flag does. */
+export const DEFAULT_ISTIO_VERSION = '1.30.3';
 
 const FLAGS: Record<string, FlagSpec> = {
   filename: {
@@ -25,41 +33,51 @@ const FLAGS: Record<string, FlagSpec> = {
     alias: 's',
     help: 'Override a spec field, e.g. values.global.proxy.logLevel=debug (repeatable)',
   },
-  revision: {
+  revision: { kind: 'string', alias: 'r', help: 'Control-plane revision (same as --set revision=REV)' },
+  force: { kind: 'boolean', help: 'Render even if validation fails (errors become warnings)' },
+  manifests: {
     kind: 'string',
-    alias: 'r',
-    help: 'Control-plane revision (names suffixed -REV, labelled istio.io/rev)',
+    alias: 'd',
+    help: "An Istio release's manifests directory (charts/, profiles/) to render from",
   },
-  crds: {
+  'releases-dir': {
     kind: 'string',
-    help: 'Directory of Istio API CRD YAML files the Base component installs (default <install>/crds/istio)',
+    help: 'Directory of releases laid out as istio-<version>/manifests (default $MESHWRIGHT_RELEASES_DIR)',
+  },
+  'istio-version': {
+    kind: 'string',
+    help: "Istio version to render (default: from the spec's tag, else 1.30.3)",
+  },
+  helm: { kind: 'string', help: 'The helm binary (default $MESHWRIGHT_HELM, else helm on PATH)' },
+  'profile-images': {
+    kind: 'boolean',
+    help: "Keep the profile's hub/tag instead of docker.io/istio:<version> (as a development istioctl)",
   },
   help: { kind: 'boolean', alias: 'h', help: 'Show this help' },
 };
 
-/** The project root (where package.json is), from the compiled or source location of this file. */
-function installRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-
-/** Reads the one IstioOperator of a YAML text; several documents in one file are refused (as istioctl). */
-export function readIstioOperator(text: string, source: string): IstioOperator {
+/** The IstioOperator of one file as a map; several documents in one file are refused (as istioctl). */
+export function readIstioOperatorDoc(text: string, source: string): PlainObject {
   const values: unknown[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length) throw new UsageError(`${source}: ${doc.errors[0].message}`);
     const value: unknown = doc.toJS();
     if (value !== null && value !== undefined) values.push(value);
   }
-  if (values.length === 0) throw new UsageError(`${source}: no IstioOperator document found`);
   if (values.length > 1) {
-    throw new Error(
-      `${source}: contains ${values.length} documents; only one IstioOperator per file is supported`,
-    );
+    throw new Error(`${source}: contains multiple IstioOperator CRs, only one per file is supported`);
   }
+  if (values.length === 0) return {};
+  if (!isPlainObject(values[0])) throw new Error(`${source}: an IstioOperator must be a map`);
+  return values[0];
+}
+
+/** One file's IstioOperator, typed, for commands that need exactly one (`install`): an empty file is refused. */
+export function readIstioOperator(text: string, source: string): IstioOperator {
+  const doc = readIstioOperatorDoc(text, source);
+  if (Object.keys(doc).length === 0) throw new UsageError(`${source}: no IstioOperator document found`);
   try {
-    return parseIstioOperator(values[0]);
+    return parseIstioOperator(doc);
   } catch (err) {
     throw new Error(`${source}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -67,33 +85,65 @@ export function readIstioOperator(text: string, source: string): IstioOperator {
 
 export interface GenerateOptions {
   /** YAML texts with their names (for messages). */
-  files: { name: string; text: string }[];
-  setFlags: string[];
-  revision?: string;
-  crdsDir: string;
+  readonly files: readonly { name: string; text: string }[];
+  readonly setFlags: readonly string[];
+  readonly revision?: string;
+  readonly force?: boolean;
+  /** `--manifests`: one manifests tree. */
+  readonly manifestsDir?: string;
+  /** `--releases-dir` / MESHWRIGHT_RELEASES_DIR. */
+  readonly releasesDir?: string;
+  readonly istioVersion?: string;
+  readonly helm: string;
+  /** Keep the profile's hub/tag (a development istioctl) instead of docker.io/istio:<version>. */
+  readonly profileImages?: boolean;
 }
 
-/** Renders and returns the YAML stream plus render warnings. Throws on invalid input. */
-export function generate(opts: GenerateOptions): { yaml: string; warnings: string[] } {
-  let spec: IstioOperatorSpec = {};
-  let metadata: IstioOperator['metadata'];
-  for (const f of opts.files) {
-    const iop = readIstioOperator(f.text, f.name);
-    spec = mergeSpecs(spec, iop.spec ?? {});
-    metadata = iop.metadata ?? metadata;
+/** Which release the inputs ask for, under release/version.ts's rule (spec.tag after merging files). */
+export async function chooseRelease(
+  docs: readonly PlainObject[],
+  setFlags: readonly string[],
+  opts: Pick<GenerateOptions, 'manifestsDir' | 'releasesDir' | 'istioVersion'>,
+): Promise<Release> {
+  const user: PlainObject = { spec: {} };
+  for (const d of docs) mergeFrom(user, d);
+  try {
+    setSpecPaths(user, setFlags);
+  } catch {
+    // A bad --set is reported by render() with the flag named; it names no version here.
   }
-  const iop: IstioOperator = {
-    apiVersion: IOP_API_VERSION,
-    kind: IOP_KIND,
-    spec,
-    ...(metadata ? { metadata } : {}),
-  };
-  const manifest = render(iop, {
-    crds: loadCrds(opts.crdsDir),
+  const { version } = releaseVersionOf(
+    user as unknown as IstioOperator,
+    DEFAULT_ISTIO_VERSION,
+    opts.istioVersion,
+  );
+  if (opts.manifestsDir) return manifestsDirRelease(version, opts.manifestsDir);
+  if (!opts.releasesDir) {
+    throw new UsageError(
+      'no Istio release: give --manifests DIR, --releases-dir DIR or MESHWRIGHT_RELEASES_DIR',
+    );
+  }
+  return new ReleasesDirProvider(opts.releasesDir).resolve(version);
+}
+
+/** Renders and returns the YAML stream plus warnings. Throws on invalid input. */
+export async function generate(
+  opts: GenerateOptions,
+): Promise<{ yaml: string; warnings: string[]; release: Release }> {
+  const docs = opts.files.map((f) => readIstioOperatorDoc(f.text, f.name));
+  const release = await chooseRelease(docs, opts.setFlags, opts);
+  const manifest = await render(docs, release, new HelmProcessRenderer({ binary: opts.helm }), {
     setFlags: opts.setFlags,
     revision: opts.revision,
+    force: opts.force,
+    imageDefaults: opts.profileImages ? undefined : { hub: 'docker.io/istio', tag: release.version },
   });
-  return { yaml: toYamlStream(applyOrder(manifest)), warnings: manifest.warnings };
+  const yaml = manifest.objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  const warnings = [
+    ...manifest.warnings,
+    ...manifest.omitted.map((o) => `not rendered: ${o.kind} ${o.name} (${o.reason})`),
+  ];
+  return { yaml, warnings, release };
 }
 
 export const manifestGenerate: Command = {
@@ -113,11 +163,20 @@ export const manifestGenerate: Command = {
         throw new UsageError(`cannot read ${name}: ${err instanceof Error ? err.message : String(err)}`);
       }
     });
-    const crdsDir =
-      typeof flags.crds === 'string' ? resolve(flags.crds) : join(installRoot(), 'crds', 'istio');
-    const revision = typeof flags.revision === 'string' ? flags.revision : undefined;
-    const out = generate({ files, setFlags: flags.set as string[], revision, crdsDir });
+    const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const out = await generate({
+      files,
+      setFlags: flags.set as string[],
+      revision: str(flags.revision),
+      force: flags.force === true,
+      manifestsDir: str(flags.manifests),
+      releasesDir: str(flags['releases-dir']) ?? str(process.env.MESHWRIGHT_RELEASES_DIR),
+      istioVersion: str(flags['istio-version']),
+      helm: str(flags.helm) ?? helmBinary(),
+      profileImages: flags['profile-images'] === true,
+    });
     for (const w of out.warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stdout.write(`# Istio ${out.release.version} (${out.release.source})\n`);
     process.stdout.write(out.yaml);
     return 0;
   },

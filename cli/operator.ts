@@ -15,12 +15,23 @@ import { MANAGED_KINDS } from '../operator/render/gvk';
 import { loadCrds } from '../operator/render/load-crds';
 import { renderOutcome } from '../operator/render/outcome';
 import type { V1CustomResourceDefinition, KubernetesObject } from '@kubernetes/client-node';
-import type { RenderFn } from '../operator/controller/reconcile/desired';
+import type { RenderFn, RenderOutcome } from '../operator/controller/reconcile/desired';
 import type { RenderedManifest } from '../operator/render/types';
 import { injectionConfigFromConfigMaps } from '../webhook/inject/config';
 import type { InjectionConfig } from '../webhook/inject/api';
 import { proxyImage } from '../webhook/inject/images';
+import { chartRenderOutcome } from '../operator/render/charts/controller-outcome';
+import { RenderCache } from '../operator/render/charts/render-cache';
+import { getMap } from '../operator/render/charts/values-map';
+import { HelmProcessRenderer, helmBinary } from '../operator/render/helm/helm-process';
+import { manifestsDirRelease, ReleasesDirProvider } from '../release/local';
+import { ReleaseError, type Release, type ReleaseProvider } from '../release/types';
+import { formatIstioVersion, parseIstioVersion } from '../release/version';
+import { defaultValues } from '../lib/istio/values';
+import type { ProxyConfig } from '../lib/istio/mesh';
+import { deepMerge } from '../lib/istio/merge';
 import type { Command } from './commands';
+import { DEFAULT_ISTIO_VERSION } from './manifest';
 
 const SUMMARY = 'Run the IstioOperator controller';
 
@@ -59,6 +70,23 @@ const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     help: 'Directory of Istio API CRD YAML files the Base component installs (default <install>/crds/istio)',
   },
+  'releases-dir': {
+    kind: 'string',
+    help: "Render through Istio releases' own charts found as <dir>/istio-<version>/manifests (default $MESHWRIGHT_RELEASES_DIR)",
+  },
+  manifests: {
+    kind: 'string',
+    help: "Render through this one Istio release's manifests directory (charts/, profiles/), taken as --default-istio-version",
+  },
+  'default-istio-version': {
+    kind: 'string',
+    default: DEFAULT_ISTIO_VERSION,
+    help: "Istio version rendered when an IstioOperator's tag names none",
+  },
+  helm: {
+    kind: 'string',
+    help: 'The helm binary for chart rendering (default $MESHWRIGHT_HELM, else helm on PATH)',
+  },
   help: { kind: 'boolean', alias: 'h', help: 'Show this help' },
 };
 
@@ -72,6 +100,10 @@ export interface OperatorFlags {
   resyncPeriodMs: number;
   sidecarCensusIntervalMs: number;
   crdsDir: string;
+  /** Chart rendering: where releases come from; undefined renders with the built-in renderer. */
+  releases?: { kind: 'releases-dir' | 'manifests'; dir: string };
+  defaultIstioVersion: string;
+  helm: string;
 }
 
 function installRoot(): string {
@@ -119,6 +151,9 @@ export function parseOperatorFlags(
     resyncPeriodMs,
     sidecarCensusIntervalMs,
     crdsDir: typeof flags.crds === 'string' ? flags.crds : join(installRoot(), 'crds', 'istio'),
+    releases: releasesFlag(flags.manifests, flags['releases-dir'] ?? env.MESHWRIGHT_RELEASES_DIR),
+    defaultIstioVersion: defaultVersionFlag(flags['default-istio-version']),
+    helm: typeof flags.helm === 'string' && flags.helm !== '' ? flags.helm : helmBinary(env),
   };
 }
 
@@ -128,7 +163,10 @@ export function parseOperatorFlags(
  * the manifest has no injector ConfigMap (Pilot disabled).
  */
 export function renderedInjection(
-  m: RenderedManifest,
+  m: Pick<RenderedManifest, 'revision'> & {
+    values: { global: { istioNamespace?: string } };
+    components: readonly { namespace: string; objects: readonly KubernetesObject[] }[];
+  },
 ): { injection: InjectionConfig; injectionKey: string } | undefined {
   const suffix = m.revision ? `-${m.revision}` : '';
   const ns = m.values.global.istioNamespace ?? 'istio-system';
@@ -157,7 +195,9 @@ export function renderedInjection(
  * pods get (for the sidecar census and rollout). spec.sidecarRollout is the controller's own setting, read by it from
  * the raw resource; the renderer accepts and ignores it.
  */
-export function controllerRender(crds: V1CustomResourceDefinition[]): RenderFn {
+export function controllerRender(
+  crds: V1CustomResourceDefinition[],
+): (iop: KubernetesObject) => RenderOutcome {
   return (iop: KubernetesObject & { spec?: unknown }) => {
     const r = renderOutcome(iop, { crds });
     if (!r.ok) return r;
@@ -172,6 +212,76 @@ export function controllerRender(crds: V1CustomResourceDefinition[]): RenderFn {
   };
 }
 
+function releasesFlag(manifests: unknown, releasesDir: unknown): OperatorFlags['releases'] {
+  if (typeof manifests === 'string' && manifests !== '') {
+    if (typeof releasesDir === 'string' && releasesDir !== '')
+      throw new UsageError('--manifests and --releases-dir exclude each other');
+    return { kind: 'manifests', dir: manifests };
+  }
+  if (typeof releasesDir === 'string' && releasesDir !== '')
+    return { kind: 'releases-dir', dir: releasesDir };
+  return undefined;
+}
+
+function defaultVersionFlag(v: unknown): string {
+  const parsed = parseIstioVersion(typeof v === 'string' ? v : undefined);
+  if (!parsed) throw new UsageError(`--default-istio-version: ${JSON.stringify(v)} is not an Istio version`);
+  return formatIstioVersion(parsed);
+}
+
+/** `--manifests DIR`: one release tree, which is the default version; other versions cannot be had. */
+export class SingleReleaseProvider implements ReleaseProvider {
+  private release?: Release;
+  constructor(
+    private readonly dir: string,
+    private readonly version: string,
+  ) {}
+  resolve(version: string): Promise<Release> {
+    if (version !== this.version) {
+      return Promise.reject(
+        new ReleaseError(version, `dir ${this.dir}`, `only Istio ${this.version} is available (--manifests)`),
+      );
+    }
+    try {
+      this.release ??= manifestsDirRelease(this.version, this.dir);
+      return Promise.resolve(this.release);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+/**
+ * The controller's render through the release's own charts: the IstioOperator's release (its tag, else the
+ * default version) from `releases`, rendered with helm (memoized per spec and release digest), plus the
+ * sidecar image and injection config new pods get.
+ */
+export function chartControllerRender(o: {
+  releases: ReleaseProvider;
+  cache: RenderCache;
+  defaultVersion: string;
+}): RenderFn {
+  return async (iop: KubernetesObject) => {
+    const r = await chartRenderOutcome(iop, { ...o });
+    if (!r.ok) return r;
+    const d = r.desired;
+    // The chart values over the injector's defaults: what the webhook reads from the injector ConfigMap.
+    const values = deepMerge(defaultValues(), getMap(d.manifest.merged, 'spec.values') ?? {});
+    const istioNamespace = values.global.istioNamespace ?? 'istio-system';
+    const sidecar = {
+      expectedImage: proxyImage(values, (values.meshConfig?.defaultConfig ?? {}) as ProxyConfig, {}),
+      revision: d.revision,
+      controlPlaneNamespace: istioNamespace,
+      ...renderedInjection({
+        revision: d.revision,
+        values: { global: { istioNamespace } },
+        components: d.manifest.components,
+      }),
+    };
+    return { ok: true, desired: { namespaces: d.namespaces, components: d.components, sidecar } };
+  };
+}
+
 export const operator: Command = {
   name: 'operator',
   summary: SUMMARY,
@@ -183,13 +293,23 @@ export const operator: Command = {
     }
     const log = rootLogger();
     const kc = loadKubeConfig(parsed.kubeconfig);
-    const crds = loadCrds(parsed.crdsDir);
+    const releases = parsed.releases;
+    const render: RenderFn = releases
+      ? chartControllerRender({
+          releases:
+            releases.kind === 'manifests'
+              ? new SingleReleaseProvider(releases.dir, parsed.defaultIstioVersion)
+              : new ReleasesDirProvider(releases.dir),
+          cache: new RenderCache(new HelmProcessRenderer({ binary: parsed.helm })),
+          defaultVersion: parsed.defaultIstioVersion,
+        })
+      : controllerRender(loadCrds(parsed.crdsDir));
     const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`;
     const shutdown = new Shutdown(log);
     let lostLeadership = false;
     const manager = new OperatorManager({
       kc,
-      render: controllerRender(crds),
+      render,
       managedKinds: MANAGED_KINDS,
       namespace: parsed.namespaceToWatch,
       leaderElect: parsed.leaderElect,
@@ -222,7 +342,9 @@ export const operator: Command = {
       identity,
       namespace: parsed.namespaceToWatch ?? '*',
       leaderElect: parsed.leaderElect,
-      crds: crds.length,
+      renderer: releases
+        ? `helm ${parsed.helm}, ${releases.kind} ${releases.dir}`
+        : `built-in, ${parsed.crdsDir}`,
       ports: manager.ports(),
     });
     // Runs until a signal; the shutdown hooks end the process. The interval keeps the event loop alive

@@ -36,9 +36,9 @@ fi
 
 step "control-plane binaries"
 bash hack/build-binaries.sh
-# Helm renders charts/meshwright for the chart test; built and cached like the binaries.
+# The pinned Helm renders Istio releases' charts (chart-pipeline tests, which fail without it) and
+# charts/meshwright (chart test); kustomize renders config/. Both built and cached like the binaries.
 bash hack/build-helm.sh >/dev/null
-# kustomize renders config/ for the deploy-manifest tests; built and cached like the binaries above.
 bash hack/build-kustomize.sh >/dev/null
 
 step "build"

@@ -20,8 +20,11 @@ export type RenderOutcome =
   | { ok: true; desired: DesiredState }
   | { ok: false; reason: 'InvalidSpec' | 'RenderFailed'; message: string };
 
-/** Validates and renders an IstioOperator as read from the apiserver. Never throws. */
-export type RenderFn = (iop: KubernetesObject) => RenderOutcome;
+/**
+ * Validates and renders an IstioOperator as read from the apiserver. Never throws (nor rejects). Async when
+ * it renders through a release's charts with helm.
+ */
+export type RenderFn = (iop: KubernetesObject) => RenderOutcome | Promise<RenderOutcome>;
 
 /** A kind the operator may own: listed for pruning and watched for drift. */
 export interface ManagedKind {

@@ -111,7 +111,7 @@ export class IstioOperatorReconciler {
 
     const prevStatus = (iop as KubernetesObject & { status?: LiveStatus }).status;
     const generation = iop.metadata?.generation ?? 0;
-    const rendered = this.o.render(iop);
+    const rendered = await this.o.render(iop);
     if (!rendered.ok) {
       log.warn('cannot render IstioOperator', { reason: rendered.reason, error: rendered.message });
       // Nothing to retry until the spec changes; the update event will enqueue it again.

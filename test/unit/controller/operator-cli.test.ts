@@ -53,6 +53,9 @@ describe('meshwright operator flags', () => {
       '--resync-period=30s',
       '--sidecar-census-interval=5m',
       '--crds=/x',
+      '--releases-dir=/releases',
+      '--default-istio-version=v1.31.0',
+      '--helm=/opt/helm',
     ]);
     expect(f).toEqual({
       kubeconfig: '/tmp/kc',
@@ -64,7 +67,23 @@ describe('meshwright operator flags', () => {
       resyncPeriodMs: 30_000,
       sidecarCensusIntervalMs: 300_000,
       crdsDir: '/x',
+      releases: { kind: 'releases-dir', dir: '/releases' },
+      defaultIstioVersion: '1.31.0',
+      helm: '/opt/helm',
     });
+  });
+
+  it('renders through charts only when given releases; --manifests and --releases-dir exclude each other', () => {
+    const none = parseOperatorFlags([], {});
+    expect(none === 'help' ? undefined : none.releases).toBeUndefined();
+    const env = parseOperatorFlags([], { MESHWRIGHT_RELEASES_DIR: '/env', MESHWRIGHT_HELM: '/h' });
+    expect(env === 'help' ? undefined : [env.releases, env.helm, env.defaultIstioVersion]).toEqual([
+      { kind: 'releases-dir', dir: '/env' },
+      '/h',
+      '1.30.3',
+    ]);
+    expect(() => parseOperatorFlags(['--manifests=/m', '--releases-dir=/r'])).toThrow(/exclude each other/);
+    expect(() => parseOperatorFlags(['--default-istio-version=latest'])).toThrow(UsageError);
   });
 
   it('rejects bad values and unknown flags as usage errors', () => {

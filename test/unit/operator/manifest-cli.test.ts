@@ -1,14 +1,16 @@
-// `meshwright manifest generate`: files, --set and --revision in, a YAML stream in apply order out, and
-// a non-zero exit with the reason on invalid input.
+// `meshwright manifest generate` through the release's charts and the pinned helm: files, --set, --revision
+// and the release choice (--manifests, --releases-dir, the spec's tag, --istio-version) in; istioctl's objects
+// in istioctl's order out; a non-zero exit with the reason on invalid input.
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { generate } from '../../../cli/manifest';
 import { run } from '../../../cli/main';
-import { GOLDEN, REPO } from './golden-helpers';
+import { goldenDir, helm, REFERENCE, referenceRelease } from './charts/parity-helpers';
 
-// Reads only: the project's CRDs and upstream's inputs; a path that does not exist for the error cases.
-const missing = join(REPO, 'no-such-dir');
-const CRDS = join(REPO, 'crds', 'istio');
+jest.setTimeout(180_000);
+
+const missing = join(REFERENCE, 'no-such-dir');
+const INPUT = join(goldenDir('1.30.3'), 'input');
 
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -27,78 +29,104 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
   }
 }
 
-const kindsAndNames = (yaml: string) =>
-  parseAllDocuments(yaml).map((d) => {
-    const o = d.toJS() as { kind: string; metadata: { name: string } };
-    return `${o.kind}/${o.metadata.name}`;
-  });
+const kindsAndNames = (yaml: string): string[] =>
+  parseAllDocuments(yaml)
+    .map((d) => d.toJS() as { kind: string; metadata: { name: string } } | null)
+    .filter((o) => o !== null)
+    .map((o) => `${o.kind}/${o.metadata.name}`);
+
+const iop = (name: string, body: string) => ({
+  name,
+  text: `apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n${body}`,
+});
 
 describe('generate', () => {
-  it('merges files in order, applies --set and --revision, and prints in apply order', () => {
-    const a = {
-      name: 'a.yaml',
-      text: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: minimal\n',
-    };
-    const b = {
-      name: 'b.yaml',
-      text: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n    pilot:\n      autoscaleEnabled: false\n',
-    };
-    const out = generate({
-      files: [a, b],
+  it('merges files in order, applies --set and --revision, and prints in istioctl order', async () => {
+    const out = await generate({
+      files: [
+        iop('a.yaml', '  profile: minimal\n'),
+        iop('b.yaml', '  values:\n    pilot:\n      autoscaleEnabled: false\n'),
+      ],
       setFlags: ['values.pilot.replicaCount=2'],
       revision: 'blue',
-      crdsDir: CRDS,
+      manifestsDir: referenceRelease('1.30.3').manifestsDir,
+      helm: helm(),
     });
     const ids = kindsAndNames(out.yaml);
     expect(ids[0]).toMatch(/^CustomResourceDefinition\//);
     expect(ids).toContain('Deployment/istiod-blue');
     expect(ids).toContain('PodDisruptionBudget/istiod-blue');
     expect(ids).not.toContain('HorizontalPodAutoscaler/istiod-blue');
+    expect(ids).not.toContain('MutatingWebhookConfiguration/istio-sidecar-injector-blue');
     expect(ids.indexOf('ConfigMap/istio-blue')).toBeLessThan(ids.indexOf('Deployment/istiod-blue'));
-    expect(out.warnings).toEqual([]);
+    expect(ids.indexOf('Deployment/istiod-blue')).toBeLessThan(ids.indexOf('Service/istiod-blue'));
+    expect(out.yaml).toContain('image: docker.io/istio/pilot:1.30.3');
+    expect(out.warnings).toEqual([
+      "not rendered: MutatingWebhookConfiguration istio-sidecar-injector-blue (sidecar injection is served by Meshwright's webhook)",
+    ]);
   });
 
-  it('warns when the CRD directory does not exist', () => {
-    const out = generate({ files: [], setFlags: [], crdsDir: missing });
-    expect(out.warnings).toEqual([expect.stringMatching(/^Base: no Istio API CRDs were given/)]);
-    expect(kindsAndNames(out.yaml)).toContain('Deployment/istio-ingressgateway');
+  it("picks the release from the spec's tag in --releases-dir, or --istio-version", async () => {
+    const byTag = await generate({
+      files: [iop('a.yaml', '  profile: minimal\n  tag: 1.31.0-rc.0\n')],
+      setFlags: [],
+      releasesDir: REFERENCE,
+      helm: helm(),
+    });
+    expect(byTag.release.version).toBe('1.31.0-rc.0');
+    expect(byTag.yaml).toContain('image: docker.io/istio/pilot:1.31.0-rc.0');
+    const byFlag = await generate({
+      files: [],
+      setFlags: ['profile=minimal'],
+      releasesDir: REFERENCE,
+      istioVersion: '1.31.0-rc.0',
+      helm: helm(),
+      profileImages: true,
+    });
+    expect(byFlag.release.version).toBe('1.31.0-rc.0');
+    expect(byFlag.yaml).toContain('image: registry.istio.io/testing/pilot:latest');
+    await expect(
+      generate({ files: [], setFlags: [], releasesDir: REFERENCE, istioVersion: '1.29.0', helm: helm() }),
+    ).rejects.toThrow(/Istio release 1\.29\.0 from releases-dir .*istio-1\.29\.0\/manifests does not exist/);
   });
 });
 
 describe('meshwright manifest generate', () => {
-  it('prints the default install with no flags', async () => {
-    const r = await capture(['manifest', 'generate', '--crds', CRDS]);
+  it('prints the default install from --manifests', async () => {
+    const r = await capture([
+      'manifest',
+      'generate',
+      '-d',
+      referenceRelease('1.30.3').manifestsDir,
+      '--helm',
+      helm(),
+    ]);
     expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^# Istio 1\.30\.3 \(dir /);
     expect(kindsAndNames(r.out)).toEqual(
-      expect.arrayContaining(['Deployment/istiod', 'Service/istio-ingressgateway']),
+      expect.arrayContaining(['Deployment/istiod', 'Service/istio-ingressgateway', 'ConfigMap/values']),
     );
-    expect(r.err).toBe('');
   });
 
-  it('exits non-zero with the validation message for an invalid file', async () => {
-    const r = await capture(['manifest', 'generate', '-f', join(GOLDEN, 'input', 'invalid-k8s-values.yaml')]);
-    expect(r.code).toBe(1);
-    expect(r.out).toBe('');
-    expect(r.err).toMatch(/spec\.values\.global\.defaultTolerations\[0\]\.thats: unknown toleration field/);
-    const multi = await capture(['manifest', 'generate', '-f', join(GOLDEN, 'input', 'multiple_iops.yaml')]);
+  it('exits 1 with the field named for invalid input', async () => {
+    const base = ['manifest', 'generate', '--releases-dir', REFERENCE, '--helm', helm()];
+    const bad = await capture([...base, '-f', join(INPUT, 'invalid-k8s-values.yaml')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/spec\.values\.global\.defaultTolerations\[0\]: unknown field "thats"/);
+    const multi = await capture([...base, '-f', join(INPUT, 'multiple_iops.yaml')]);
     expect(multi.code).toBe(1);
-    expect(multi.err).toMatch(/contains 2 documents; only one IstioOperator per file is supported/);
-    const rev = await capture(['manifest', 'generate', '--revision', 'Not_Valid']);
-    expect(rev.code).toBe(1);
-    expect(rev.err).toMatch(/spec\.revision: "Not_Valid" is not a valid revision name/);
-  });
-
-  it('exits non-zero for an unknown profile via --set and for a bad --set path', async () => {
-    expect((await capture(['manifest', 'generate', '--set', 'profile=ambient'])).err).toMatch(
-      /profile "ambient" is not supported by Meshwright yet/,
-    );
-    const r = await capture(['manifest', 'generate', '--set', 'valuse.x=1']);
-    expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/unknown IstioOperator field "valuse"/);
+    expect(multi.err).toMatch(/contains multiple IstioOperator CRs, only one per file is supported/);
+    const rev = await capture([...base, '--revision', 'Not_Valid']);
+    expect(rev.err).toMatch(/spec\.revision: "Not_Valid" is not a DNS-1123 label/);
+    const profile = await capture([...base, '--set', 'profile=nope']);
+    expect(profile.code).toBe(1);
+    expect(profile.err).toMatch(/spec\.profile: profile "nope" not found/);
   });
 
   it('exits 2 on usage errors', async () => {
     expect((await capture(['manifest', 'generate', '--nope'])).code).toBe(2);
     expect((await capture(['manifest', 'generate', '-f', join(missing, 'absent.yaml')])).code).toBe(2);
+    const noRelease = await capture(['manifest', 'generate', '--helm', helm()]);
+    expect(noRelease.code).toBe(process.env.MESHWRIGHT_RELEASES_DIR ? 0 : 2);
   });
 });

@@ -1,0 +1,73 @@
+// The operator's render through a release's charts: the desired state carries the ownership labels and the
+// sidecar target; a release that cannot be had, or an invalid spec, is an outcome naming the version and
+// source (the reconciler then writes ERROR and applies nothing).
+import { chartControllerRender, SingleReleaseProvider } from '../../../../cli/operator';
+import { RenderCache } from '../../../../operator/render/charts/render-cache';
+import { ReleasesDirProvider } from '../../../../release/local';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { REFERENCE, referenceRelease, renderer } from './parity-helpers';
+
+jest.setTimeout(180_000);
+
+const iop = (spec: Record<string, unknown>, name = 'mesh'): KubernetesObject & { spec: unknown } => ({
+  apiVersion: 'install.istio.io/v1alpha1',
+  kind: 'IstioOperator',
+  metadata: { name, namespace: 'istio-system', uid: 'u1', resourceVersion: '7' },
+  spec,
+});
+
+describe('chartControllerRender', () => {
+  const render = chartControllerRender({
+    releases: new ReleasesDirProvider(REFERENCE),
+    cache: new RenderCache(renderer()),
+    defaultVersion: '1.30.3',
+  });
+
+  it('renders the release the tag names, owner-labelled, with the sidecar target', async () => {
+    const r = await render(
+      iop({ profile: 'minimal', revision: 'blue', tag: '1.31.0-rc.0', sidecarRollout: { enabled: true } }),
+    );
+    if (!r.ok) throw new Error(r.message);
+    const objects = r.desired.components.flatMap((c) => c.objects);
+    expect(objects.length).toBeGreaterThan(10);
+    for (const o of objects) {
+      expect(o.metadata?.labels).toEqual(
+        expect.objectContaining({
+          'install.operator.istio.io/owning-resource': 'mesh',
+          'install.operator.istio.io/owning-resource-namespace': 'istio-system',
+          'istio.io/rev': 'blue',
+        }),
+      );
+    }
+    expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toContain('Deployment/istiod-blue');
+    expect(r.desired.sidecar?.expectedImage).toBe('docker.io/istio/proxyv2:1.31.0-rc.0');
+    expect(r.desired.sidecar?.revision).toBe('blue');
+    expect(r.desired.sidecar?.injection).toBeDefined();
+  });
+
+  it('a release that cannot be had is RenderFailed naming version and source', async () => {
+    const r = await render(iop({ profile: 'minimal', tag: '1.29.9' }));
+    expect(r).toEqual({
+      ok: false,
+      reason: 'RenderFailed',
+      message: expect.stringMatching(/Istio release 1\.29\.9 from releases-dir .*does not exist/),
+    });
+  });
+
+  it('an invalid spec is InvalidSpec naming the field and the version', async () => {
+    const r = await render(iop({ values: { global: { badKey: 1 } } }));
+    expect(r).toEqual({
+      ok: false,
+      reason: 'InvalidSpec',
+      message: expect.stringMatching(/^Istio 1\.30\.3: .*spec\.values\.global: unknown field "badKey"/),
+    });
+  });
+});
+
+describe('SingleReleaseProvider (--manifests)', () => {
+  it('serves its tree as the default version only', async () => {
+    const p = new SingleReleaseProvider(referenceRelease('1.30.3').manifestsDir, '1.30.3');
+    await expect(p.resolve('1.30.3')).resolves.toMatchObject({ version: '1.30.3' });
+    await expect(p.resolve('1.31.0')).rejects.toThrow(/only Istio 1\.30\.3 is available/);
+  });
+});
