@@ -6,7 +6,7 @@ import { DownloadProvider, OFFICIAL_BASE_URL } from './download';
 import { PINNED_DIGESTS } from './digests';
 import { manifestsDirRelease, ReleasesDirProvider } from './local';
 import type { ReleaseProviderOptions } from './options';
-import { ReleaseError, type ReleaseProvider } from './types';
+import { ReleaseError, type Release, type ReleaseProvider } from './types';
 
 export { ReleaseError } from './types';
 export type { Release, ReleaseProvider, ResolveOptions } from './types';
@@ -31,10 +31,13 @@ function named(name: string, provider: ReleaseProvider): NamedProvider {
 export function createReleaseProvider(options: ReleaseProviderOptions): ReleaseProvider {
   if (options.manifestsDir !== undefined) {
     const dir = options.manifestsDir;
+    const known = new Map<string, Release>(); // the tree digest is read once per version and process
     const single: ReleaseProvider = {
       resolve: (version) => {
         try {
-          return Promise.resolve(manifestsDirRelease(version, dir));
+          const release = known.get(version) ?? manifestsDirRelease(version, dir);
+          known.set(version, release);
+          return Promise.resolve(release);
         } catch (err) {
           return Promise.reject(
             err instanceof ReleaseError ? err : new ReleaseError(version, `dir ${dir}`, String(err)),

@@ -174,6 +174,31 @@ describe('release provider', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('cancels the shared download once every caller has aborted', async () => {
+    const path = serveRelease(server, '/mirror', V, archiveOf(V));
+    let closed!: () => void;
+    const serverSawClose = new Promise<void>((r) => (closed = r));
+    server.routes.set(path, (req, res) => {
+      res.writeHead(200, { 'content-length': archiveOf(V).length });
+      res.write(archiveOf(V).subarray(0, 1000));
+      req.socket.on('close', closed);
+    });
+    const p = provider();
+    const one = new AbortController();
+    const two = new AbortController();
+    const a = p.resolve(V, { signal: one.signal });
+    const b = p.resolve(V, { signal: two.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    one.abort();
+    await expect(a).rejects.toThrow(/aborted/);
+    two.abort();
+    await expect(b).rejects.toThrow(/aborted/);
+    await serverSawClose; // the download's connection was torn down, not left to the 5 s deadline
+    // The temp dir is removed once the aborted download unwinds.
+    for (let i = 0; i < 100 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(leftovers()).toEqual([]);
+  });
+
   it('tries releases dir, cache, mirror, official in order and lists every failure', async () => {
     // releases dir first: no request at all.
     const local = await provider({ releasesDir: REFERENCE }).resolve(RC);
