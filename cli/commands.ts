@@ -2,6 +2,7 @@
 import { kubeInjectCommand } from './kube-inject';
 import { manifestGenerate } from './manifest';
 import { operator } from './operator';
+import { releasePull } from './release';
 import { version } from './version';
 import { webhook } from './webhook';
 
@@ -11,4 +12,11 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-export const commands: Command[] = [operator, webhook, kubeInjectCommand, manifestGenerate, version];
+export const commands: Command[] = [
+  operator,
+  webhook,
+  kubeInjectCommand,
+  manifestGenerate,
+  releasePull,
+  version,
+];
