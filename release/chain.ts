@@ -33,7 +33,9 @@ export class ChainProvider implements ReleaseProvider {
     let shared = this.inflight.get(v);
     if (!shared) {
       const controller = new AbortController();
-      const promise = this.attempt(v, controller.signal).finally(() => this.inflight.delete(v));
+      const promise: Promise<Release> = this.attempt(v, controller.signal).finally(() => {
+        if (this.inflight.get(v) === shared) this.inflight.delete(v);
+      });
       shared = { promise, controller, waiters: 0 };
       this.inflight.set(v, shared);
     }
@@ -45,7 +47,11 @@ export class ChainProvider implements ReleaseProvider {
     if (!signal) return shared.promise;
     return new Promise<Release>((resolve, reject) => {
       const leave = (): void => {
-        if (--shared.waiters === 0) shared.controller.abort();
+        if (--shared.waiters === 0) {
+          // A caller arriving after this starts afresh instead of joining a cancelled attempt.
+          if (this.inflight.get(version) === shared) this.inflight.delete(version);
+          shared.controller.abort();
+        }
         reject(new ReleaseError(version, 'resolve', 'aborted'));
       };
       if (signal.aborted) return leave();

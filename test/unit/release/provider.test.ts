@@ -193,10 +193,14 @@ describe('release provider', () => {
     await expect(a).rejects.toThrow(/aborted/);
     two.abort();
     await expect(b).rejects.toThrow(/aborted/);
+    // A later caller starts a fresh attempt rather than joining the cancelled one.
+    server.routes.set(path, serveBytes(archiveOf(V)));
+    await expect(p.resolve(V)).resolves.toMatchObject({ version: V });
     await serverSawClose; // the download's connection was torn down, not left to the 5 s deadline
-    // The temp dir is removed once the aborted download unwinds.
-    for (let i = 0; i < 100 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(leftovers()).toEqual([]);
+    // The aborted download's temp dir is removed once it unwinds; only the new entry stays.
+    const done = () => leftovers().join() === `istio-${V}`;
+    for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(leftovers()).toEqual([`istio-${V}`]);
   });
 
   it('tries releases dir, cache, mirror, official in order and lists every failure', async () => {
