@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ArchiveError, DEFAULT_EXTRACT_LIMITS, extractManifests, type ExtractLimits } from './archive';
 import type { ReleaseCache } from './cache';
 import { parseChecksumFile, PINNED_DIGESTS } from './digests';
-import { displayUrl, downloadToFile, fetchText, HttpError } from './http';
+import { displayUrl, downloadToFile, fetchText, HttpError, type HttpOptions } from './http';
 import { checkManifestsDir } from './local';
 import { ReleaseError, type Release, type ReleaseProvider, type ResolveOptions } from './types';
 
@@ -27,6 +27,8 @@ export interface DownloadOptions {
   /** Accept an archive with no checksum to check: only for a mirror you control. */
   readonly insecureSkipVerify?: boolean;
   readonly extractLimits?: ExtractLimits;
+  /** Extra trusted CA (PEM) for an https mirror behind a private CA. */
+  readonly ca?: string;
 }
 
 export const archiveName = (version: string): string => `istio-${version}-linux-amd64.tar.gz`;
@@ -49,6 +51,7 @@ export class DownloadProvider implements ReleaseProvider {
       timeoutMs: this.options.timeoutMs,
       signal: resolveOptions.signal,
       maxBytes: this.options.maxArchiveBytes ?? 512 << 20,
+      ca: this.options.ca,
     };
     const fail = (reason: string): ReleaseError => new ReleaseError(version, source, reason);
     const expected = await this.expectedDigest(version, url, http, fail);
@@ -87,7 +90,7 @@ export class DownloadProvider implements ReleaseProvider {
   private async expectedDigest(
     version: string,
     url: string,
-    http: { timeoutMs: number; signal?: AbortSignal; maxBytes: number },
+    http: HttpOptions,
     fail: (reason: string) => ReleaseError,
   ): Promise<string | undefined> {
     const name = archiveName(version);

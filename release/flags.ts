@@ -1,5 +1,6 @@
 // The command-line flags that choose release sources, shared by every command that resolves a release
 // (`release pull` here; `manifest generate` and `operator` when they are wired), so they spell them alike.
+import { readFileSync } from 'node:fs';
 import type { FlagSpec, FlagValues } from '../lib/flags';
 import { UsageError } from '../lib/flags';
 import type { ReleaseFlags } from './options';
@@ -26,6 +27,10 @@ export const RELEASE_FLAGS: Record<string, FlagSpec> = {
     kind: 'boolean',
     help: 'Never download from the official release location (air-gapped clusters)',
   },
+  'release-mirror-ca': {
+    kind: 'string',
+    help: 'PEM file of a CA that signs the https mirror (added to the system roots)',
+  },
   'release-timeout': { kind: 'number', help: 'Seconds one download may take (default 300)' },
   'release-insecure-skip-verify': {
     kind: 'boolean',
@@ -38,6 +43,19 @@ const str = (v: FlagValues[string], name: string): string | undefined => {
   if (typeof v !== 'string' || v === '') throw new UsageError(`flag --${name} needs a non-empty value`);
   return v;
 };
+
+function readCa(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`flag --release-mirror-ca: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(`flag --release-mirror-ca: ${file} holds no PEM certificate`);
+  return pem;
+}
 
 /** ReleaseFlags from parsed RELEASE_FLAGS values (undefined where not given). */
 export function releaseFlagsFrom(flags: FlagValues): ReleaseFlags {
@@ -54,5 +72,6 @@ export function releaseFlagsFrom(flags: FlagValues): ReleaseFlags {
     official: flags['release-offline'] === true ? false : undefined,
     timeoutMs: typeof timeout === 'number' ? timeout * 1000 : undefined,
     insecureSkipVerify: flags['release-insecure-skip-verify'] === true ? true : undefined,
+    mirrorCa: readCa(str(flags['release-mirror-ca'], 'release-mirror-ca')),
   };
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { get as httpGetRaw, type IncomingMessage } from 'node:http';
 import { get as httpsGetRaw } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 
@@ -16,6 +17,8 @@ export interface HttpOptions {
   /** Largest body accepted. */
   readonly maxBytes: number;
   readonly maxRedirects?: number;
+  /** Extra trusted CA certificates (PEM) for https, e.g. a mirror behind a private CA. */
+  readonly ca?: string;
 }
 
 export class HttpError extends Error {
@@ -85,7 +88,7 @@ export async function httpGet<T>(
   let current = url;
   try {
     for (let hop = 0; ; hop++) {
-      const res = await open(current, controller.signal).catch((err: unknown) => {
+      const res = await open(current, controller.signal, options.ca).catch((err: unknown) => {
         throw why(err, current);
       });
       const status = res.statusCode ?? 0;
@@ -138,15 +141,19 @@ export async function httpGet<T>(
   }
 }
 
-function open(url: string, signal: AbortSignal): Promise<IncomingMessage> {
+function open(url: string, signal: AbortSignal, ca: string | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     if (u.protocol !== 'https:' && u.protocol !== 'http:') {
       reject(new Error(`unsupported URL scheme ${u.protocol}`));
       return;
     }
-    const get = u.protocol === 'https:' ? httpsGetRaw : httpGetRaw;
-    const req = get(u, { signal, headers: { 'user-agent': 'meshwright' } }, resolve);
+    const headers = { 'user-agent': 'meshwright' };
+    const req =
+      u.protocol === 'https:'
+        ? // The extra CA is added to Node's roots, not instead of them (redirects may leave the mirror).
+          httpsGetRaw(u, { signal, headers, ...(ca ? { ca: [...rootCertificates, ca] } : {}) }, resolve)
+        : httpGetRaw(u, { signal, headers }, resolve);
     req.on('error', reject);
   });
 }

@@ -61,7 +61,12 @@ export function createReleaseProvider(options: ReleaseProviderOptions): ReleaseP
       },
     }),
   );
-  const download = (kind: string, baseUrl: string, insecureSkipVerify: boolean): DownloadProvider =>
+  const download = (
+    kind: string,
+    baseUrl: string,
+    insecureSkipVerify: boolean,
+    ca?: string,
+  ): DownloadProvider =>
     new DownloadProvider({
       kind,
       baseUrl,
@@ -71,9 +76,15 @@ export function createReleaseProvider(options: ReleaseProviderOptions): ReleaseP
       insecureSkipVerify,
       maxArchiveBytes: options.maxArchiveBytes,
       extractLimits: options.extractLimits,
+      ca,
     });
   if (options.mirrorUrl !== undefined)
-    sources.push(named('mirror', download('mirror', options.mirrorUrl, options.insecureSkipVerify ?? false)));
+    sources.push(
+      named(
+        'mirror',
+        download('mirror', options.mirrorUrl, options.insecureSkipVerify ?? false, options.mirrorCa),
+      ),
+    );
   // The official location is always verified.
   if (options.official ?? true)
     sources.push(

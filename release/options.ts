@@ -21,6 +21,8 @@ export interface ReleaseProviderOptions {
   readonly timeoutMs: number;
   /** Accept a mirror archive that has no published checksum (a mirror you control). Off by default. */
   readonly insecureSkipVerify?: boolean;
+  /** Extra trusted CA certificate (PEM text) for an https mirror behind a private CA. */
+  readonly mirrorCa?: string;
   /** Archive name → sha256 hex, added to (and overriding) the built-in pins. */
   readonly pinnedDigests?: Readonly<Record<string, string>>;
   readonly maxArchiveBytes?: number;
@@ -45,6 +47,7 @@ export interface ReleaseFlags {
   readonly official?: boolean;
   readonly timeoutMs?: number;
   readonly insecureSkipVerify?: boolean;
+  readonly mirrorCa?: string;
 }
 
 /** Merges flags over MESHWRIGHT_RELEASES_DIR / _RELEASE_MIRROR / _RELEASE_CACHE over defaults. */
@@ -79,5 +82,6 @@ export function releaseOptionsFrom(
     cacheDir: pick(flags.cacheDir, 'MESHWRIGHT_RELEASE_CACHE') ?? defaultCacheDir(env),
     timeoutMs: flags.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     insecureSkipVerify: flags.insecureSkipVerify ?? false,
+    ...(flags.mirrorCa !== undefined ? { mirrorCa: flags.mirrorCa } : {}),
   };
 }

@@ -1,6 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCertificateAuthority, issueCertificate } from '../../../lib/certs';
 import { displayUrl, downloadToFile, fetchText, HttpError } from '../../../release/http';
 import { serveBytes, sha256, startServer, type TestServer } from './fixtures';
 
@@ -95,5 +98,34 @@ describe('release HTTP adapter', () => {
 
   it('keeps query strings (signed redirect tokens) out of messages', () => {
     expect(displayUrl('https://h.example/a/b?X-Amz-Signature=abc')).toBe('https://h.example/a/b');
+  });
+});
+
+describe('release HTTP adapter over TLS', () => {
+  it('trusts an extra CA and refuses a redirect from https down to http', async () => {
+    const ca = await createCertificateAuthority({ commonName: 'mirror-ca' });
+    const leaf = await issueCertificate(ca, { commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'] });
+    const plain = await startServer();
+    plain.routes.set('/x', serveBytes(Buffer.from('plain')));
+    const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+      if (req.url === '/ok') res.writeHead(200, { 'content-length': 2 }).end('ok');
+      else res.writeHead(302, { location: `${plain.url}/x` }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await expect(fetchText(`${url}/ok`, opts)).rejects.toThrow(
+        /self[- ]signed|unable to verify|local issuer/,
+      );
+      await expect(fetchText(`${url}/ok`, { ...opts, ca: ca.certPem })).resolves.toBe('ok');
+      await expect(fetchText(`${url}/down`, { ...opts, ca: ca.certPem })).rejects.toThrow(
+        `GET ${url}/down: refused redirect from https to http:`,
+      );
+      expect(plain.hits.size).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await plain.close();
+    }
   });
 });

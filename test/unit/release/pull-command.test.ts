@@ -76,6 +76,11 @@ describe('meshwright release pull', () => {
       code: 1,
       err: [expect.stringMatching(/is not an http\(s\) URL/)],
     });
-    expect((await pull(['--help'])).out[0]).toMatch(/--release-mirror/);
+    const missing = join(dir, 'nope.pem');
+    expect(await pull(['--release-mirror-ca', missing, V])).toMatchObject({
+      code: 2,
+      err: [expect.stringContaining(`flag --release-mirror-ca: cannot read ${missing}: ENOENT`)],
+    });
+    expect((await pull(['--help'])).out[0]).toMatch(/--release-mirror-ca/);
   });
 });
