@@ -102,7 +102,16 @@ export async function httpGet<T>(
             current,
             `GET ${displayUrl(url)}: more than ${options.maxRedirects ?? 5} redirects`,
           );
-        const next = new URL(location, current);
+        let next: URL;
+        try {
+          next = new URL(location, current);
+        } catch {
+          throw new HttpError(
+            current,
+            `GET ${displayUrl(current)}: ${status} to a malformed Location`,
+            status,
+          );
+        }
         if (new URL(current).protocol === 'https:' && next.protocol !== 'https:')
           throw new HttpError(
             current,

@@ -37,6 +37,10 @@ describe('release HTTP adapter', () => {
     expect(err).toBeInstanceOf(HttpError);
     expect((err as HttpError).status).toBe(404);
     expect((err as Error).message).toBe(`GET ${server.url}/missing: HTTP 404 Not Found`);
+    server.routes.set('/bad', (_q, r) => r.writeHead(302, { location: 'http://[::1' }).end());
+    await expect(fetchText(`${server.url}/bad`, opts)).rejects.toThrow(
+      `GET ${server.url}/bad: 302 to a malformed Location`,
+    );
     server.routes.set('/loop', (_q, r) => r.writeHead(302, { location: '/loop' }).end());
     await expect(fetchText(`${server.url}/loop`, { ...opts, maxRedirects: 3 })).rejects.toThrow(
       /more than 3 redirects/,
