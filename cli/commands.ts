@@ -3,6 +3,7 @@ import { install } from './install';
 import { kubeInjectCommand } from './kube-inject';
 import { manifestGenerate } from './manifest';
 import { operator } from './operator';
+import { releasePull } from './release';
 import { uninstall } from './uninstall';
 import { version } from './version';
 import { webhook } from './webhook';
@@ -20,5 +21,6 @@ export const commands: Command[] = [
   manifestGenerate,
   install,
   uninstall,
+  releasePull,
   version,
 ];
