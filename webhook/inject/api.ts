@@ -20,6 +20,14 @@ export interface InjectionConfig {
   nodeKubeletVersions: string[];
   /** 'openshift' honours the namespace UID ranges; defaults to `values.global.platform`. */
   platform?: string;
+  /**
+   * Injection templates by name, Go text/template source, from the injector ConfigMap's `config`
+   * (`templates:`), exactly what istiod injects from. Absent (kube-inject and tests without a cluster):
+   * the built-in templates plus `sidecarInjectorWebhook.templates` from the values.
+   */
+  templates?: Readonly<Record<string, string>>;
+  /** Run text identical to a verified stock template with the typed builders (default true). */
+  templateFastPath?: boolean;
 }
 
 /** Workload identity when the caller knows it better than the pod's ownerReferences (kube-inject). */
