@@ -4,6 +4,7 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../../lib/log';
 import { injectPod } from '../inject';
+import { injectorTemplates } from './templates';
 import { InjectionConfigError, injectionConfigFromConfigMaps } from '../inject/config';
 import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
 
@@ -51,6 +52,8 @@ export const buildFromConfigMaps: ConfigMapBuilder = ({ revision, injector, mesh
     nativeSidecars,
     injectorConfigYaml: injector.data?.config,
   });
+  const templates = injectorTemplates(injector.data?.config);
+  if (templates) cfg.templates = templates;
   checkUsable(cfg);
   return cfg;
 };
