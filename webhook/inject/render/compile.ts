@@ -23,7 +23,8 @@ type Eval = (st: State, dot: unknown) => unknown;
 /** A command: evaluated with the previous command's result (`final`) or without one. */
 type Cmd = (st: State, dot: unknown, final: unknown, hasFinal: boolean) => unknown;
 
-const MAX_DEPTH = 10000;
+// Go allows 100000 nested template calls; a JavaScript stack holds fewer, so the limit is lower.
+const MAX_DEPTH = 1000;
 
 class Break {}
 class Continue {}

@@ -65,7 +65,7 @@ export function field(recv: unknown, name: string): unknown {
 // A proto getter: the field, or nil when unset (getters are nil-safe in Go).
 function getter(o: Obj, name: string): unknown {
   const v = field(o, name);
-  return v === '' && !Object.hasOwn(o, lowerFirst(name)) ? null : v;
+  return v === undefined || (v === '' && !Object.hasOwn(o, lowerFirst(name))) ? null : v;
 }
 
 export function goTypeName(v: unknown): string {
