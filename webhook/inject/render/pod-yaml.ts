@@ -1,8 +1,10 @@
-// A rendered template's YAML as istiod reads it: parsed (YAML 1.1, like go-yaml) into a Pod, which
+// A rendered template's YAML as istiod reads it: parsed into a Pod, which
 // drops what a Go corev1.Pod cannot hold or omits when empty: nulls, empty strings and lists, zero
 // probe timings and false `readOnly`; scalars in string fields (env values, args, labels) become text.
 // The result is the partial pod the strategic overlay merges onto the user's pod.
-import { parse as parseYaml } from 'yaml';
+// js-yaml: about ten times faster than the `yaml` package on rendered templates (parsing dominates an
+// interpreted injection). Core schema: JSON types only, no timestamps; duplicate keys: last wins (go-yaml).
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { TemplateError } from './lex';
 import type { TemplatePod } from '../templates/types';
 import { formatNumber } from './values';
@@ -47,7 +49,7 @@ const STRING_MAP_FIELDS = new Set(['labels', 'annotations', 'nodeSelector']);
 export function podFromYaml(name: string, text: string): TemplatePod {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { version: '1.1', merge: true, uniqueKeys: false });
+    doc = load(text, { schema: CORE_SCHEMA, json: true });
   } catch (e) {
     throw new TemplateError(`template ${name} rendered invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
