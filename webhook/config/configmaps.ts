@@ -4,7 +4,7 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../../lib/log';
 import { injectPod } from '../inject';
-import { injectorTemplates } from './templates';
+import { injectorTemplateAliases, injectorTemplates } from './templates';
 import { InjectionConfigError, injectionConfigFromConfigMaps } from '../inject/config';
 import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
 
@@ -54,6 +54,8 @@ export const buildFromConfigMaps: ConfigMapBuilder = ({ revision, injector, mesh
   });
   const templates = injectorTemplates(injector.data?.config);
   if (templates) cfg.templates = templates;
+  const aliases = injectorTemplateAliases(injector.data?.config);
+  if (aliases) cfg.templateAliases = aliases;
   checkUsable(cfg);
   return cfg;
 };

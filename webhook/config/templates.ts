@@ -3,8 +3,7 @@
 import { parse as parseYaml } from 'yaml';
 import { InjectionConfigError } from '../inject/config';
 
-/** The `templates` of the injector `config` YAML; undefined when the key (or the config) is absent. */
-export function injectorTemplates(configYaml: string | undefined): Record<string, string> | undefined {
+function configDoc(configYaml: string | undefined): Record<string, unknown> | undefined {
   if (configYaml === undefined) return undefined;
   let doc: unknown;
   try {
@@ -12,8 +11,31 @@ export function injectorTemplates(configYaml: string | undefined): Record<string
   } catch (e) {
     throw new InjectionConfigError(`cannot parse injector config (YAML): ${(e as Error).message.split('\n')[0]}`);
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
-  const raw = (doc as Record<string, unknown>).templates;
+  return doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+}
+
+/** The `aliases` of the injector `config` (name -> template names); undefined when absent. */
+export function injectorTemplateAliases(configYaml: string | undefined): Record<string, string[]> | undefined {
+  const raw = configDoc(configYaml)?.aliases;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InjectionConfigError('injector config field "aliases" must be a map of name to template names');
+  }
+  const out: Record<string, string[]> = {};
+  for (const [name, list] of Object.entries(raw)) {
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) {
+      throw new InjectionConfigError(`injector config field "aliases.${name}" must be a list of template names`);
+    }
+    out[name] = list as string[];
+  }
+  return out;
+}
+
+/** The `templates` of the injector `config` YAML; undefined when the key (or the config) is absent. */
+export function injectorTemplates(configYaml: string | undefined): Record<string, string> | undefined {
+  const doc = configDoc(configYaml);
+  if (!doc) return undefined;
+  const raw = doc.templates;
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InjectionConfigError('injector config field "templates" must be a map of template name to text');

@@ -26,6 +26,8 @@ export interface InjectionConfig {
    * the built-in templates plus `sidecarInjectorWebhook.templates` from the values.
    */
   templates?: Readonly<Record<string, string>>;
+  /** `config` → `aliases`: a selected name that is an alias stands for these template names. */
+  templateAliases?: Readonly<Record<string, readonly string[]>>;
   /** Run text identical to a verified stock template with the typed builders (default true). */
   templateFastPath?: boolean;
 }

@@ -84,7 +84,7 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
   let ctx = build();
   if (typeof ctx === 'string') return { kind: 'rejected', message: ctx };
 
-  const names = selectedTemplates(ctx);
+  const names = selectedTemplates(ctx, cfg.templateAliases);
   const templates: Template[] = [];
   for (const name of names) {
     const t = templateNamed(cfg, ctx, name);

@@ -84,6 +84,22 @@ describe('templates from the ConfigMap', () => {
     expect(o.pod.metadata?.annotations?.['edited.example.com/by']).toBe('web-1');
   });
 
+  it('expands aliases from the config to their templates', () => {
+    const extra = 'metadata:\n  labels:\n    extra: "yes"\n';
+    const cfg = build({ sidecar: SIDECAR, extra }, { aliases: { both: ['sidecar', 'extra'] } });
+    expect(cfg.templateAliases).toEqual({ both: ['sidecar', 'extra'] });
+    const o = injectPod(
+      { pod: pod({ 'inject.istio.io/templates': 'both' }), namespace: 'ns', admission: true },
+      cfg,
+    );
+    if (o.kind !== 'injected') throw new Error(JSON.stringify(o));
+    expect(o.pod.metadata?.labels?.extra).toBe('yes');
+    expect(o.pod.metadata?.annotations?.['edited.example.com/by']).toBe('web-1');
+    expect(() => build({ sidecar: SIDECAR }, { aliases: { both: 'sidecar' } })).toThrow(
+      /"aliases.both" must be a list of template names/,
+    );
+  });
+
   it('knows only the ConfigMap templates: a missing one rejects the pod naming it', () => {
     const cfg = build({ sidecar: SIDECAR });
     const o = injectPod(

@@ -70,11 +70,21 @@ export function templateNames(cfg: InjectionConfig, ctx: TemplateContext): strin
   return [...names];
 }
 
-export function selectedTemplates(ctx: TemplateContext): string[] {
+export function selectedTemplates(
+  ctx: TemplateContext,
+  aliases?: InjectionConfig['templateAliases'],
+): string[] {
   const requested = ctx.annotations[A.templates];
-  if (requested !== undefined) return requested.split(',').map((s) => s.trim());
   const defaults = ctx.values.sidecarInjectorWebhook.defaultTemplates ?? [];
-  return defaults.length ? [...defaults] : ['sidecar'];
+  const names =
+    requested !== undefined
+      ? requested.split(',').map((s) => s.trim())
+      : defaults.length
+        ? [...defaults]
+        : ['sidecar'];
+  if (!aliases) return names;
+  // An alias expands to its templates (one level, as istiod resolves them).
+  return names.flatMap((n) => (Object.hasOwn(aliases, n) ? [...aliases[n]] : [n]));
 }
 
 export interface TemplateProblem {
