@@ -13,6 +13,8 @@ import { caseConfig, caseNamespaces } from '../../../conformance/case-config';
 import { loadSuite } from '../../../conformance/cases';
 import { readDocs } from '../../../conformance/docs';
 import { admissionPod, workloadsOf } from '../../../conformance/admission-pod';
+import { runKubeInjectMode } from '../../../conformance/kube-inject-mode';
+import { runWebhookMode } from '../../../conformance/webhook-mode';
 import type { Engine } from '../../../conformance/engine';
 import { pod as generatedPod } from '../../fuzz/arbitraries';
 import { CONFORMANCE, fillMissing, stockInjectorConfigMap, VERSIONS } from './stock-templates';
@@ -159,4 +161,37 @@ describe.each(VERSIONS)('istio %s: interpreter == typed builders', (version) => 
     );
     expect(fast.kind).toBe(version === '1.30.3' ? 'injected' : 'rejected');
   });
+});
+
+// Why the 1.31.0-rc.0 sidecar stays off the fast path: its init container image is `.ProxyInitImage`
+// (global.proxy_init.image), which the interpreter renders as upstream expects and the builder not yet.
+describe('istio 1.31.0-rc.0 sidecar template on the interpreter', () => {
+  const version = '1.31.0-rc.0';
+  const { templates } = stockInjectorConfigMap(version);
+  const suite = loadSuite(join(CONFORMANCE, `istio-${version}`, 'inject'));
+  it.each(['001-hello.yaml.proxyImageName.injected', '070-hello.yaml.proxyInitImageName.injected'])(
+    'matches upstream in %s',
+    (name) => {
+      const c = suite.cases.find((x) => x.name === name);
+      if (!c) throw new Error(`case ${name} not in the suite`);
+      const base = caseConfig(engine, suite, c);
+      // The chart's default for the value 1.31 added (the case's values predate it).
+      const values = fillMissing(base.values, { global: { proxy_init: { image: 'proxyv2' } } });
+      const cfg = {
+        ...base,
+        values: values as InjectionConfig['values'],
+        templates,
+        templateFastPath: false,
+      };
+      const ns = caseNamespaces(suite, c);
+      expect(runKubeInjectMode(engine, suite, c, cfg, ns, 8)).toEqual(expect.objectContaining({ ok: true }));
+      expect(runWebhookMode(engine, suite, c, cfg, ns, 8)).toEqual(expect.objectContaining({ ok: true }));
+      // The builders do not: the image follows global.proxy.image there.
+      const fast = {
+        ...cfg,
+        templates: { ...templates, sidecar: stockInjectorConfigMap('1.30.3').templates.sidecar },
+      };
+      expect(runKubeInjectMode(engine, suite, c, fast, ns, 8).ok).toBe(false);
+    },
+  );
 });
