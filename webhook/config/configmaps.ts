@@ -4,6 +4,7 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../../lib/log';
 import { injectPod } from '../inject';
+import { injectorTemplateAliases, injectorTemplates } from './templates';
 import { InjectionConfigError, injectionConfigFromConfigMaps } from '../inject/config';
 import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
 import { versionFromLabels } from '../inject/versions';
@@ -54,6 +55,10 @@ export const buildFromConfigMaps: ConfigMapBuilder = ({ revision, injector, mesh
     // The revision is injected as its own Istio release does; cfg.version says which (and if only nearest).
     istioVersion: versionFromLabels(injector.metadata?.labels),
   });
+  const templates = injectorTemplates(injector.data?.config);
+  if (templates) cfg.templates = templates;
+  const aliases = injectorTemplateAliases(injector.data?.config);
+  if (aliases) cfg.templateAliases = aliases;
   checkUsable(cfg);
   return cfg;
 };

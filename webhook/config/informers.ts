@@ -11,6 +11,7 @@ import {
 import type { Logger } from '../../lib/log';
 import type { NativeSidecarMode } from '../inject/api';
 import { versionNotice } from '../inject/versions';
+import type { TemplateProblem } from '../inject/templates';
 import { buildFromConfigMaps, type ConfigMapBuilder } from './configmaps';
 import { ManagedInformer } from './managed-informer';
 import { kubeletVersions, makeNodeInformer } from './nodes';
@@ -22,6 +23,8 @@ export interface ClusterConfigOptions {
   nativeSidecars: NativeSidecarMode;
   log: Logger;
   onGeneration?(generation: number): void;
+  /** A revision's templates were compiled: those that cannot be executed (empty when all can). */
+  onTemplateProblems?(revision: string, problems: TemplateProblem[]): void;
   build?: ConfigMapBuilder;
 }
 
@@ -57,6 +60,16 @@ export function startClusterConfig(opts: ClusterConfigOptions): ClusterConfig {
         opts.onGeneration?.(generation);
       },
       onError: (revision, message) => log.error('invalid injection configuration, keeping the previous one', { revision, error: message }),
+      onTemplateProblems: (revision, problems) => {
+        for (const p of problems) {
+          log.error('injection template cannot be executed; pods selecting it are rejected', {
+            revision,
+            template: p.template,
+            error: p.error,
+          });
+        }
+        opts.onTemplateProblems?.(revision, problems);
+      },
     },
   );
   const configMaps = new ManagedInformer<V1ConfigMap>(

@@ -4,6 +4,7 @@
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
 import type { ConfigLookup, ConfigSource } from '../server/review';
+import { templateProblems, type TemplateProblem } from '../inject/templates';
 import { type ConfigMapBuilder, configMapRole, injectorConfigMapName, meshConfigMapName } from './configmaps';
 
 interface RevisionState {
@@ -12,12 +13,21 @@ interface RevisionState {
   served?: InjectionConfig;
   /** Why the latest ConfigMaps could not be used (cleared by the next good build). */
   error?: string;
+  /** Templates of `config` the engine cannot run (compiled when the ConfigMap loads). */
+  templateProblems: TemplateProblem[];
+}
+
+/** A template that fails to compile, by revision (for logs, metrics and /readyz). */
+export interface RevisionTemplateProblem extends TemplateProblem {
+  revision: string;
 }
 
 export interface StoreEvents {
   /** A revision's configuration was (re)built or removed; `generation` is the store's new generation. */
   onChange?(revision: string, generation: number): void;
   onError?(revision: string, message: string): void;
+  /** A revision's templates were (re)compiled: the broken ones, empty when all compile. */
+  onTemplateProblems?(revision: string, problems: TemplateProblem[]): void;
 }
 
 export class ConfigStore implements ConfigSource {
@@ -49,6 +59,16 @@ export class ConfigStore implements ConfigSource {
 
   namespace(name: string): V1Namespace | undefined {
     return this.namespaces(name);
+  }
+
+  /** Templates of the served configurations that cannot be executed, by revision then name. */
+  templateProblems(): RevisionTemplateProblem[] {
+    const out: RevisionTemplateProblem[] = [];
+    for (const revision of [...this.revisions.keys()].sort()) {
+      const state = this.revisions.get(revision);
+      if (state?.config) for (const p of state.templateProblems) out.push({ revision, ...p });
+    }
+    return out;
   }
 
   revisionNames(): string[] {
@@ -100,16 +120,23 @@ export class ConfigStore implements ConfigSource {
     const injector = this.configMaps.get(injectorConfigMapName(revision));
     if (!injector) {
       // Without its injector ConfigMap a revision is gone (a mesh-only change is not a revision).
-      if (this.revisions.delete(revision)) this.changed(revision);
+      if (this.revisions.delete(revision)) {
+        this.events.onTemplateProblems?.(revision, []);
+        this.changed(revision);
+      }
       return;
     }
-    const state = this.revisions.get(revision) ?? {};
+    const state = this.revisions.get(revision) ?? { templateProblems: [] };
     try {
       const mesh = this.configMaps.get(meshConfigMapName(revision));
       state.config = this.build({ revision, injector, mesh, nativeSidecars: this.nativeSidecars });
       state.served = undefined;
       state.error = undefined;
+      // Compiling here, once per ConfigMap change, fills the engine's cache before the first pod
+      // and reports a broken template now rather than pod by pod.
+      state.templateProblems = state.config.templates ? templateProblems(state.config.templates) : [];
       this.revisions.set(revision, state);
+      this.events.onTemplateProblems?.(revision, state.templateProblems);
       this.changed(revision);
     } catch (err) {
       state.error = err instanceof Error ? err.message : String(err);

@@ -28,6 +28,16 @@ export interface InjectionConfig {
   version?: ResolvedVersion;
   /** istiod's COMPLIANCE_POLICY setting (e.g. `fips-140-3`), handed to the proxy. */
   compliancePolicy?: string;
+  /**
+   * Injection templates by name, Go text/template source, from the injector ConfigMap's `config`
+   * (`templates:`), exactly what istiod injects from. Absent (kube-inject and tests without a cluster):
+   * the built-in templates plus `sidecarInjectorWebhook.templates` from the values.
+   */
+  templates?: Readonly<Record<string, string>>;
+  /** `config` → `aliases`: a selected name that is an alias stands for these template names. */
+  templateAliases?: Readonly<Record<string, readonly string[]>>;
+  /** Run text identical to a verified stock template with the typed builders (default true). */
+  templateFastPath?: boolean;
 }
 
 /** Workload identity when the caller knows it better than the pod's ownerReferences (kube-inject). */

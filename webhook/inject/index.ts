@@ -29,10 +29,11 @@ import { APP_PROBERS_ENV, dumpAppProbers, mergeProbers, restoreAppProbes, rewrit
 import { applyPrometheusMerge } from './prometheus';
 import { holdApplication } from './proxy-container';
 import { canonicalizeResourceList } from './quantity';
+import { pinIptablesUid } from './render/iptables-uid';
 import { reorderContainers } from './reorder';
 import { injectRequired } from './selection';
 import { parseStatus, statusAnnotation, stripInjected, type InjectionStatus } from './status';
-import { BUILTIN_TEMPLATES, selectedTemplates, templateNamed } from './templates';
+import { selectedTemplates, templateNamed, templateNames } from './templates';
 import { TemplateError } from './templates/go-template';
 import type { Template, TemplatePod } from './templates/types';
 
@@ -42,7 +43,6 @@ export { buildInjectionConfig, injectionConfigFromConfigMaps } from './config';
 export function injectPod(req: InjectionRequest, cfg: InjectionConfig): InjectionOutcome {
   const input = req.pod;
   const namespace = req.namespace || input.metadata?.namespace || '';
-  const c = compile(cfg);
 
   const skip = skipReason(req, cfg, namespace);
   if (skip) return { kind: 'skipped', reason: skip, pod: input };
@@ -85,18 +85,13 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
   let ctx = build();
   if (typeof ctx === 'string') return { kind: 'rejected', message: ctx };
 
-  const names = selectedTemplates(ctx);
+  const names = selectedTemplates(ctx, cfg.templateAliases);
   const templates: Template[] = [];
   for (const name of names) {
-    const t = templateNamed(ctx, name);
+    const t = templateNamed(cfg, ctx, name);
     if (!t) {
-      const have = [
-        ...new Set([
-          ...Object.keys(BUILTIN_TEMPLATES),
-          ...Object.keys(c.values.sidecarInjectorWebhook.templates ?? {}),
-        ]),
-      ];
-      return { kind: 'rejected', message: `requested template "${name}" not found; have ${have.join(', ')}` };
+      const have = templateNames(cfg, ctx).join(', ');
+      return { kind: 'rejected', message: `requested template "${name}" not found; have ${have}` };
     }
     templates.push(t);
   }
@@ -144,6 +139,7 @@ export function injectPod(req: InjectionRequest, cfg: InjectionConfig): Injectio
     moveProxyToInit(spec, t);
     mergeObject(pod as unknown as JsonObject, t as unknown as JsonObject);
   }
+  pinIptablesUid(spec, ctx.userProxyUID);
   const applied = reapplyOverrides(pod, ctx, injected, userContainers, overrides, previous, removed);
   // The first injection records the overrides; a re-injection keeps that record.
   if (!previous && (applied.containers.length || applied.initContainers.length)) {

@@ -16,6 +16,8 @@ export interface WebhookMetrics {
   injectionDuration: Histogram<'result'>;
   /** meshwright_webhook_config_generation: bumped whenever the live configuration changes. */
   configGeneration: Gauge;
+  /** meshwright_webhook_template_errors{revision}: templates of the revision that cannot be executed. */
+  templateErrors: Gauge<'revision'>;
   /** istiod's sidecar_injection_* counters, so existing Istio dashboards and alerts keep working. */
   istio: {
     requests: Counter;
@@ -72,6 +74,12 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
       help: 'Time spent deciding on and building the injection patch of one pod',
       labelNames: ['result'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    templateErrors: new Gauge({
+      name: 'meshwright_webhook_template_errors',
+      help: "Injection templates in a revision's ConfigMap that cannot be executed (parse error, unknown function)",
+      labelNames: ['revision'] as const,
       registers,
     }),
     configGeneration: new Gauge({

@@ -6,8 +6,11 @@ import type { Registry } from 'prom-client';
 export interface ProbeAppOptions {
   /** Serves /metrics when given. */
   registry?: Registry;
-  /** Serves /healthz and /readyz when given; `ready` returns why it is not ready, or undefined. */
-  health?: { notReadyReason(): string | undefined };
+  /**
+   * Serves /healthz and /readyz when given; `notReadyReason` returns why it is not ready, or undefined;
+   * `details` adds lines to the /readyz body that do not make it unready (e.g. a broken template).
+   */
+  health?: { notReadyReason(): string | undefined; details?(): string[] };
 }
 
 export function buildProbeApp(opts: ProbeAppOptions): FastifyInstance {
@@ -23,8 +26,9 @@ export function buildProbeApp(opts: ProbeAppOptions): FastifyInstance {
     app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
     app.get('/readyz', async (_req, reply) => {
       const reason = health.notReadyReason();
-      if (reason) return reply.code(503).type('text/plain').send(`not ready: ${reason}`);
-      return reply.type('text/plain').send('ok');
+      const details = (health.details?.() ?? []).map((d) => `\n${d}`).join('');
+      if (reason) return reply.code(503).type('text/plain').send(`not ready: ${reason}${details}`);
+      return reply.type('text/plain').send(`ok${details}`);
     });
   }
   return app;

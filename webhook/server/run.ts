@@ -24,6 +24,8 @@ export interface WebhookServerOptions extends ReviewDeps {
   log: Logger;
   /** Why the webhook is not ready (config not synced ...), or undefined when it is. */
   notReadyReason(): string | undefined;
+  /** Extra /readyz lines that do not make the webhook unready (templates that cannot be executed). */
+  readyDetails?(): string[];
   bodyLimit?: number;
   requestTimeoutMs?: number;
 }
@@ -75,6 +77,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<Ru
   const admission = buildAdmissionApp({ ...opts, https: secureServerOptions(opts.keyPair) });
   const health = {
     notReadyReason: () => (closing ? 'shutting down' : opts.notReadyReason()),
+    details: () => opts.readyDetails?.() ?? [],
   };
   const side: FastifyInstance[] = [];
   if (opts.metricsPort === opts.healthPort) {

@@ -79,6 +79,7 @@ export async function startWebhook(o: StartWebhookOptions): Promise<StartedWebho
   let source: ConfigSource;
   let synced: Promise<void>;
   let notReadyReason: () => string | undefined;
+  let readyDetails: () => string[] = () => [];
   if (o.config.kind === 'static') {
     source = staticConfigSource(o.config.config);
     synced = Promise.resolve();
@@ -91,8 +92,13 @@ export async function startWebhook(o: StartWebhookOptions): Promise<StartedWebho
       nativeSidecars: o.config.nativeSidecars,
       log: o.log,
       onGeneration: (g) => metrics.configGeneration.set(g),
+      onTemplateProblems: (revision, problems) => metrics.templateErrors.set({ revision }, problems.length),
     });
     source = cluster.store;
+    readyDetails = () =>
+      cluster.store
+        .templateProblems()
+        .map((p) => `template error: revision "${p.revision}" template "${p.template}": ${p.error}`);
     synced = cluster.waitForSync();
     notReadyReason = cluster.notReadyReason;
     stops.push(() => cluster.stop());
@@ -147,6 +153,7 @@ export async function startWebhook(o: StartWebhookOptions): Promise<StartedWebho
       metrics,
       log: o.log,
       notReadyReason,
+      readyDetails,
     });
   } catch (err) {
     for (const s of stops.reverse()) await s();

@@ -28,9 +28,9 @@ describe('renderGoTemplate', () => {
     expect(renderGoTemplate('{{/* comment */}}ok', data)).toBe('ok');
   });
 
-  it('reports what it does not support instead of guessing', () => {
+  it('reports errors instead of guessing', () => {
     expect(() => renderGoTemplate('{{ template "x" . }}', data)).toThrow(TemplateError);
-    expect(() => renderGoTemplate('{{ toYaml .Spec }}', data)).toThrow(/unsupported/);
+    expect(() => renderGoTemplate('{{ nosuch .Spec }}', data)).toThrow(/function "nosuch" not defined/);
     expect(() => renderGoTemplate('{{ if .Revision }}', data)).toThrow(/missing \{\{end\}\}/);
     expect(() => renderGoTemplate('{{ $nope }}', data)).toThrow(/undefined variable/);
   });
@@ -44,7 +44,7 @@ describe('user templates in injection', () => {
           templates: {
             extra:
               'metadata:\n  annotations:\n    extra: "{{ .DeploymentMeta.Name }}"\nspec:\n  volumes:\n  - name: scratch\n    emptyDir: {}\n',
-            broken: '{{ toYaml . }}',
+            broken: '{{ toYamlz . }}',
           },
         },
       },
@@ -62,6 +62,9 @@ describe('user templates in injection', () => {
 
   it('rejects the pod when a user template cannot be rendered', () => {
     const o = injectPod({ pod: annotated('broken'), namespace: 'ns', admission: true }, cfg);
-    expect(o).toEqual({ kind: 'rejected', message: expect.stringContaining('injection template failed') });
+    expect(o).toEqual({
+      kind: 'rejected',
+      message: expect.stringMatching(/injection template failed: .*broken.*function "toYamlz" not defined/),
+    });
   });
 });
