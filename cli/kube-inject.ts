@@ -7,7 +7,7 @@ import { parseFlags, UsageError, usage, type FlagSpec } from '../lib/flags';
 import { loadKubeConfig } from '../lib/kubeconfig';
 import { setFlagsToOverlay, SetPathError } from '../lib/istio/setpath';
 import { buildInjectionConfig, injectPod } from '../webhook/inject';
-import type { IopSpecOverlay, NativeSidecarMode } from '../webhook/inject/api';
+import type { InjectionConfig, IopSpecOverlay, NativeSidecarMode } from '../webhook/inject/api';
 import { versionNotice } from '../webhook/inject/versions';
 import {
   clusterConfig,
@@ -148,6 +148,8 @@ export async function runKubeInject(argv: string[], io: KubeInjectIO = processIO
   try {
     // Order: cluster ConfigMaps or files (values, inject config, mesh), then --set: explicit overrides win.
     const overlays: IopSpecOverlay[] = [];
+    // The templates injected from: the inject config file's, else the cluster ConfigMap's, else built-ins.
+    let templates: Pick<InjectionConfig, 'templates' | 'templateAliases'> = {};
     let istioVersion = str(flags['istio-version']);
     const kubeconfig = str(flags.kubeconfig);
     const need = { values: !valuesFile, injectConfig: !injectFile, mesh: !meshFile };
@@ -161,6 +163,8 @@ export async function runKubeInject(argv: string[], io: KubeInjectIO = processIO
         meshName: str(flags.meshConfigMapName),
       });
       overlays.push(...cluster.overlays);
+      if (cluster.templates)
+        templates = { templates: cluster.templates, templateAliases: cluster.templateAliases };
       for (const n of cluster.notes) io.stderr(`warning: ${n}\n`);
       istioVersion ??= cluster.istioVersion;
     }
@@ -169,18 +173,22 @@ export async function runKubeInject(argv: string[], io: KubeInjectIO = processIO
     if (injectFile !== undefined) {
       const ic = injectConfigOverlay(readNamed(io, injectFile, '--injectConfigFile'), injectFile);
       overlays.push(ic.overlay);
+      if (ic.templates) templates = { templates: ic.templates, templateAliases: ic.templateAliases };
       for (const n of ic.notes) io.stderr(`warning: ${n}\n`);
     }
     if (meshFile !== undefined)
       overlays.push(meshOverlay(readNamed(io, meshFile, '--meshConfigFile'), meshFile));
     const sets = Array.isArray(flags.set) ? flags.set : [];
     if (sets.length > 0) overlays.push(setFlagsToOverlay(sets) as IopSpecOverlay);
-    const config = buildInjectionConfig({
-      overlays,
-      revision,
-      nativeSidecars: native as NativeSidecarMode,
-      istioVersion,
-    });
+    const config: InjectionConfig = {
+      ...buildInjectionConfig({
+        overlays,
+        revision,
+        nativeSidecars: native as NativeSidecarMode,
+        istioVersion,
+      }),
+      ...templates,
+    };
     // Only a version that was asked for (flag or cluster labels) is worth a note when it is not known.
     const notice = istioVersion !== undefined ? versionNotice(config.revision, config.version) : undefined;
     if (notice) io.stderr(`warning: ${notice}\n`);

@@ -25,6 +25,9 @@ export interface ClusterConfig {
   overlays: IopSpecOverlay[];
   /** The revision's Istio version, from the injector ConfigMap's labels. */
   istioVersion?: string;
+  /** The injector ConfigMap's templates (and aliases), when its `config` was read. */
+  templates?: Record<string, string>;
+  templateAliases?: Record<string, string[]>;
   notes: string[];
 }
 
@@ -60,6 +63,8 @@ export async function clusterConfig(
       if (config === undefined) throw new KubeInjectError(`${where} has no data.config`);
       const ic = injectConfigOverlay(config, `${where} data.config`);
       out.overlays.push(ic.overlay);
+      out.templates = ic.templates;
+      out.templateAliases = ic.templateAliases;
       out.notes.push(...ic.notes);
     }
   }

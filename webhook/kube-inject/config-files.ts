@@ -6,6 +6,7 @@
 import { parse } from 'yaml';
 import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merge';
 import type { IopSpecOverlay } from '../inject/api';
+import { injectorTemplateAliases, injectorTemplates } from '../config/templates';
 import { KubeInjectError } from './transform';
 
 export function valuesOverlay(text: string, source: string): IopSpecOverlay {
@@ -33,23 +34,24 @@ export function meshOverlay(text: string, source: string): IopSpecOverlay {
   return { meshConfig: doc };
 }
 
-/** What an inject config file holds, as an overlay, and what of it the engine does not use. */
+/** What an inject config file holds: an overlay of the values it renders from, and its templates. */
 export interface InjectConfigOverlay {
   overlay: IopSpecOverlay;
-  /** Human-readable notes (printed as warnings): templates the engine renders with its own builders. */
+  /**
+   * The templates to inject from, as the webhook takes them from the ConfigMap (`templates:`), or the
+   * whole file as the `sidecar` template when it is a bare template (istioctl's reading).
+   */
+  templates?: Record<string, string>;
+  templateAliases?: Record<string, string[]>;
+  /** Human-readable notes, printed as warnings. */
   notes: string[];
 }
-
-// Templates the engine renders with its typed builders, and istiod's gateway templates (not injection).
-const ENGINE_TEMPLATES = new Set(['sidecar', 'gateway', 'grpc-simple', 'grpc-agent']);
-const GATEWAY_TEMPLATES = new Set(['waypoint', 'kube-gateway', 'agentgateway', 'agentgateway-waypoint']);
 
 /**
  * `--injectConfigFile`: the `config` key of the injector ConfigMap (`kubectl get configmap
  * istio-sidecar-injector -o=jsonpath='{.data.config}'`), the ConfigMap itself, or a bare template (which
  * istioctl takes as the `sidecar` template). Policy, selectors, injected annotations and default templates
- * apply; templates named like a built-in one are rendered by the engine's own builders, others are added as
- * user templates.
+ * apply, and the templates are what gets injected, exactly as the webhook runs a ConfigMap's templates.
  */
 export function injectConfigOverlay(text: string, source: string): InjectConfigOverlay {
   let doc: unknown;
@@ -67,21 +69,19 @@ export function injectConfigOverlay(text: string, source: string): InjectConfigO
     if (isPlainObject(doc) && INJECT_CONFIG_KEYS.some((k) => doc[k] !== undefined)) {
       return { overlay: { values: injectorConfigValues(doc) }, notes };
     }
-    notes.push(`${source}: a bare template; the built-in sidecar template renders it`);
-    return { overlay: {}, notes };
+    notes.push(`${source}: a bare template; injected as the sidecar template`);
+    return { overlay: {}, templates: { sidecar: text }, notes };
   }
-  const values = injectorConfigValues(doc);
-  const user: PlainObject = {};
-  for (const [name, tmpl] of Object.entries(doc.templates)) {
-    if (typeof tmpl !== 'string') throw new KubeInjectError(`${source}: templates.${name} must be a string`);
-    if (ENGINE_TEMPLATES.has(name) || GATEWAY_TEMPLATES.has(name)) continue;
-    user[name] = tmpl;
+  try {
+    return {
+      overlay: { values: injectorConfigValues(doc) },
+      templates: injectorTemplates(text),
+      templateAliases: injectorTemplateAliases(text),
+      notes,
+    };
+  } catch (err) {
+    throw new KubeInjectError(`${source}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (Object.keys(user).length > 0) {
-    const webhook = isPlainObject(values.sidecarInjectorWebhook) ? values.sidecarInjectorWebhook : {};
-    values.sidecarInjectorWebhook = { ...webhook, templates: user };
-  }
-  return { overlay: { values }, notes };
 }
 
 const INJECT_CONFIG_KEYS = [

@@ -135,11 +135,18 @@ describe("Istio docs' flow: the ConfigMap keys as files", () => {
 });
 
 describe('--injectConfigFile forms', () => {
-  it('adds templates not built in, usable through inject.istio.io/templates', async () => {
+  it('injects from its templates: an edited sidecar and one selected through inject.istio.io/templates', async () => {
     const config = [
       'policy: enabled',
       'templates:',
-      '  sidecar: "ignored: the engine renders sidecar itself"',
+      '  sidecar: |',
+      '    metadata:',
+      '      labels:',
+      '        edited.example.com/sidecar: "{{ .ObjectMeta.Labels.app }}"',
+      '    spec:',
+      '      containers:',
+      '      - name: istio-proxy',
+      '        image: example.com/proxy:edited',
       '  extra: |',
       '    metadata:',
       '      labels:',
@@ -154,14 +161,16 @@ describe('--injectConfigFile forms', () => {
     expect(await runKubeInject(['--injectConfigFile', 'c.yaml', '-f', 'app.yaml'], io)).toBe(0);
     const { meta, proxy } = podOf(out.stdout);
     expect(meta.labels?.['extra.example.com/added']).toBe('yes');
-    expect(proxy).toBeDefined();
+    expect(meta.labels?.['edited.example.com/sidecar']).toBe('hello');
+    expect(proxy?.image).toBe('example.com/proxy:edited');
   });
 
-  it('a bare template is noted, and the built-in sidecar template used', async () => {
-    const { io, out } = fakeIO({ 't.yaml': 'containers:\n- name: istio-proxy\n', 'app.yaml': app });
+  it('a bare template is noted and injected as the sidecar template (istioctl reads it so)', async () => {
+    const bare = 'spec:\n  containers:\n  - name: istio-proxy\n    image: example.com/bare:1\n';
+    const { io, out } = fakeIO({ 't.yaml': bare, 'app.yaml': app });
     expect(await runKubeInject(['--injectConfigFile', 't.yaml', '-f', 'app.yaml'], io)).toBe(0);
-    expect(out.stderr).toMatch(/warning: t\.yaml: a bare template/);
-    expect(podOf(out.stdout).proxy).toBeDefined();
+    expect(out.stderr).toMatch(/warning: t\.yaml: a bare template; injected as the sidecar template/);
+    expect(podOf(out.stdout).proxy?.image).toBe('example.com/bare:1');
   });
 
   it('takes the whole ConfigMap too', async () => {
