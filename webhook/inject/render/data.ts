@@ -3,7 +3,6 @@
 // in their JSON form below (resolved by Go name in values.ts), built once per request.
 import type { TemplateContext } from '../context';
 import { proxyConfigJson } from '../env';
-import { proxyImage } from '../images';
 import { PROTO_JSON } from './funcs';
 import { STRING_MAPS, STRUCTS } from './values';
 
@@ -42,19 +41,11 @@ export function templateData(ctx: TemplateContext): TemplateData {
     NativeSidecars: ctx.native,
     ProxyImage: ctx.proxyImage,
     // 1.31: the init container's own image name (global.proxy_init.image) on the proxy's hub and tag.
-    ProxyInitImage: proxyInitImage(ctx),
+    ProxyInitImage: ctx.proxyInitImage,
     ProxyUID: ctx.proxyUID ?? null,
     ProxyGID: ctx.proxyGID ?? null,
     InboundTrafficPolicyMode: ctx.inboundTrafficPolicyMode,
-    // istiod's COMPLIANCE_POLICY environment; the webhook runs without one.
-    CompliancePolicy: '',
+    // istiod's COMPLIANCE_POLICY environment, as configured for this revision (InjectionConfig).
+    CompliancePolicy: ctx.cfg.compliancePolicy,
   };
-}
-
-function proxyInitImage(ctx: TemplateContext): string {
-  const g = ctx.values.global;
-  const name = g.proxy_init.image;
-  if (typeof name !== 'string' || name === '' || name === g.proxy.image) return ctx.proxyImage;
-  const values = { ...ctx.values, global: { ...g, proxy: { ...g.proxy, image: name } } };
-  return proxyImage(values, ctx.proxyConfig, ctx.annotations);
 }

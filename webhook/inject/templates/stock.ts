@@ -39,11 +39,10 @@ export const STOCK_DIGESTS: Readonly<Record<string, StockTemplate>> = {
     kind: 'grpc-agent',
     fast: true,
   },
-  // Not yet: the sidecar builder gives istio-init the proxy's image name, 1.31 global.proxy_init.image.
   '309fcc06fc91ac3a37e6974f194e67c1083dcfd3e64328aea2eb006e2a88749d': {
     version: '1.31.0-rc.0',
     kind: 'sidecar',
-    fast: false,
+    fast: true,
   },
   aeb79a0ab6cf8c926ce024ec9ab82a4f4bb7f96b4bacef14aacacd151e10d94e: {
     version: '1.31.0-rc.0',
