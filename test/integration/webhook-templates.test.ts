@@ -150,6 +150,17 @@ describe('injection templates from the ConfigMap', () => {
     expect(pod.metadata?.annotations?.['istio.io/rev']).toBe(rev);
   });
 
+  it('exports which Istio version the revision is injected as: a ConfigMap without version labels is inexact', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${webhook!.server.metricsPort}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('meshwright_webhook_revision_version_inexact{') && l.includes(`revision="${rev}"`),
+      );
+    expect(line).toMatch(/declared="",line="1\.\d+"} 1$/);
+  });
+
   it('injects an edited sidecar template: the next pod carries the new env var and annotation', async () => {
     const edited = stock.templates.sidecar
       .replace(

@@ -10,7 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log';
 import type { NativeSidecarMode } from '../inject/api';
-import { versionNotice } from '../inject/versions';
+import { versionNotice, type ResolvedVersion } from '../inject/versions';
 import type { TemplateProblem } from '../inject/templates';
 import { buildFromConfigMaps, type ConfigMapBuilder } from './configmaps';
 import { ManagedInformer } from './managed-informer';
@@ -25,6 +25,8 @@ export interface ClusterConfigOptions {
   onGeneration?(generation: number): void;
   /** A revision's templates were compiled: those that cannot be executed (empty when all can). */
   onTemplateProblems?(revision: string, problems: TemplateProblem[]): void;
+  /** A revision's configuration changed: which Istio version it injects as (see inject/versions.ts). */
+  onRevisionVersion?(revision: string, version: ResolvedVersion): void;
   build?: ConfigMapBuilder;
 }
 
@@ -55,8 +57,10 @@ export function startClusterConfig(opts: ClusterConfigOptions): ClusterConfig {
         log.info('injection configuration changed', { revision, generation });
         // A revision of a version this build does not know exactly is injected as the nearest known one.
         const found = store.lookup(revision);
-        const notice = 'config' in found ? versionNotice(revision, found.config.version) : undefined;
+        const version = 'config' in found ? found.config.version : undefined;
+        const notice = version ? versionNotice(revision, version) : undefined;
         if (notice) log.warn('injecting a revision as the nearest known Istio version', { revision, detail: notice });
+        if (version) opts.onRevisionVersion?.(revision, version);
         opts.onGeneration?.(generation);
       },
       onError: (revision, message) => log.error('invalid injection configuration, keeping the previous one', { revision, error: message }),

@@ -18,6 +18,11 @@ export interface WebhookMetrics {
   configGeneration: Gauge;
   /** meshwright_webhook_template_errors{revision}: templates of the revision that cannot be executed. */
   templateErrors: Gauge<'revision'>;
+  /**
+   * meshwright_webhook_revision_version_inexact{revision,declared,line}: 1 when a revision declares no
+   * Istio version or one this build does not know, so it is injected as the nearest known line.
+   */
+  revisionVersion: Gauge<'revision' | 'declared' | 'line'>;
   /** istiod's sidecar_injection_* counters, so existing Istio dashboards and alerts keep working. */
   istio: {
     requests: Counter;
@@ -80,6 +85,12 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
       name: 'meshwright_webhook_template_errors',
       help: "Injection templates in a revision's ConfigMap that cannot be executed (parse error, unknown function)",
       labelNames: ['revision'] as const,
+      registers,
+    }),
+    revisionVersion: new Gauge({
+      name: 'meshwright_webhook_revision_version_inexact',
+      help: 'Whether a revision is injected as the nearest known Istio version (1) or as its own (0)',
+      labelNames: ['revision', 'declared', 'line'] as const,
       registers,
     }),
     configGeneration: new Gauge({

@@ -93,6 +93,8 @@ export async function startWebhook(o: StartWebhookOptions): Promise<StartedWebho
       log: o.log,
       onGeneration: (g) => metrics.configGeneration.set(g),
       onTemplateProblems: (revision, problems) => metrics.templateErrors.set({ revision }, problems.length),
+      onRevisionVersion: (revision, v) =>
+        metrics.revisionVersion.set({ revision, declared: v.declared, line: v.line }, v.exact ? 0 : 1),
     });
     source = cluster.store;
     readyDetails = () =>
