@@ -47,10 +47,22 @@ if (availability.kind === 'skipped')
 const suite = availability.kind === 'skipped' ? describe.skip : describe;
 
 /**
- * Error-level lines istiod logs in this set-up that are not faults of the install, each with why. Matched
- * as substrings of the whole line.
+ * Error-level lines istiod logs in this set-up that are not faults of the install, each with why.
  */
-const BENIGN_ERRORS: { match: string; why: string }[] = [];
+const BENIGN_ERRORS: { match: RegExp; why: string }[] = [
+  {
+    match:
+      /\terror\tcontrollers\terror handling .*, retrying .*gatewayclasses\.gateway\.networking\.k8s\.io ".*" already exists/,
+    why:
+      'its GatewayClass controller reconciles every built-in class (istio, istio-remote) on each event; the ' +
+      'event of its own create of one class can run before its informer has seen its create of the other, ' +
+      'which it then creates again: AlreadyExists, which it does not treat as the harmless race it treats ' +
+      'Conflict as, so it logs an error and retries (seen on the busy shared machine); the class exists',
+  },
+];
+
+const unexpectedErrors = (log: string): string[] =>
+  errorLines(log).filter((l) => !BENIGN_ERRORS.some((b) => b.match.test(l)));
 
 /** Differences between istiod's and Meshwright's injection of the Bookinfo pod known today (path prefixes). */
 const KNOWN_DIFFERENCES: { path: string; why: string }[] = [
@@ -140,8 +152,7 @@ suite(`upstream istiod ${ISTIOD_VERSION} against the local control plane`, () =>
     expect(log).toMatch(/^\S+\tinfo\t/m);
     expect(log).toContain('initializing sidecar injector');
     expect(log).not.toContain('injection templates are empty');
-    const unexpected = errorLines(log).filter((l) => !BENIGN_ERRORS.some((b) => l.includes(b.match)));
-    expect(unexpected).toEqual([]);
+    expect(unexpectedErrors(log)).toEqual([]);
   });
 
   it('its validating webhook, registered by URL, rejects an invalid VirtualService and accepts a valid one', async () => {
@@ -277,5 +288,10 @@ suite(`upstream istiod ${ISTIOD_VERSION} against the local control plane`, () =>
         `(${known.length} known, ${unexpected.length} unexpected)\n${formatDifferences(diffs)}`,
     );
     expect(formatDifferences(unexpected)).toBe('');
+  });
+
+  // Last: what the tests above made istiod do (webhook calls, a gateway deployment, an injection).
+  it('logs no unexpected error-level line while serving the tests above', () => {
+    expect(unexpectedErrors(running().log())).toEqual([]);
   });
 });
