@@ -1,6 +1,7 @@
-// Suite 1: `meshwright webhook` (static mode, its own process) and the floor server under the same
-// HTTPS load, pod shape by pod shape: fixed rates and saturation; latency percentiles, throughput, and
-// server CPU per request read from /proc (the least noisy cost figure on a shared machine).
+// Suite 1: `meshwright webhook` (static mode, its own process), the floor server and, when its binary is
+// built, upstream istiod 1.31.0's injector (./istiod.ts) under the same HTTPS load, pod shape by pod shape:
+// fixed rates and saturation; latency percentiles, throughput, and server CPU per request read from /proc
+// (the least noisy cost figure on a shared machine).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { selfSignedServing } from '../../lib/certs';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
 import { type Child, startChild, waitFor } from '../common/children';
+import { ISTIOD_VERSION } from '../../test/integration/support/istiod';
+import { type BenchIstiod, startBenchIstiod } from './istiod';
 import { load1 } from '../common/machine';
 import { admissionReview, bookinfoPods, type PodShape, syntheticPods } from '../common/pods';
 import { sampleProc } from '../common/proc';
@@ -27,7 +30,7 @@ export interface WebhookBenchOptions {
   say(line: string): void;
 }
 
-type Server = 'webhook' | 'floor';
+type Server = 'webhook' | 'floor' | 'istiod';
 
 interface Scenario {
   /** Pod group: "bookinfo" (the six pods in rotation) or a synthetic shape name. */
@@ -149,9 +152,15 @@ export function deployedNodeOptions(root: string): string[] {
   return [];
 }
 
+/** A server under load: its pid for /proc, and its exit description once it died. */
+interface Measured {
+  pid: number;
+  exited(): string | undefined;
+}
+
 async function startServers(o: WebhookBenchOptions): Promise<{
-  servers: Record<Server, Child>;
-  targets: Record<Server, Omit<LoadTarget, 'bodies'>>;
+  servers: Record<'webhook' | 'floor', Child>;
+  targets: Record<'webhook' | 'floor', Omit<LoadTarget, 'bodies'>>;
   metricsPort: number;
   dir: string;
 }> {
@@ -225,16 +234,36 @@ export async function runWebhookBench(
   const groups = bodiesByGroup(o.root);
   const { servers, targets, metricsPort, dir } = await startServers(o);
   const runs: WebhookRun[] = [];
+  let istiod: BenchIstiod | undefined;
+  let istiodSkipped: string | undefined;
   try {
-    for (const g of groups.values())
+    // istiod failing to start costs the baseline, not Meshwright's figures: reported as loudly as a skip.
+    const started = await startBenchIstiod(o).catch((err: unknown) => ({
+      kind: 'skipped' as const,
+      reason: `istiod failed to start: ${err instanceof Error ? err.message : String(err)}`,
+    }));
+    if (started.kind === 'skipped') {
+      istiodSkipped = started.reason;
+      o.say(`  !!! ISTIOD BASELINE SKIPPED: ${started.reason}`);
+    } else istiod = started.istiod;
+    const measured: Partial<Record<Server, Measured>> = { ...servers, ...(istiod ? { istiod } : {}) };
+    const allTargets: Partial<Record<Server, Omit<LoadTarget, 'bodies'>>> = {
+      ...targets,
+      ...(istiod ? { istiod: istiod.target } : {}),
+    };
+    for (const g of groups.values()) {
       await checkInjects({ ...targets.webhook, bodies: g.bodies }, g.shapes, g.bodies);
+      if (istiod) await checkInjects({ ...istiod.target, bodies: g.bodies }, g.shapes, g.bodies);
+    }
     for (const sc of scenarios(o.quick)) {
       const g = groups.get(sc.group);
       if (!g) throw new Error(`no pod group ${sc.group}`);
-      // Webhook and floor back to back, so both see about the same background load.
-      for (const server of ['webhook', 'floor'] as const) {
-        const child = servers[server];
-        const t: LoadTarget = { ...targets[server], bodies: g.bodies };
+      // The servers back to back, so all see about the same background load.
+      for (const server of Object.keys(measured) as Server[]) {
+        const child = measured[server];
+        const target = allTargets[server];
+        if (!child || !target) continue;
+        const t: LoadTarget = { ...target, bodies: g.bodies };
         // CPU and server histograms from the end of the warm-up to the end of the measurement.
         let before = sampleProc(child.pid);
         let histBefore: Record<string, Histogram> = {};
@@ -293,19 +322,24 @@ export async function runWebhookBench(
   } finally {
     await servers.webhook.stop();
     await servers.floor.stop();
+    await istiod?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return {
     section: {
-      name: 'Webhook over HTTPS (one process, static mode) vs floor',
+      name: 'Webhook over HTTPS (one process, static mode) vs floor and istiod',
       data: runs,
-      markdown: markdown(runs, groups),
+      markdown: markdown(runs, groups, istiodSkipped),
     },
     runs,
   };
 }
 
-function markdown(runs: WebhookRun[], groups: Map<string, { bodies: Buffer[] }>): string {
+function markdown(
+  runs: WebhookRun[],
+  groups: Map<string, { bodies: Buffer[] }>,
+  istiodSkipped: string | undefined,
+): string {
   const sizes = [...groups].map(
     ([n, g]) => `${n} ${round(g.bodies.reduce((s, b) => s + b.length, 0) / g.bodies.length / 1024)} KiB`,
   );
@@ -362,6 +396,56 @@ function markdown(runs: WebhookRun[], groups: Map<string, { bodies: Buffer[] }>)
         'server p99: handler / injection (% > 5 ms)',
         'errors',
         'load avg (wh / floor)',
+      ],
+      rows,
+    ),
+    '',
+    istiodMarkdown(runs, istiodSkipped),
+  ].join('\n');
+}
+
+/** CPU per injection target: Meshwright at least this many times cheaper than istiod. */
+const ISTIOD_CPU_TARGET = 5;
+
+function istiodMarkdown(runs: WebhookRun[], skipped: string | undefined): string {
+  if (skipped) return `**ISTIOD BASELINE SKIPPED**: ${skipped}. No Meshwright/istiod ratios in this run.`;
+  const rows = runs
+    .filter((r) => r.server === 'istiod')
+    .map((i) => {
+      const w = runs.find(
+        (r) =>
+          r.server === 'webhook' && r.group === i.group && r.mode === i.mode && r.targetRps === i.targetRps,
+      );
+      const cpuRatio =
+        w && w.serverCpuMsPerRequest > 0 ? i.serverCpuMsPerRequest / w.serverCpuMsPerRequest : 0;
+      return [
+        i.group,
+        i.mode === 'rate' ? `${i.targetRps}/s` : `saturation (${i.connections} conns)`,
+        `${round(i.achievedRps)} / ${w ? round(w.achievedRps) : '-'}`,
+        `${round(i.latencyMs.p99)} / ${w ? round(w.latencyMs.p99) : '-'}`,
+        `${round(i.serverCpuMsPerRequest)} / ${w ? round(w.serverCpuMsPerRequest) : '-'}`,
+        w && w.latencyMs.p99 > 0 ? `${round(i.latencyMs.p99 / w.latencyMs.p99)}x` : '-',
+        cpuRatio > 0 ? `${round(cpuRatio)}x` : '-',
+        cpuRatio >= ISTIOD_CPU_TARGET ? 'yes' : 'no',
+        i.errors,
+      ];
+    });
+  return [
+    `Upstream istiod ${ISTIOD_VERSION} injector (\`/inject\` on its HTTPS port, same pods and load; its process also runs ` +
+      `its controllers against an idle local control plane). Ratios are istiod / Meshwright: how many times ` +
+      `Meshwright is cheaper (CPU per request) and faster (client p99). Target: CPU ratio >= ${ISTIOD_CPU_TARGET}x.`,
+    '',
+    table(
+      [
+        'pods',
+        'rate',
+        'req/s istiod / mw',
+        'p99 ms istiod / mw',
+        'cpu ms/req istiod / mw',
+        'p99 ratio',
+        'cpu ratio',
+        `>= ${ISTIOD_CPU_TARGET}x`,
+        'istiod errors',
       ],
       rows,
     ),

@@ -1,0 +1,179 @@
+// Upstream istiod 1.31.0 (pilot-discovery, built by hack/build-istiod.sh) run locally as a test partner:
+// against a given kubeconfig, on its own free loopback ports for every listener, in a temporary working
+// directory (it writes its DNS certificates and reads optional files relative to it), with its log in a
+// file. Its HTTPS server (webhooks) uses a serving certificate for IP 127.0.0.1 that we issue, because the
+// apiserver reaches it by URL on loopback and istiod's own DNS certificate names only the Service.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selfSignedServing } from '../../../lib/certs';
+import { cacheDir } from '../../../hack/cluster/binaries';
+import { freePorts } from '../../../hack/cluster/ports';
+import { stopProcess, tailFile } from '../../../hack/cluster/processes';
+import { httpGet } from '../../../hack/cluster/readiness';
+
+export const ISTIOD_VERSION = '1.31.0';
+export const SKIP_ENV = 'MESHWRIGHT_SKIP_ISTIOD';
+
+export function istiodBinary(): string {
+  return join(cacheDir(), 'bin', `istiod-${ISTIOD_VERSION}`, 'pilot-discovery');
+}
+
+export type IstiodAvailability =
+  | { kind: 'present'; binary: string }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'missing'; reason: string };
+
+/**
+ * Whether the istiod tests can run. A missing binary is an error unless MESHWRIGHT_SKIP_ISTIOD=1, so a
+ * failed build never passes silently; the skip prints a banner saying so.
+ */
+export function istiodAvailability(): IstiodAvailability {
+  const binary = istiodBinary();
+  if (existsSync(binary)) return { kind: 'present', binary };
+  const reason =
+    `istiod ${ISTIOD_VERSION} binary absent at ${binary}: hack/build-istiod.sh did not build it ` +
+    `(run it and read its output; it needs the Go module proxy)`;
+  return process.env[SKIP_ENV] === '1' ? { kind: 'skipped', reason } : { kind: 'missing', reason };
+}
+
+export function skipBanner(what: string, reason: string): string {
+  const bar = '*'.repeat(100);
+  return `\n${bar}\n* SKIPPED: ${what}\n* ${reason}\n* (${SKIP_ENV}=1 is set; unset it to make this a failure)\n${bar}\n`;
+}
+
+export interface IstiodPorts {
+  grpc: number;
+  secureGrpc: number;
+  /** HTTPS: /inject, /validate, /ready (the webhook port, 15017 in a cluster). */
+  https: number;
+  monitoring: number;
+  /** Plain HTTP debug and readiness (8080 in a cluster). */
+  http: number;
+  ctrlz: number;
+}
+
+export interface RunningIstiod {
+  pid: number;
+  ports: IstiodPorts;
+  /** CA of the HTTPS serving certificate (caBundle of webhooks registered by URL). */
+  caPem: string;
+  logFile: string;
+  workDir: string;
+  log(): string;
+  /** Exit description once it exited, else undefined. */
+  exited(): string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartIstiodOptions {
+  binary: string;
+  kubeconfig: string;
+  namespace: string;
+  /** Where the log goes; default the working directory (removed on stop, so keep the log elsewhere to read it later). */
+  logFile?: string;
+  /** Extra environment (feature flags). */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+export async function startIstiod(o: StartIstiodOptions): Promise<RunningIstiod> {
+  const workDir = mkdtempSync(join(tmpdir(), 'meshwright-istiod-'));
+  const [grpc, secureGrpc, https, monitoring, http, ctrlz] = await freePorts(6);
+  const ports: IstiodPorts = {
+    grpc: grpc!,
+    secureGrpc: secureGrpc!,
+    https: https!,
+    monitoring: monitoring!,
+    http: http!,
+    ctrlz: ctrlz!,
+  };
+  const { ca, serving } = await selfSignedServing({ commonName: 'istiod-test', ipAddresses: ['127.0.0.1'] });
+  const tls = { cert: join(workDir, 'tls.crt'), key: join(workDir, 'tls.key'), ca: join(workDir, 'ca.crt') };
+  writeFileSync(tls.cert, serving.certPem);
+  writeFileSync(tls.key, serving.keyPem, { mode: 0o600 });
+  writeFileSync(tls.ca, ca.certPem);
+  const logFile = o.logFile ?? join(workDir, 'istiod.log');
+  const loop = (p: number) => `127.0.0.1:${p}`;
+  const args = [
+    'discovery',
+    `--kubeconfig=${o.kubeconfig}`,
+    `--namespace=${o.namespace}`,
+    `--grpcAddr=${loop(ports.grpc)}`,
+    `--secureGRPCAddr=${loop(ports.secureGrpc)}`,
+    `--httpsAddr=${loop(ports.https)}`,
+    `--monitoringAddr=${loop(ports.monitoring)}`,
+    `--httpAddr=${loop(ports.http)}`,
+    '--ctrlz_address=127.0.0.1',
+    `--ctrlz_port=${ports.ctrlz}`,
+    `--tlsCertFile=${tls.cert}`,
+    `--tlsKeyFile=${tls.key}`,
+    `--caCertFile=${tls.ca}`,
+    '--shutdownDuration=1s',
+    '--log_output_level=default:info',
+  ];
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: workDir,
+    POD_NAMESPACE: o.namespace,
+    POD_NAME: 'istiod-local',
+    REVISION: 'default',
+    // Our webhook configurations are registered by URL with our CA: istiod must not rewrite them, nor
+    // look for the ones a chart install would have created.
+    INJECTION_WEBHOOK_CONFIG_NAME: '',
+    VALIDATION_WEBHOOK_CONFIG_NAME: '',
+    ...o.env,
+  };
+  const fd = openSync(logFile, 'a');
+  let exit: string | undefined;
+  let pid: number | undefined;
+  try {
+    const child = spawn(o.binary, args, { cwd: workDir, env, stdio: ['ignore', fd, fd], detached: true });
+    pid = child.pid;
+    child.on('exit', (code, signal) => (exit = signal ? `signal ${signal}` : `exit code ${code}`));
+    child.on('error', (err) => (exit ??= `spawn error ${err.message}`));
+    child.unref();
+  } finally {
+    closeSync(fd);
+  }
+  if (pid === undefined) throw new Error(`istiod: failed to start ${o.binary}`);
+  const record = { name: 'istiod', pid, command: o.binary, logFile };
+  const running: RunningIstiod = {
+    pid,
+    ports,
+    caPem: ca.certPem,
+    logFile,
+    workDir,
+    log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    exited: () =>
+      exit ? `istiod stopped (${exit}); last lines of ${logFile}:\n${tailFile(logFile, 30)}` : undefined,
+    async stop() {
+      await stopProcess(record, 10_000);
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+  const timeoutMs = o.readyTimeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const died = running.exited();
+    if (died) throw new Error(died);
+    const ready = await httpGet({ url: `http://127.0.0.1:${ports.http}/ready` }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) return running;
+    if (Date.now() > deadline) {
+      await running.stop();
+      throw new Error(
+        `istiod not ready after ${timeoutMs} ms; last lines of its log:\n${tailFile(logFile, 30)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A log line of istiod at error level: `<time>\terror\t<scope>\t<message>`. */
+export function errorLines(log: string): string[] {
+  return log.split('\n').filter((l) => /^\S+\terror\t/.test(l));
+}
