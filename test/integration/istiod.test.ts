@@ -59,21 +59,18 @@ const BENIGN_ERRORS: { match: RegExp; why: string }[] = [
       'which it then creates again: AlreadyExists, which it does not treat as the harmless race it treats ' +
       'Conflict as, so it logs an error and retries (seen on the busy shared machine); the class exists',
   },
+  {
+    match:
+      /\terror\tcontrollers\terror handling .*, retrying .*apply failed: patch apps\/v1, Kind=Deployment\/.*Operation cannot be fulfilled on deployments\.apps ".*": the object has been modified/,
+    why:
+      "its gateway Deployment controller applies with the object's resourceVersion; the controller-manager " +
+      'updating the new Deployment (status, revision annotation) in between makes that apply a Conflict, ' +
+      'which it logs at error level and retries; the Deployment test above proves the retry converges',
+  },
 ];
 
 const unexpectedErrors = (log: string): string[] =>
   errorLines(log).filter((l) => !BENIGN_ERRORS.some((b) => b.match.test(l)));
-
-/** Differences between istiod's and Meshwright's injection of the Bookinfo pod known today (path prefixes). */
-const KNOWN_DIFFERENCES: { path: string; why: string }[] = [
-  {
-    path: 'spec.initContainers[istio-proxy].env[PROXY_CONFIG].value',
-    why:
-      "istiod drops ProxyConfig fields equal to its defaults (cleanProxyConfig): the chart's mesh config sets " +
-      '`defaultConfig.discoveryAddress: istiod.istio-system.svc:15012`, the default, so istiod writes `{}`; ' +
-      "Meshwright's engine keeps it",
-  },
-];
 
 function postJson(
   port: number,
@@ -280,14 +277,8 @@ suite(`upstream istiod ${ISTIOD_VERSION} against the local control plane`, () =>
     });
     expect(names(byMeshwright)).toEqual(names(byIstiod));
 
-    const diffs = podDifferences(byIstiod, byMeshwright);
-    const known = diffs.filter((d) => KNOWN_DIFFERENCES.some((k) => d.path.startsWith(k.path)));
-    const unexpected = diffs.filter((d) => !known.includes(d));
-    console.log(
-      `istiod vs Meshwright, Bookinfo productpage-v1: ${diffs.length} differing leaves ` +
-        `(${known.length} known, ${unexpected.length} unexpected)\n${formatDifferences(diffs)}`,
-    );
-    expect(formatDifferences(unexpected)).toBe('');
+    // Every label, annotation and spec leaf equal (PROXY_CONFIG included: both drop default-valued fields).
+    expect(formatDifferences(podDifferences(byIstiod, byMeshwright))).toBe('');
   });
 
   // Last: what the tests above made istiod do (webhook calls, a gateway deployment, an injection).
