@@ -3,6 +3,7 @@ import { install } from './install';
 import { kubeInjectCommand } from './kube-inject';
 import { manifestGenerate } from './manifest';
 import { operator } from './operator';
+import { status } from './status';
 import { uninstall } from './uninstall';
 import { version } from './version';
 import { webhook } from './webhook';
@@ -21,4 +22,5 @@ export const commands: Command[] = [
   install,
   uninstall,
   version,
+  status,
 ];
