@@ -9,6 +9,7 @@
 // Like upgrade.test.ts, the IstioOperator owns the cluster-wide Istio CRDs while it exists and removes
 // them on delete: do not run this file in parallel with the other files that install them.
 import { createWriteStream } from 'node:fs';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -159,6 +160,37 @@ async function rolloutEvents(): Promise<CoreV1Event[]> {
   return items
     .filter((e) => e.involvedObject.name === 'rollout' && e.reason?.startsWith('SidecarRollout'))
     .sort((a, b) => batch(a) - batch(b));
+}
+
+/** What `kubectl get iop -o wide` prints: the apiserver's Table rendering of the printer columns. */
+async function iopTable(): Promise<{ columns: string[]; rows: unknown[][] }> {
+  const path = `/apis/${IOP}/namespaces/${cpNs}/istiooperators`;
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = httpsRequest(
+      new URL(path, kc.getCurrentCluster()?.server ?? ''),
+      {
+        ...opts,
+        method: 'GET',
+        timeout: 5000,
+        // Keep the kubeconfig's headers (auth) and ask for the Table rendering.
+        headers: { ...opts.headers, Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(text));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+  const table = JSON.parse(body) as { columnDefinitions?: { name: string }[]; rows?: { cells: unknown[] }[] };
+  if (!table.columnDefinitions || !table.rows) throw new Error(`not a Table: ${body.slice(0, 300)}`);
+  return { columns: table.columnDefinitions.map((c) => c.name), rows: table.rows.map((r) => r.cells) };
 }
 
 async function statusCommand(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -356,6 +388,13 @@ describe('batched sidecar restarts with an opted-out namespace', () => {
     ]);
     expect(messages.filter((m) => m.startsWith('SidecarRolloutComplete: '))).toHaveLength(1);
     expect(messages.some((m) => m.includes('Halted'))).toBe(false);
+  });
+
+  it('`kubectl get iop` shows revision, version, status, outdated sidecars and (wide) the rollout phase', async () => {
+    const { columns, rows } = await iopTable();
+    expect(columns).toEqual(['Name', 'Revision', 'Version', 'Status', 'Outdated', 'Rollout', 'Age']);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].slice(0, 6)).toEqual(['rollout', rev, '1.30.4', 'HEALTHY', 1, 'Complete']);
   });
 
   it('`meshwright status` prints the revision with its version and counts, and the opted-out workload', async () => {
