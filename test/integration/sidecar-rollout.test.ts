@@ -303,12 +303,17 @@ describe('batched sidecar restarts with an opted-out namespace', () => {
       },
     });
     // Kill the operator once the first batch is under way; a new one resumes from status.
-    await waitFor(
-      async () => ((await status())?.meshwright?.sidecarRollout?.restarted?.length ?? 0) >= 1,
+    const underWay = await waitFor(
+      async () => {
+        const r = (await status())?.meshwright?.sidecarRollout;
+        return (r?.restarted?.length ?? 0) >= 1 && r;
+      },
       90_000,
       'the first batch started',
       250,
     );
+    // Stopped mid-rollout: batches are at least a 1 s pause apart, the poll 250 ms.
+    expect(underWay.pending).toBeGreaterThan(0);
     await operator?.stop();
     operator = await startOperator('b');
 
