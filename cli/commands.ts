@@ -3,10 +3,10 @@ import { install } from './install';
 import { kubeInjectCommand } from './kube-inject';
 import { manifestGenerate } from './manifest';
 import { operator } from './operator';
-import { status } from './status';
 import { uninstall } from './uninstall';
 import { version } from './version';
 import { webhook } from './webhook';
+import { status } from './status';
 
 export interface Command {
   name: string;

@@ -113,9 +113,9 @@ export class IstioOperatorReconciler {
     if (iop.metadata?.deletionTimestamp) return this.finalize(key, ref, iop, owner, log);
     if (!hasFinalizer(iop)) iop = await this.o.client.mergePatch(ref, addFinalizerPatch(iop));
 
+    const version = installedIstioVersion(iop, this.o.defaultIstioVersion ?? ISTIO_VERSION);
     const prevStatus = (iop as KubernetesObject & { status?: LiveStatus }).status;
     const generation = iop.metadata?.generation ?? 0;
-    const version = installedIstioVersion(iop, this.o.defaultIstioVersion ?? ISTIO_VERSION);
     const rendered = this.o.render(iop);
     if (!rendered.ok) {
       log.warn('cannot render IstioOperator', { reason: rendered.reason, error: rendered.message });
