@@ -7,6 +7,7 @@ import { releasePull } from './release';
 import { uninstall } from './uninstall';
 import { version } from './version';
 import { webhook } from './webhook';
+import { status } from './status';
 
 export interface Command {
   name: string;
@@ -23,4 +24,5 @@ export const commands: Command[] = [
   uninstall,
   releasePull,
   version,
+  status,
 ];

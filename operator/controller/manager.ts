@@ -46,6 +46,8 @@ export interface OperatorOptions {
   pollMs?: number;
   /** How old status.meshwright.sidecars may get (the census TTL and re-queue period); default 60 s. */
   sidecarCensusTtlMs?: number;
+  /** The Istio version shown for IstioOperators whose tags name none (default lib/version.ts ISTIO_VERSION). */
+  defaultIstioVersion?: string;
 }
 
 export class OperatorManager {
@@ -70,6 +72,7 @@ export class OperatorManager {
       events: new KubeEventRecorder(client, clock, log, o.identity),
       pollMs: o.pollMs,
       sidecarCensusTtlMs: o.sidecarCensusTtlMs,
+      defaultIstioVersion: o.defaultIstioVersion,
       metrics: this.metrics,
     });
     this.controller = new IstioOperatorController({

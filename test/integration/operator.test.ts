@@ -271,6 +271,7 @@ describe('meshwright operator reconcile loop', () => {
     expect(status.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['Reconciled=True', 'Ready=True']);
     // The sidecar census ran: no pod of this revision exists yet.
     expect((iop.status as { meshwright?: unknown }).meshwright).toEqual({
+      version: '1.30.3',
       sidecars: { injected: 0, outdated: 0, expectedImage: 'docker.io/istio/proxyv2:1.30.3' },
     });
     for (const name of [istiod(), 'istio-ingressgateway', 'istio-egressgateway']) {

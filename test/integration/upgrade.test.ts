@@ -330,6 +330,7 @@ describe('upgrade of a revision: install, seed examples, injection, tag change, 
       500,
     );
     expect(rollout.meshwright).toEqual({
+      version: '1.30.4',
       sidecars: { injected: 2, outdated: 0, expectedImage: NEW_IMAGE },
       sidecarRollout: expect.objectContaining({
         targetImage: NEW_IMAGE,

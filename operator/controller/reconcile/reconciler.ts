@@ -30,6 +30,8 @@ import { statusChanged, statusPatch } from '../status/status-patch';
 import type { DesiredComponent, DesiredState, ManagedKind, RenderFn } from './desired';
 import type { EventRecorder } from './event-recorder';
 import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finalizer';
+import { installedIstioVersion } from '../status/istio-version';
+import { ISTIO_VERSION } from '../../../lib/version';
 import { CENSUS_INTERVAL_MS, SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
 
 export const IOP_API_VERSION = 'install.istio.io/v1alpha1';
@@ -58,6 +60,8 @@ export interface ReconcilerOptions {
   sidecarCensusTtlMs?: number;
   /** Told the cost of every sidecar census. */
   metrics?: Pick<ControllerMetrics, 'censused'>;
+  /** The Istio version of an IstioOperator whose tags name none, for status.meshwright.version. */
+  defaultIstioVersion?: string;
 }
 
 /**
@@ -109,13 +113,20 @@ export class IstioOperatorReconciler {
     if (iop.metadata?.deletionTimestamp) return this.finalize(key, ref, iop, owner, log);
     if (!hasFinalizer(iop)) iop = await this.o.client.mergePatch(ref, addFinalizerPatch(iop));
 
+    const version = installedIstioVersion(iop, this.o.defaultIstioVersion ?? ISTIO_VERSION);
     const prevStatus = (iop as KubernetesObject & { status?: LiveStatus }).status;
     const generation = iop.metadata?.generation ?? 0;
     const rendered = await this.o.render(iop);
     if (!rendered.ok) {
       log.warn('cannot render IstioOperator', { reason: rendered.reason, error: rendered.message });
       // Nothing to retry until the spec changes; the update event will enqueue it again.
-      await this.writeStatus(iop, ref, prevStatus, { generation, invalid: rendered, outcomes: [] }, []);
+      await this.writeStatus(
+        iop,
+        ref,
+        prevStatus,
+        { generation, version, invalid: rendered, outcomes: [] },
+        [],
+      );
       return {};
     }
     const desired = rendered.desired;
@@ -161,6 +172,7 @@ export class IstioOperatorReconciler {
     if (sidecars) actions.push(...sidecars.events);
     const pass: PassResult = {
       generation,
+      version,
       outcomes,
       ...(sidecars ? { sidecars: { counts: sidecars.sidecars, rollout: sidecars.rollout } } : {}),
     };

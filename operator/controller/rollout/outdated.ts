@@ -40,6 +40,11 @@ export interface SidecarCensus {
   outdated: number;
   /** Restartable workloads with at least one outdated pod, sorted by namespace, kind, name. */
   outdatedWorkloads: WorkloadRef[];
+  /**
+   * Every owner of an outdated pod as namespace/Kind/name (Jobs, bare pods as Pod/<name>, the
+   * control-plane namespace and namespaces outside the rollout selector included), sorted: what status shows.
+   */
+  outdatedOwners: string[];
 }
 
 export interface CensusInput {
@@ -96,6 +101,14 @@ function workloadOf(pod: PodView, rsOwners: ReadonlyMap<string, string>): Worklo
     return deployment ? { kind: 'Deployment', namespace: pod.namespace, name: deployment } : undefined;
   }
   return undefined;
+}
+
+/** What status names an outdated pod by: its restartable workload, else its owner, else the pod. */
+function ownerKeyOf(pod: PodView, rsOwners: ReadonlyMap<string, string>): string {
+  const w = workloadOf(pod, rsOwners);
+  if (w) return workloadKey(w);
+  if (pod.owner) return `${pod.namespace}/${pod.owner.kind}/${pod.owner.name}`;
+  return `${pod.namespace}/Pod/${pod.name}`;
 }
 
 function matchesLabels(labels: Record<string, string>, want: Record<string, string>): boolean {
@@ -290,6 +303,7 @@ export function sidecarCensus(input: CensusInput): SidecarCensus {
   let injected = 0;
   let outdated = 0;
   const workloads = new Map<string, WorkloadRef>();
+  const owners = new Set<string>();
   for (const pod of input.pods) {
     const c = classify(pod, input);
     if (c === 'ignored') continue;
@@ -298,13 +312,19 @@ export function sidecarCensus(input: CensusInput): SidecarCensus {
     if (c === 'reinject' && !(input.reinjectionVerdicts?.get(pod) ?? reinjectionChanged(pod, input)))
       continue;
     outdated++;
+    owners.add(ownerKeyOf(pod, input.replicaSetOwners));
     if (pod.namespace === input.controlPlaneNamespace) continue;
     const nsLabels = input.namespaceLabels.get(pod.namespace) ?? {};
     if (input.candidateNamespaceLabels && !matchesLabels(nsLabels, input.candidateNamespaceLabels)) continue;
     const w = workloadOf(pod, input.replicaSetOwners);
     if (w) workloads.set(workloadKey(w), w);
   }
-  return { injected, outdated, outdatedWorkloads: sortedWorkloads([...workloads.values()]) };
+  return {
+    injected,
+    outdated,
+    outdatedWorkloads: sortedWorkloads([...workloads.values()]),
+    outdatedOwners: [...owners].sort(),
+  };
 }
 
 function sortedWorkloads(list: WorkloadRef[]): WorkloadRef[] {
@@ -322,5 +342,6 @@ export function mergeCensus(a: SidecarCensus, b: SidecarCensus): SidecarCensus {
     injected: a.injected + b.injected,
     outdated: a.outdated + b.outdated,
     outdatedWorkloads: sortedWorkloads([...workloads.values()]),
+    outdatedOwners: [...new Set([...a.outdatedOwners, ...b.outdatedOwners])].sort(),
   };
 }

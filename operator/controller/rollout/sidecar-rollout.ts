@@ -20,11 +20,20 @@ import {
   type PodView,
   type WorkloadRef,
 } from './outdated';
+import { optOutReason } from './opt-out';
 import { ReinjectionCache } from './reinjection-cache';
 import { rolloutConfig } from './rollout-config';
 import { rolloutStep, type RolloutProgress } from './rollout-step';
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+/**
+ * On a restarted workload's own metadata: the rollout target it was restarted for. Written in the same
+ * patch as the restart, so a pass whose status write was lost (operator killed in between) still never
+ * restarts it twice for one target.
+ */
+export const RESTARTED_FOR = 'meshwright.io/sidecar-rollout-target';
+/** Outdated workloads named in status.meshwright.sidecars; the count covers them all. */
+export const OUTDATED_LISTED = 10;
 
 export interface SidecarTarget {
   /** The proxy image the current injector puts on new pods. */
@@ -42,6 +51,10 @@ export interface SidecarCounts {
   injected: number;
   outdated: number;
   expectedImage: string;
+  /** Owners of outdated pods, the first OUTDATED_LISTED by namespace/Kind/name. */
+  outdatedWorkloads?: string[];
+  /** How many owners (workloads, Jobs, bare pods) have outdated pods. */
+  outdatedWorkloadCount?: number;
   /** Why the last census failed (e.g. the operator may not list pods); counts are then the previous ones. */
   error?: string;
 }
@@ -156,7 +169,7 @@ export class SidecarRollout {
     if (!cache) this.verdicts.set(uid, (cache = new ReinjectionCache()));
     const pass = cache.begin(key);
     const started = performance.now();
-    let census: SidecarCensus = { injected: 0, outdated: 0, outdatedWorkloads: [] };
+    let census: SidecarCensus = { injected: 0, outdated: 0, outdatedWorkloads: [], outdatedOwners: [] };
     let pods = 0;
     let reinjected = 0;
     let fromCache = 0;
@@ -207,15 +220,36 @@ export class SidecarRollout {
       cached: fromCache,
       durationMs: Math.round(seconds * 1e6) / 1e3,
     });
-    const sidecars = {
+    const sidecars: SidecarCounts = {
       injected: census.injected,
       outdated: census.outdated,
       expectedImage: target.expectedImage,
+      ...(census.outdatedOwners.length > 0
+        ? {
+            outdatedWorkloads: census.outdatedOwners.slice(0, OUTDATED_LISTED),
+            outdatedWorkloadCount: census.outdatedOwners.length,
+          }
+        : {}),
     };
     this.recent.set(uid, { at: now, key, sidecars });
     if (!cfg.enabled && !prev) return { sidecars, requeueAfterMs: this.intervalMs, events: [] };
 
-    const workloads = await this.workloadIndex(prev, cfg.maxUnavailable !== undefined);
+    const targetId = rolloutTarget(key);
+    const workloads = await this.workloadIndex(
+      census.outdatedWorkloads,
+      prev,
+      cfg.enabled,
+      cfg.maxUnavailable !== undefined,
+    );
+    const optedOut = new Map<string, string>();
+    const stamped = new Set<string>();
+    for (const w of census.outdatedWorkloads) {
+      const k = workloadKey(w);
+      const live = workloads.get(k);
+      const reason = optOutReason(live?.metadata, namespaces.get(w.namespace)?.metadata);
+      if (reason) optedOut.set(k, reason);
+      if (live?.metadata?.annotations?.[RESTARTED_FOR] === targetId) stamped.add(k);
+    }
     const decision = rolloutStep({
       cfg,
       prev,
@@ -227,40 +261,30 @@ export class SidecarRollout {
       healthy: true,
       generation: iop.metadata?.generation ?? 0,
       targetImage: target.expectedImage,
-      target: rolloutTarget(key),
+      target: targetId,
+      optedOut,
+      stamped,
       targetRevision: target.revision || 'default',
       now,
       pollMs: this.pollMs,
     });
-    const events: EventSpec[] = [];
     const stamp = new Date(now).toISOString();
     for (const w of decision.restart) {
       await this.client.mergePatch(
         { apiVersion: WORKLOAD_API[w.kind], kind: w.kind, namespace: w.namespace, name: w.name },
-        { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } },
+        {
+          metadata: { annotations: { [RESTARTED_FOR]: targetId } },
+          spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } },
+        },
       );
       log.info('restarted workload for its outdated sidecar', {
         workload: workloadKey(w),
         image: target.expectedImage,
       });
     }
-    if (decision.restart.length > 0) {
-      events.push({
-        type: 'Normal',
-        reason: 'SidecarRollout',
-        message: `restarted ${decision.restart.map(workloadKey).join(', ')} to pick up ${target.expectedImage}`,
-      });
-    }
-    if (decision.progress.phase === 'Halted' && prev?.phase !== 'Halted') {
-      events.push({
-        type: 'Warning',
-        reason: 'SidecarRolloutHalted',
-        message: `not ready in time: ${decision.progress.stuck.join(', ')}`,
-      });
-    }
     // A finished or halted rollout asks for no re-check of its own; the census still expires.
     const requeueAfterMs = Math.min(decision.requeueAfterMs ?? this.intervalMs, this.intervalMs);
-    return { sidecars, rollout: decision.progress, requeueAfterMs, events };
+    return { sidecars, rollout: decision.progress, requeueAfterMs, events: decision.events };
   }
 
   /** A namespace as read (labels select the revision, annotations feed injection); a stub if gone. */
@@ -270,22 +294,30 @@ export class SidecarRollout {
   }
 
   /**
-   * Live workloads for the done checks: the current batch, read one by one, and with maxUnavailable
-   * (which counts every restarted workload not yet available) the restarted kinds, listed.
+   * Live workloads, by key. With the rollout enabled: every workload of the kinds that are outdated, in the
+   * current batch or (with maxUnavailable, which counts every restarted workload not yet available)
+   * restarted, listed per kind (their metadata carries opt-outs and restart stamps, their status the done
+   * checks). Disabled: only the current batch, read one by one.
    */
   private async workloadIndex(
+    outdated: readonly WorkloadRef[],
     prev: RolloutProgress | undefined,
+    enabled: boolean,
     allRestarted: boolean,
   ): Promise<Map<string, KubernetesObject>> {
     const index = new Map<string, KubernetesObject>();
-    if (!prev) return index;
-    const refs = (keys: string[]) =>
+    const refs = (keys: readonly string[]) =>
       keys.map((key) => {
         const [namespace, kind, name] = key.split('/');
         return { key, namespace, kind: kind as WorkloadRef['kind'], name };
       });
-    if (allRestarted && prev.restarted.length > 0) {
-      const kinds = [...new Set(refs(prev.restarted).map((r) => r.kind))];
+    const batch = refs(prev?.batch ?? []);
+    if (enabled) {
+      const kinds = new Set<WorkloadRef['kind']>([
+        ...outdated.map((w) => w.kind),
+        ...batch.map((r) => r.kind),
+        ...(allRestarted ? refs(prev?.restarted ?? []).map((r) => r.kind) : []),
+      ]);
       for (const kind of kinds) {
         for (const o of (await this.client.list(WORKLOAD_API[kind], kind)).items) {
           index.set(
@@ -296,7 +328,7 @@ export class SidecarRollout {
       }
       return index;
     }
-    for (const r of refs(prev.batch)) {
+    for (const r of batch) {
       const o = await this.client.get({
         apiVersion: WORKLOAD_API[r.kind],
         kind: r.kind,

@@ -18,7 +18,7 @@ export interface OwnedStatus {
   observedGeneration: number;
   componentStatus: Record<string, ComponentStatus>;
   conditions: StatusCondition[];
-  meshwright?: { sidecars?: SidecarCounts; sidecarRollout?: RolloutProgress };
+  meshwright?: { version?: string; sidecars?: SidecarCounts; sidecarRollout?: RolloutProgress };
 }
 
 function componentStatus(o: ComponentOutcome, prev: ComponentStatus | undefined): ComponentStatus {
@@ -49,11 +49,14 @@ function problem(o: ComponentOutcome): string | undefined {
 
 export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, now: string): OwnedStatus {
   const prevConditions = prev?.conditions;
-  const meshwright = pass.sidecars
+  const observed = pass.sidecars
     ? { sidecars: pass.sidecars.counts, sidecarRollout: pass.sidecars.rollout }
     : { sidecars: prev?.meshwright?.sidecars, sidecarRollout: prev?.meshwright?.sidecarRollout };
+  const meshwright = { version: pass.version ?? prev?.meshwright?.version, ...observed };
   const meshwrightPart =
-    meshwright.sidecars || meshwright.sidecarRollout ? { meshwright: withoutUndefined(meshwright) } : {};
+    meshwright.version || meshwright.sidecars || meshwright.sidecarRollout
+      ? { meshwright: withoutUndefined(meshwright) }
+      : {};
   if (pass.invalid) {
     const conditions: ConditionInput[] = [
       { type: 'Reconciled', status: 'False', reason: pass.invalid.reason, message: pass.invalid.message },

@@ -13,5 +13,10 @@ export interface LiveStatus {
   componentStatus?: Record<string, ComponentStatus>;
   conditions?: (V1Condition | StatusCondition)[];
   /** Meshwright's own observations; other keys may be written by other features. */
-  meshwright?: { sidecars?: SidecarCounts; sidecarRollout?: RolloutProgress; [key: string]: unknown };
+  meshwright?: {
+    version?: string;
+    sidecars?: SidecarCounts;
+    sidecarRollout?: RolloutProgress;
+    [key: string]: unknown;
+  };
 }

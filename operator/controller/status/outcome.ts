@@ -14,6 +14,8 @@ export type ComponentOutcome =
 
 export interface PassResult {
   generation: number;
+  /** The Istio version the IstioOperator asks for (istio-version.ts), shown in status.meshwright.version. */
+  version?: string;
   /** Spec or render failure: nothing could be applied. */
   invalid?: { reason: 'InvalidSpec' | 'RenderFailed'; message: string };
   outcomes: ComponentOutcome[];

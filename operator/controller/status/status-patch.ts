@@ -18,6 +18,7 @@ export function ownedPart(s: LiveStatus | undefined): unknown {
     message: s?.message,
     observedGeneration: s?.observedGeneration,
     componentStatus: s?.componentStatus ?? {},
+    version: s?.meshwright?.version,
     sidecars: s?.meshwright?.sidecars,
     sidecarRollout: s?.meshwright?.sidecarRollout,
     conditions: (s?.conditions ?? []).map((c) => ({
@@ -56,8 +57,10 @@ export function statusPatch(
     conditions: next.conditions,
   };
   const m = live?.meshwright;
-  if (m?.sidecars || m?.sidecarRollout || next.meshwright) {
+  if (m?.version || m?.sidecars || m?.sidecarRollout || next.meshwright) {
+    const version = next.meshwright?.version ?? (m?.version ? null : undefined);
     status.meshwright = {
+      ...(version !== undefined ? { version } : {}),
       sidecars: replacing(m?.sidecars, next.meshwright?.sidecars),
       sidecarRollout: replacing(m?.sidecarRollout, next.meshwright?.sidecarRollout),
     };

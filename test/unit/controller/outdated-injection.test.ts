@@ -147,6 +147,7 @@ describe('sidecar census: injection settings', () => {
       injected: 2,
       outdated: 0,
       outdatedWorkloads: [],
+      outdatedOwners: [],
     });
   });
 
@@ -159,6 +160,7 @@ describe('sidecar census: injection settings', () => {
       injected: 1,
       outdated: 1,
       outdatedWorkloads: [{ kind: 'Deployment', namespace: 'apps', name: 'web' }],
+      outdatedOwners: ['apps/Deployment/web'],
     });
     // A pod injected after the change is current.
     expect(census([apiserverDefaulted(injected(after.cfg))], after).outdated).toBe(0);

@@ -441,7 +441,14 @@ describe('sidecar census and gradual rollout', () => {
     app(t, 'web', 'docker.io/istio/proxyv2:1.30.3');
     await converge(t);
     expect((t.iop().status as { meshwright?: unknown }).meshwright).toEqual({
-      sidecars: { injected: 2, outdated: 1, expectedImage: 'docker.io/istio/proxyv2:1.30.3' },
+      version: '1.30.3',
+      sidecars: {
+        injected: 2,
+        outdated: 1,
+        expectedImage: 'docker.io/istio/proxyv2:1.30.3',
+        outdatedWorkloads: ['shop/Deployment/cart'],
+        outdatedWorkloadCount: 1,
+      },
     });
     expect(restartedAt(t, 'cart')).toBeUndefined();
     const writes = t.kube.writes.length;
@@ -486,7 +493,14 @@ describe('sidecar census and gradual rollout', () => {
     const writes = t.kube.writes.length;
     await processNext(deps);
     expect((t.iop().status as { meshwright?: unknown }).meshwright).toEqual({
-      sidecars: { injected: 2, outdated: 1, expectedImage: 'docker.io/istio/proxyv2:1.30.3' },
+      version: '1.30.3',
+      sidecars: {
+        injected: 2,
+        outdated: 1,
+        expectedImage: 'docker.io/istio/proxyv2:1.30.3',
+        outdatedWorkloads: ['shop/Deployment/cart'],
+        outdatedWorkloadCount: 1,
+      },
     });
     expect(t.kube.writes.slice(writes)).toEqual(['patch IstioOperator/installed/status']);
     // Unchanged counts: another census (reads only), no write, and re-queued again.
@@ -521,7 +535,9 @@ describe('sidecar census and gradual rollout', () => {
     expect(restartedAt(t, 'cart')).toBe(new Date(t.clock.now()).toISOString());
     expect(restartedAt(t, 'web')).toBeUndefined();
     expect(
-      t.kube.eventLog.some((e) => e.startsWith('Normal SidecarRollout: restarted shop/Deployment/cart')),
+      t.kube.eventLog.some((e) =>
+        e.startsWith('Normal SidecarRollout: batch 1 started: restarting shop/Deployment/cart'),
+      ),
     ).toBe(true);
     // The restarted Deployment rolls out and its pod gets the new proxy.
     t.rollOut();

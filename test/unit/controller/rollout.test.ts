@@ -113,6 +113,14 @@ describe('sidecarCensus', () => {
     expect(c.injected).toBe(7);
     expect(c.outdated).toBe(6);
     expect(c.outdatedWorkloads.map(workloadKey)).toEqual(['shop/Deployment/cart', 'shop/StatefulSet/db']);
+    // What status lists: every owner of an outdated pod, the ones that cannot be restarted included.
+    expect(c.outdatedOwners).toEqual([
+      'istio-system/DaemonSet/gw',
+      'shop/Deployment/cart',
+      'shop/Job/nightly',
+      'shop/Pod/bare',
+      'shop/StatefulSet/db',
+    ]);
   });
 
   it('attributes pods to a revision by pod label first, then namespace', () => {
@@ -145,10 +153,20 @@ describe('mergeCensus', () => {
     const web = { kind: 'Deployment' as const, namespace: 'shop', name: 'web' };
     const db = { kind: 'StatefulSet' as const, namespace: 'apps', name: 'db' };
     const merged = mergeCensus(
-      { injected: 3, outdated: 2, outdatedWorkloads: [web] },
-      { injected: 4, outdated: 1, outdatedWorkloads: [web, db] },
+      { injected: 3, outdated: 2, outdatedWorkloads: [web], outdatedOwners: ['shop/Deployment/web'] },
+      {
+        injected: 4,
+        outdated: 1,
+        outdatedWorkloads: [web, db],
+        outdatedOwners: ['apps/StatefulSet/db', 'shop/Deployment/web'],
+      },
     );
-    expect(merged).toEqual({ injected: 7, outdated: 3, outdatedWorkloads: [db, web] });
+    expect(merged).toEqual({
+      injected: 7,
+      outdated: 3,
+      outdatedWorkloads: [db, web],
+      outdatedOwners: ['apps/StatefulSet/db', 'shop/Deployment/web'],
+    });
   });
 });
 

@@ -54,12 +54,15 @@ describe('IstioOperator CRD', () => {
     expect(storageVersion(crd).subresources?.status).toEqual({});
   });
 
-  it('prints Revision, Status and Age', () => {
-    const cols = (storageVersion(crd).additionalPrinterColumns ?? []).map((c) => [c.name, c.jsonPath, c.type]);
+  it('prints Revision, Version, Status, Outdated, Age and (wide) Rollout', () => {
+    const cols = (storageVersion(crd).additionalPrinterColumns ?? []).map((c) => [c.name, c.jsonPath, c.type, c.priority ?? 0]);
     expect(cols).toEqual([
-      ['Revision', '.spec.revision', 'string'],
-      ['Status', '.status.status', 'string'],
-      ['Age', '.metadata.creationTimestamp', 'date'],
+      ['Revision', '.spec.revision', 'string', 0],
+      ['Version', '.status.meshwright.version', 'string', 0],
+      ['Status', '.status.status', 'string', 0],
+      ['Outdated', '.status.meshwright.sidecars.outdated', 'integer', 0],
+      ['Rollout', '.status.meshwright.sidecarRollout.phase', 'string', 1],
+      ['Age', '.metadata.creationTimestamp', 'date', 0],
     ]);
   });
 
