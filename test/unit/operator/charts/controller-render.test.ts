@@ -1,11 +1,11 @@
 // The operator's render through a release's charts: the desired state carries the ownership labels and the
 // sidecar target; a release that cannot be had, or an invalid spec, is an outcome naming the version and
 // source (the reconciler then writes ERROR and applies nothing).
-import { chartControllerRender, SingleReleaseProvider } from '../../../../cli/operator';
+import { chartControllerRender } from '../../../../cli/operator';
 import { RenderCache } from '../../../../operator/render/charts/render-cache';
 import { ReleasesDirProvider } from '../../../../release/local';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { REFERENCE, referenceRelease, renderer } from './parity-helpers';
+import { REFERENCE, renderer } from './parity-helpers';
 
 jest.setTimeout(180_000);
 
@@ -61,13 +61,5 @@ describe('chartControllerRender', () => {
       reason: 'InvalidSpec',
       message: expect.stringMatching(/^Istio 1\.30\.3: .*spec\.values\.global: unknown field "badKey"/),
     });
-  });
-});
-
-describe('SingleReleaseProvider (--manifests)', () => {
-  it('serves its tree as the default version only', async () => {
-    const p = new SingleReleaseProvider(referenceRelease('1.30.3').manifestsDir, '1.30.3');
-    await expect(p.resolve('1.30.3')).resolves.toMatchObject({ version: '1.30.3' });
-    await expect(p.resolve('1.31.0')).rejects.toThrow(/only Istio 1\.30\.3 is available/);
   });
 });
