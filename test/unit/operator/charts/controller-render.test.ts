@@ -5,6 +5,7 @@ import { chartControllerRender } from '../../../../cli/operator';
 import { RenderCache } from '../../../../operator/render/charts/render-cache';
 import { ReleasesDirProvider } from '../../../../release/local';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { versionFromLabels } from '../../../../webhook/inject/versions';
 import { REFERENCE, renderer } from './parity-helpers';
 
 jest.setTimeout(180_000);
@@ -36,9 +37,16 @@ describe('chartControllerRender', () => {
           'install.operator.istio.io/owning-resource': 'mesh',
           'install.operator.istio.io/owning-resource-namespace': 'istio-system',
           'istio.io/rev': 'blue',
+          'operator.istio.io/version': '1.31.0-rc.0',
         }),
       );
     }
+    // The webhook learns the revision's version from the injector ConfigMap (the 1.31 tree's charts say 1.0.0).
+    const injector = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata?.name === 'istio-sidecar-injector-blue',
+    );
+    expect(injector).toBeDefined();
+    expect(versionFromLabels(injector?.metadata?.labels)).toBe('1.31.0-rc.0');
     expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toContain('Deployment/istiod-blue');
     expect(r.desired.sidecar?.expectedImage).toBe('docker.io/istio/proxyv2:1.31.0-rc.0');
     expect(r.desired.sidecar?.revision).toBe('blue');
