@@ -1,8 +1,8 @@
 // `meshwright manifest generate`: renders IstioOperator files (+ --set flags) through the Istio release's own
 // charts with the real Helm, as that release's `istioctl manifest generate` does, and prints the objects
-// Meshwright installs in istioctl's order. The release: one manifests tree (`-d/--manifests`), or
-// `<releases-dir>/istio-<version>/manifests` with the version from the IstioOperator's tag
-// (release/version.ts) or --istio-version. Invalid input exits 1 with the reason; usage errors exit 2.
+// Meshwright installs in istioctl's order. The release: the version from the IstioOperator's tag
+// (release/version.ts) or --istio-version, from the release source of RELEASE_FLAGS (docs/release.md).
+// Invalid input exits 1 with the reason; usage errors exit 2.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../lib/flags';
@@ -10,12 +10,14 @@ import { isPlainObject, type PlainObject } from '../lib/istio/merge';
 import { render } from '../operator/render/charts/render';
 import { mergeFrom, setSpecPaths } from '../operator/render/charts/values-map';
 import { HelmProcessRenderer, helmBinary } from '../operator/render/helm/helm-process';
-import { manifestsDirRelease, ReleasesDirProvider } from '../release/local';
-import type { Release } from '../release/types';
+import { RELEASE_FLAGS } from '../release/flags';
+import { createReleaseProvider } from '../release/index';
+import type { Release, ReleaseProvider } from '../release/types';
 import { releaseVersionOf } from '../release/version';
 import type { IstioOperator } from '../operator/api/types';
 import { parseIstioOperator } from '../operator/api/validate';
 import type { Command } from './commands';
+import { releaseSourceFrom } from './release-source';
 
 const SUMMARY = "Print the objects an IstioOperator renders to through its Istio release's charts";
 
@@ -35,15 +37,7 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   revision: { kind: 'string', alias: 'r', help: 'Control-plane revision (same as --set revision=REV)' },
   force: { kind: 'boolean', help: 'Render even if validation fails (errors become warnings)' },
-  manifests: {
-    kind: 'string',
-    alias: 'd',
-    help: "An Istio release's manifests directory (charts/, profiles/) to render from",
-  },
-  'releases-dir': {
-    kind: 'string',
-    help: 'Directory of releases laid out as istio-<version>/manifests (default $MESHWRIGHT_RELEASES_DIR)',
-  },
+  ...RELEASE_FLAGS,
   'istio-version': {
     kind: 'string',
     help: "Istio version to render (default: from the spec's tag, else 1.30.3)",
@@ -89,10 +83,8 @@ export interface GenerateOptions {
   readonly setFlags: readonly string[];
   readonly revision?: string;
   readonly force?: boolean;
-  /** `--manifests`: one manifests tree. */
-  readonly manifestsDir?: string;
-  /** `--releases-dir` / MESHWRIGHT_RELEASES_DIR. */
-  readonly releasesDir?: string;
+  /** Where releases come from (RELEASE_FLAGS through createReleaseProvider). */
+  readonly releases: ReleaseProvider;
   readonly istioVersion?: string;
   readonly helm: string;
   /** Keep the profile's hub/tag (a development istioctl) instead of docker.io/istio:<version>. */
@@ -103,7 +95,7 @@ export interface GenerateOptions {
 export async function chooseRelease(
   docs: readonly PlainObject[],
   setFlags: readonly string[],
-  opts: Pick<GenerateOptions, 'manifestsDir' | 'releasesDir' | 'istioVersion'>,
+  opts: Pick<GenerateOptions, 'releases' | 'istioVersion'>,
 ): Promise<Release> {
   const user: PlainObject = { spec: {} };
   for (const d of docs) mergeFrom(user, d);
@@ -117,13 +109,7 @@ export async function chooseRelease(
     DEFAULT_ISTIO_VERSION,
     opts.istioVersion,
   );
-  if (opts.manifestsDir) return manifestsDirRelease(version, opts.manifestsDir);
-  if (!opts.releasesDir) {
-    throw new UsageError(
-      'no Istio release: give --manifests DIR, --releases-dir DIR or MESHWRIGHT_RELEASES_DIR',
-    );
-  }
-  return new ReleasesDirProvider(opts.releasesDir).resolve(version);
+  return opts.releases.resolve(version);
 }
 
 /** Renders and returns the YAML stream plus warnings. Throws on invalid input. */
@@ -169,8 +155,7 @@ export const manifestGenerate: Command = {
       setFlags: flags.set as string[],
       revision: str(flags.revision),
       force: flags.force === true,
-      manifestsDir: str(flags.manifests),
-      releasesDir: str(flags['releases-dir']) ?? str(process.env.MESHWRIGHT_RELEASES_DIR),
+      releases: createReleaseProvider(releaseSourceFrom(flags).options),
       istioVersion: str(flags['istio-version']),
       helm: str(flags.helm) ?? helmBinary(),
       profileImages: flags['profile-images'] === true,

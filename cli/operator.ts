@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { parseFlags, usage, UsageError, type FlagSpec } from '../lib/flags';
+import { parseFlags, usage, UsageError, type FlagSpec, type FlagValues } from '../lib/flags';
 import { loadKubeConfig } from '../lib/kubeconfig';
 import { rootLogger } from '../lib/log';
 import { createRegistry } from '../lib/metrics';
@@ -24,14 +24,17 @@ import { chartRenderOutcome } from '../operator/render/charts/controller-outcome
 import { RenderCache } from '../operator/render/charts/render-cache';
 import { getMap } from '../operator/render/charts/values-map';
 import { HelmProcessRenderer, helmBinary } from '../operator/render/helm/helm-process';
-import { manifestsDirRelease, ReleasesDirProvider } from '../release/local';
-import { ReleaseError, type Release, type ReleaseProvider } from '../release/types';
+import { RELEASE_FLAGS } from '../release/flags';
+import { createReleaseProvider } from '../release/index';
+import type { ReleaseProviderOptions } from '../release/options';
+import type { ReleaseProvider } from '../release/types';
 import { formatIstioVersion, parseIstioVersion } from '../release/version';
 import { defaultValues } from '../lib/istio/values';
 import type { ProxyConfig } from '../lib/istio/mesh';
 import { deepMerge } from '../lib/istio/merge';
 import type { Command } from './commands';
 import { DEFAULT_ISTIO_VERSION } from './manifest';
+import { releaseSourceFrom } from './release-source';
 
 const SUMMARY = 'Run the IstioOperator controller';
 
@@ -70,13 +73,10 @@ const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     help: 'Directory of Istio API CRD YAML files the Base component installs (default <install>/crds/istio)',
   },
-  'releases-dir': {
+  ...RELEASE_FLAGS,
+  render: {
     kind: 'string',
-    help: "Render through Istio releases' own charts found as <dir>/istio-<version>/manifests (default $MESHWRIGHT_RELEASES_DIR)",
-  },
-  manifests: {
-    kind: 'string',
-    help: "Render through this one Istio release's manifests directory (charts/, profiles/), taken as --default-istio-version",
+    help: "charts: render through the release's own charts; builtin: the built-in renderer (default: charts when a release flag or MESHWRIGHT_RELEASE* variable is given, else builtin)",
   },
   'default-istio-version': {
     kind: 'string',
@@ -101,7 +101,7 @@ export interface OperatorFlags {
   sidecarCensusIntervalMs: number;
   crdsDir: string;
   /** Chart rendering: where releases come from; undefined renders with the built-in renderer. */
-  releases?: { kind: 'releases-dir' | 'manifests'; dir: string };
+  releases?: ReleaseProviderOptions;
   defaultIstioVersion: string;
   helm: string;
 }
@@ -151,7 +151,7 @@ export function parseOperatorFlags(
     resyncPeriodMs,
     sidecarCensusIntervalMs,
     crdsDir: typeof flags.crds === 'string' ? flags.crds : join(installRoot(), 'crds', 'istio'),
-    releases: releasesFlag(flags.manifests, flags['releases-dir'] ?? env.MESHWRIGHT_RELEASES_DIR),
+    releases: chartReleases(flags, env),
     defaultIstioVersion: defaultVersionFlag(flags['default-istio-version']),
     helm: typeof flags.helm === 'string' && flags.helm !== '' ? flags.helm : helmBinary(env),
   };
@@ -212,43 +212,24 @@ export function controllerRender(
   };
 }
 
-function releasesFlag(manifests: unknown, releasesDir: unknown): OperatorFlags['releases'] {
-  if (typeof manifests === 'string' && manifests !== '') {
-    if (typeof releasesDir === 'string' && releasesDir !== '')
-      throw new UsageError('--manifests and --releases-dir exclude each other');
-    return { kind: 'manifests', dir: manifests };
-  }
-  if (typeof releasesDir === 'string' && releasesDir !== '')
-    return { kind: 'releases-dir', dir: releasesDir };
-  return undefined;
+/**
+ * The release source when the operator renders through charts. The official location is always in the
+ * chain, so "configured" means chosen: `--render=charts`, or any release flag or MESHWRIGHT_RELEASE*
+ * variable (unless `--render=builtin`). Otherwise the built-in renderer stays the default for now.
+ */
+function chartReleases(flags: FlagValues, env: NodeJS.ProcessEnv): ReleaseProviderOptions | undefined {
+  const mode = flags.render;
+  if (mode !== undefined && mode !== 'charts' && mode !== 'builtin')
+    throw new UsageError(`--render must be charts or builtin, got ${JSON.stringify(mode)}`);
+  const source = releaseSourceFrom(flags, env);
+  if (mode === 'builtin') return undefined;
+  return mode === 'charts' || source.configured ? source.options : undefined;
 }
 
 function defaultVersionFlag(v: unknown): string {
   const parsed = parseIstioVersion(typeof v === 'string' ? v : undefined);
   if (!parsed) throw new UsageError(`--default-istio-version: ${JSON.stringify(v)} is not an Istio version`);
   return formatIstioVersion(parsed);
-}
-
-/** `--manifests DIR`: one release tree, which is the default version; other versions cannot be had. */
-export class SingleReleaseProvider implements ReleaseProvider {
-  private release?: Release;
-  constructor(
-    private readonly dir: string,
-    private readonly version: string,
-  ) {}
-  resolve(version: string): Promise<Release> {
-    if (version !== this.version) {
-      return Promise.reject(
-        new ReleaseError(version, `dir ${this.dir}`, `only Istio ${this.version} is available (--manifests)`),
-      );
-    }
-    try {
-      this.release ??= manifestsDirRelease(this.version, this.dir);
-      return Promise.resolve(this.release);
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-  }
 }
 
 /**
@@ -296,10 +277,7 @@ export const operator: Command = {
     const releases = parsed.releases;
     const render: RenderFn = releases
       ? chartControllerRender({
-          releases:
-            releases.kind === 'manifests'
-              ? new SingleReleaseProvider(releases.dir, parsed.defaultIstioVersion)
-              : new ReleasesDirProvider(releases.dir),
+          releases: createReleaseProvider(releases),
           cache: new RenderCache(new HelmProcessRenderer({ binary: parsed.helm })),
           defaultVersion: parsed.defaultIstioVersion,
         })
@@ -342,9 +320,7 @@ export const operator: Command = {
       identity,
       namespace: parsed.namespaceToWatch ?? '*',
       leaderElect: parsed.leaderElect,
-      renderer: releases
-        ? `helm ${parsed.helm}, ${releases.kind} ${releases.dir}`
-        : `built-in, ${parsed.crdsDir}`,
+      renderer: releases ? `helm ${parsed.helm}, ${describeSource(releases)}` : `built-in, ${parsed.crdsDir}`,
       ports: manager.ports(),
     });
     // Runs until a signal; the shutdown hooks end the process. The interval keeps the event loop alive
@@ -355,3 +331,12 @@ export const operator: Command = {
     return 0;
   },
 };
+
+/** The release source for the start-up log: locations only (a mirror URL could carry credentials). */
+function describeSource(o: ReleaseProviderOptions): string {
+  if (o.manifestsDir !== undefined) return `manifests ${o.manifestsDir}`;
+  const parts = [o.releasesDir && `releases-dir ${o.releasesDir}`, `cache ${o.cacheDir}`];
+  if (o.mirrorUrl !== undefined) parts.push('mirror');
+  if (o.official !== false) parts.push('official');
+  return parts.filter(Boolean).join(', ');
+}

@@ -20,6 +20,9 @@ export const LABEL_COMPONENT = 'operator.istio.io/component';
 export const LABEL_OWNING_RESOURCE = 'install.operator.istio.io/owning-resource';
 export const LABEL_OWNING_NAMESPACE = 'install.operator.istio.io/owning-resource-namespace';
 export const LABEL_REVISION = 'istio.io/rev';
+/** istioctl's label for the Istio version of an installed object. */
+export const LABEL_ISTIO_VERSION = 'operator.istio.io/version';
+const LABEL_APP_VERSION = 'app.kubernetes.io/version';
 
 export interface ChartDesired {
   readonly manifest: ChartManifest;
@@ -62,26 +65,43 @@ function specDocument(iop: PlainObject): PlainObject {
   return doc;
 }
 
-/** Adds the operator's ownership labels (how it finds, prunes and repairs what it applied). */
+/**
+ * Adds the operator's ownership labels (how it finds, prunes and repairs what it applied) and the release
+ * version. The webhook reads a revision's version from its injector ConfigMap's labels, first
+ * `app.kubernetes.io/version`; a development tree's charts say 1.0.0 there, released charts the release
+ * version, so a chart label that is not the release version is corrected (a no-op for released charts).
+ */
 export function ownedObjects(
   objects: readonly ChartObject[],
   component: string,
   owner: { name: string; namespace: string },
   revision: string,
+  version?: string,
 ): ChartObject[] {
-  return objects.map((o) => ({
-    ...o,
-    metadata: {
-      ...o.metadata,
-      labels: {
-        ...(isPlainObject(o.metadata.labels) ? o.metadata.labels : {}),
-        [LABEL_COMPONENT]: component,
-        [LABEL_OWNING_RESOURCE]: owner.name,
-        [LABEL_OWNING_NAMESPACE]: owner.namespace,
-        [LABEL_REVISION]: revision || 'default',
+  return objects.map((o) => {
+    const labels = isPlainObject(o.metadata.labels) ? o.metadata.labels : {};
+    const versioned =
+      version === undefined
+        ? {}
+        : {
+            [LABEL_ISTIO_VERSION]: version,
+            ...(LABEL_APP_VERSION in labels ? { [LABEL_APP_VERSION]: version } : {}),
+          };
+    return {
+      ...o,
+      metadata: {
+        ...o.metadata,
+        labels: {
+          ...labels,
+          ...versioned,
+          [LABEL_COMPONENT]: component,
+          [LABEL_OWNING_RESOURCE]: owner.name,
+          [LABEL_OWNING_NAMESPACE]: owner.namespace,
+          [LABEL_REVISION]: revision || 'default',
+        },
       },
-    },
-  }));
+    };
+  });
 }
 
 export async function chartRenderOutcome(iop: unknown, o: ChartOutcomeOptions): Promise<ChartOutcome> {
@@ -122,7 +142,7 @@ export async function chartRenderOutcome(iop: unknown, o: ChartOutcomeOptions): 
         namespaces: manifest.namespaces,
         components: manifest.components.map((c) => ({
           component: c.component,
-          objects: ownedObjects(c.objects, c.component, owner, revision),
+          objects: ownedObjects(c.objects, c.component, owner, revision, release.version),
         })),
       },
     };

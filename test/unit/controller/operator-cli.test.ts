@@ -67,22 +67,56 @@ describe('meshwright operator flags', () => {
       resyncPeriodMs: 30_000,
       sidecarCensusIntervalMs: 300_000,
       crdsDir: '/x',
-      releases: { kind: 'releases-dir', dir: '/releases' },
+      releases: expect.objectContaining({ releasesDir: '/releases', official: true }),
       defaultIstioVersion: '1.31.0',
       helm: '/opt/helm',
     });
   });
 
-  it('renders through charts only when given releases; --manifests and --releases-dir exclude each other', () => {
-    const none = parseOperatorFlags([], {});
-    expect(none === 'help' ? undefined : none.releases).toBeUndefined();
-    const env = parseOperatorFlags([], { MESHWRIGHT_RELEASES_DIR: '/env', MESHWRIGHT_HELM: '/h' });
+  it('renders through charts only when a release source is chosen (a flag, an env variable, --render)', () => {
+    const releases = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+      const f = parseOperatorFlags(argv, env);
+      return f === 'help' ? 'help' : f.releases;
+    };
+    expect(releases([])).toBeUndefined();
+    expect(releases(['--render=builtin', '--releases-dir=/r'])).toBeUndefined();
+    // --render=charts alone: cache then the official downloads.
+    expect(releases(['--render=charts'], { XDG_CACHE_HOME: '/xdg' })).toEqual({
+      manifestsDir: undefined,
+      releasesDir: undefined,
+      mirrorUrl: undefined,
+      official: true,
+      cacheDir: '/xdg/meshwright/releases',
+      timeoutMs: 300_000,
+      insecureSkipVerify: false,
+    });
+    expect(
+      releases([
+        '--release-mirror=https://mirror.example/istio',
+        '--release-cache=/c',
+        '--release-offline',
+        '--release-timeout=30',
+      ]),
+    ).toMatchObject({
+      mirrorUrl: 'https://mirror.example/istio',
+      cacheDir: '/c',
+      official: false,
+      timeoutMs: 30_000,
+    });
+    expect(releases(['--manifests=/m'])).toMatchObject({ manifestsDir: '/m' });
+    const env = parseOperatorFlags([], {
+      MESHWRIGHT_RELEASES_DIR: '/env',
+      MESHWRIGHT_RELEASE_CACHE: '/envcache',
+      MESHWRIGHT_HELM: '/h',
+    });
     expect(env === 'help' ? undefined : [env.releases, env.helm, env.defaultIstioVersion]).toEqual([
-      { kind: 'releases-dir', dir: '/env' },
+      expect.objectContaining({ releasesDir: '/env', cacheDir: '/envcache' }),
       '/h',
       '1.30.3',
     ]);
     expect(() => parseOperatorFlags(['--manifests=/m', '--releases-dir=/r'])).toThrow(/exclude each other/);
+    expect(() => parseOperatorFlags(['--render=helm'])).toThrow(/--render must be charts or builtin/);
+    expect(() => parseOperatorFlags(['--release-mirror=ftp://x'])).toThrow(UsageError);
     expect(() => parseOperatorFlags(['--default-istio-version=latest'])).toThrow(UsageError);
   });
 

@@ -3,13 +3,20 @@
 // in istioctl's order out; a non-zero exit with the reason on invalid input.
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { generate } from '../../../cli/manifest';
+import { createReleaseProvider, releaseOptionsFrom, type ReleaseFlags } from '../../../release/index';
 import { run } from '../../../cli/main';
 import { goldenDir, helm, REFERENCE, referenceRelease } from './charts/parity-helpers';
 
 jest.setTimeout(180_000);
 
 const missing = join(REFERENCE, 'no-such-dir');
+// An offline source with an empty cache: nothing is ever downloaded by these tests.
+const cache = mkdtempSync(join(tmpdir(), 'mw-manifest-cache-'));
+const source = (f: ReleaseFlags) =>
+  createReleaseProvider(releaseOptionsFrom({ ...f, cacheDir: cache, official: false }, {}));
 const INPUT = join(goldenDir('1.30.3'), 'input');
 
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -35,6 +42,12 @@ const kindsAndNames = (yaml: string): string[] =>
     .filter((o) => o !== null)
     .map((o) => `${o.kind}/${o.metadata.name}`);
 
+const tmpFile = (body: string): string => {
+  const f = join(mkdtempSync(join(tmpdir(), 'mw-iop-')), 'iop.yaml');
+  writeFileSync(f, iop('iop.yaml', body).text);
+  return f;
+};
+
 const iop = (name: string, body: string) => ({
   name,
   text: `apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n${body}`,
@@ -49,7 +62,7 @@ describe('generate', () => {
       ],
       setFlags: ['values.pilot.replicaCount=2'],
       revision: 'blue',
-      manifestsDir: referenceRelease('1.30.3').manifestsDir,
+      releases: source({ manifestsDir: referenceRelease('1.30.3').manifestsDir }),
       helm: helm(),
     });
     const ids = kindsAndNames(out.yaml);
@@ -70,7 +83,7 @@ describe('generate', () => {
     const byTag = await generate({
       files: [iop('a.yaml', '  profile: minimal\n  tag: 1.31.0-rc.0\n')],
       setFlags: [],
-      releasesDir: REFERENCE,
+      releases: source({ releasesDir: REFERENCE }),
       helm: helm(),
     });
     expect(byTag.release.version).toBe('1.31.0-rc.0');
@@ -78,7 +91,7 @@ describe('generate', () => {
     const byFlag = await generate({
       files: [],
       setFlags: ['profile=minimal'],
-      releasesDir: REFERENCE,
+      releases: source({ releasesDir: REFERENCE }),
       istioVersion: '1.31.0-rc.0',
       helm: helm(),
       profileImages: true,
@@ -86,8 +99,16 @@ describe('generate', () => {
     expect(byFlag.release.version).toBe('1.31.0-rc.0');
     expect(byFlag.yaml).toContain('image: registry.istio.io/testing/pilot:latest');
     await expect(
-      generate({ files: [], setFlags: [], releasesDir: REFERENCE, istioVersion: '1.29.0', helm: helm() }),
-    ).rejects.toThrow(/Istio release 1\.29\.0 from releases-dir .*istio-1\.29\.0\/manifests does not exist/);
+      generate({
+        files: [],
+        setFlags: [],
+        releases: source({ releasesDir: REFERENCE }),
+        istioVersion: '1.29.0',
+        helm: helm(),
+      }),
+    ).rejects.toThrow(
+      /Istio release 1\.29\.0 from 2 sources: \(1\) releases-dir .*istio-1\.29\.0\/manifests does not exist; \(2\) cache .*not cached/,
+    );
   });
 });
 
@@ -126,7 +147,41 @@ describe('meshwright manifest generate', () => {
   it('exits 2 on usage errors', async () => {
     expect((await capture(['manifest', 'generate', '--nope'])).code).toBe(2);
     expect((await capture(['manifest', 'generate', '-f', join(missing, 'absent.yaml')])).code).toBe(2);
-    const noRelease = await capture(['manifest', 'generate', '--helm', helm()]);
-    expect(noRelease.code).toBe(process.env.MESHWRIGHT_RELEASES_DIR ? 0 : 2);
+    const both = await capture(['manifest', 'generate', '-d', missing, '--releases-dir', REFERENCE]);
+    expect([both.code, both.err]).toEqual([2, expect.stringMatching(/exclude each other/)]);
+    const badMirror = await capture([
+      'manifest',
+      'generate',
+      '--release-mirror',
+      'ftp://x',
+      '--helm',
+      helm(),
+    ]);
+    expect([badMirror.code, badMirror.err]).toEqual([2, expect.stringMatching(/--release-mirror/)]);
+  });
+
+  it('renders the release named by the tag from MESHWRIGHT_RELEASES_DIR', async () => {
+    const saved = process.env.MESHWRIGHT_RELEASES_DIR;
+    process.env.MESHWRIGHT_RELEASES_DIR = REFERENCE;
+    try {
+      const r = await capture([
+        'manifest',
+        'generate',
+        '-f',
+        join(tmpFile('  profile: minimal\n  tag: 1.31.0-rc.0\n')),
+        '--release-offline',
+        '--release-cache',
+        cache,
+        '--helm',
+        helm(),
+      ]);
+      expect(r.err).not.toMatch(/error/i);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^# Istio 1\.31\.0-rc\.0 \(releases-dir /);
+      expect(r.out).toContain('image: docker.io/istio/pilot:1.31.0-rc.0');
+    } finally {
+      if (saved === undefined) delete process.env.MESHWRIGHT_RELEASES_DIR;
+      else process.env.MESHWRIGHT_RELEASES_DIR = saved;
+    }
   });
 });

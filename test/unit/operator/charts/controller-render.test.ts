@@ -1,11 +1,12 @@
 // The operator's render through a release's charts: the desired state carries the ownership labels and the
 // sidecar target; a release that cannot be had, or an invalid spec, is an outcome naming the version and
 // source (the reconciler then writes ERROR and applies nothing).
-import { chartControllerRender, SingleReleaseProvider } from '../../../../cli/operator';
+import { chartControllerRender } from '../../../../cli/operator';
 import { RenderCache } from '../../../../operator/render/charts/render-cache';
 import { ReleasesDirProvider } from '../../../../release/local';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { REFERENCE, referenceRelease, renderer } from './parity-helpers';
+import { versionFromLabels } from '../../../../webhook/inject/versions';
+import { REFERENCE, renderer } from './parity-helpers';
 
 jest.setTimeout(180_000);
 
@@ -36,9 +37,16 @@ describe('chartControllerRender', () => {
           'install.operator.istio.io/owning-resource': 'mesh',
           'install.operator.istio.io/owning-resource-namespace': 'istio-system',
           'istio.io/rev': 'blue',
+          'operator.istio.io/version': '1.31.0-rc.0',
         }),
       );
     }
+    // The webhook learns the revision's version from the injector ConfigMap (the 1.31 tree's charts say 1.0.0).
+    const injector = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata?.name === 'istio-sidecar-injector-blue',
+    );
+    expect(injector).toBeDefined();
+    expect(versionFromLabels(injector?.metadata?.labels)).toBe('1.31.0-rc.0');
     expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toContain('Deployment/istiod-blue');
     expect(r.desired.sidecar?.expectedImage).toBe('docker.io/istio/proxyv2:1.31.0-rc.0');
     expect(r.desired.sidecar?.revision).toBe('blue');
@@ -61,13 +69,5 @@ describe('chartControllerRender', () => {
       reason: 'InvalidSpec',
       message: expect.stringMatching(/^Istio 1\.30\.3: .*spec\.values\.global: unknown field "badKey"/),
     });
-  });
-});
-
-describe('SingleReleaseProvider (--manifests)', () => {
-  it('serves its tree as the default version only', async () => {
-    const p = new SingleReleaseProvider(referenceRelease('1.30.3').manifestsDir, '1.30.3');
-    await expect(p.resolve('1.30.3')).resolves.toMatchObject({ version: '1.30.3' });
-    await expect(p.resolve('1.31.0')).rejects.toThrow(/only Istio 1\.30\.3 is available/);
   });
 });
