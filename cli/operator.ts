@@ -295,6 +295,8 @@ export const operator: Command = {
       identity,
       resyncPeriodMs: parsed.resyncPeriodMs,
       sidecarCensusTtlMs: parsed.sidecarCensusIntervalMs,
+      // status.meshwright.version of an IstioOperator that names no release is the operator's default.
+      defaultIstioVersion: parsed.defaultIstioVersion,
       metricsPort: parsed.metricsPort,
       healthPort: parsed.healthPort,
       registry: createRegistry(),

@@ -46,6 +46,8 @@ function startOperator(name: string, crdsDir: string): OperatorProcess {
     '--metrics-port=0',
     '--health-port=0',
     `--crds=${crdsDir}`,
+    // Reported as status.meshwright.version of an IstioOperator that names no release.
+    '--default-istio-version=1.30.5',
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, POD_NAME: name, LOG_LEVEL: 'info' },
@@ -134,6 +136,10 @@ describe('two meshwright operator processes', () => {
       'minimal profile HEALTHY',
       500,
     );
+    const status = (
+      (await admin.get(iopRef())) as KubernetesObject & { status?: { meshwright?: { version?: string } } }
+    ).status;
+    expect(status?.meshwright?.version).toBe('1.30.5');
     await waitFor(async () => applied(leader) > 0, 10_000, 'the leader logging its applies');
     expect(applied(standby)).toBe(0);
     expect(await leaderGauge(standby)).toBe(0);
