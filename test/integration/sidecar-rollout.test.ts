@@ -22,7 +22,6 @@ import type {
 import type { CliIo } from '../../cli/install';
 import { controllerRender } from '../../cli/operator';
 import { runStatus } from '../../cli/status';
-import { selfSignedServing } from '../../lib/certs';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
@@ -31,10 +30,7 @@ import { OPT_OUT_KEY } from '../../operator/controller/rollout/opt-out';
 import { RESTARTED_AT, RESTARTED_FOR } from '../../operator/controller/rollout/sidecar-rollout';
 import { MANAGED_KINDS } from '../../operator/render/gvk';
 import { loadCrds } from '../../operator/render/load-crds';
-import { injectPod } from '../../webhook/inject';
-import { type StartedWebhook, startWebhook } from '../../webhook/server/start';
 import {
-  admissionApi,
   appsApi,
   clusterDir,
   coreApi,
@@ -46,7 +42,11 @@ import {
   waitFor,
 } from './support/cluster';
 import { installIstioOperatorCrd } from './support/iop-crd';
-import { proxyImageOf, revisionWebhookConfiguration } from './support/revision-webhook';
+import {
+  type LoopbackRevisionWebhook,
+  startLoopbackRevisionWebhook,
+} from './support/loopback-revision-webhook';
+import { proxyImageOf } from './support/revision-webhook';
 
 jest.setTimeout(180_000);
 
@@ -90,7 +90,7 @@ let nsA = '';
 let nsB = '';
 let frozen = '';
 let operator: OperatorManager | undefined;
-let webhook: StartedWebhook | undefined;
+let webhook: LoopbackRevisionWebhook | undefined;
 
 const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: cpNs, name: 'rollout' });
 const status = async () => ((await admin.get(iopRef())) as { status?: IopStatus } | undefined)?.status;
@@ -207,37 +207,19 @@ beforeAll(async () => {
   nsA = await createTestNamespace('mw-ro-a', { 'istio.io/rev': rev });
   nsB = await createTestNamespace('mw-ro-b', { 'istio.io/rev': rev });
   frozen = await createTestNamespace('mw-ro-frozen', { 'istio.io/rev': rev, [OPT_OUT_KEY]: 'disabled' });
-  const { ca, serving } = await selfSignedServing({
-    commonName: 'meshwright-rollout-test',
-    ipAddresses: ['127.0.0.1'],
-  });
-  webhook = await startWebhook({
-    host: '127.0.0.1',
-    port: 0,
-    metricsPort: 0,
-    healthPort: 0,
-    config: { kind: 'cluster', istioNamespace: cpNs, nativeSidecars: 'auto' },
-    tls: { kind: 'pair', pair: { cert: serving.certPem, key: serving.keyPem } },
-    defaultRevision: 'default',
-    ownNamespace: cpNs,
+  webhook = await startLoopbackRevisionWebhook({
     kubeConfig: kc,
-    injector: injectPod,
-    log: createLogger({ stream: createWriteStream(join(logDir, `webhook-${rev}.log`)) }),
-    registry: createRegistry(false),
-  });
-  await webhook.synced;
-  await admissionApi().createMutatingWebhookConfiguration({
-    body: revisionWebhookConfiguration(mwcName, `https://127.0.0.1:${webhook.server.port}`, ca.certPem, rev),
+    istioNamespace: cpNs,
+    revision: rev,
+    configurationName: mwcName,
+    logDir,
   });
   operator = await startOperator('a');
 });
 
 afterAll(async () => {
   await operator?.stop().catch(() => undefined);
-  await admissionApi()
-    .deleteMutatingWebhookConfiguration({ name: mwcName })
-    .catch(() => undefined);
-  await webhook?.stop(0);
+  await webhook?.stop();
   if (cpNs && (await admin.get(iopRef()).catch(() => undefined))) {
     await admin.mergePatch(iopRef(), { metadata: { finalizers: null } }).catch(() => undefined);
     await admin.delete(iopRef()).catch(() => undefined);

@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject, V1CustomResourceDefinition, V1Pod } from '@kubernetes/client-node';
 import { controllerRender } from '../../cli/operator';
-import { selfSignedServing } from '../../lib/certs';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
 import {
@@ -29,11 +28,8 @@ import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { OperatorManager } from '../../operator/controller/manager';
 import { MANAGED_KINDS } from '../../operator/render/gvk';
 import { loadCrds } from '../../operator/render/load-crds';
-import { injectPod } from '../../webhook/inject';
-import { type StartedWebhook, startWebhook } from '../../webhook/server/start';
 import { seedExamples } from '../unit/crds/examples';
 import {
-  admissionApi,
   appsApi,
   clusterDir,
   coreApi,
@@ -44,7 +40,11 @@ import {
   waitFor,
 } from './support/cluster';
 import { installIstioOperatorCrd } from './support/iop-crd';
-import { proxyImageOf, revisionWebhookConfiguration } from './support/revision-webhook';
+import {
+  type LoopbackRevisionWebhook,
+  startLoopbackRevisionWebhook,
+} from './support/loopback-revision-webhook';
+import { proxyImageOf } from './support/revision-webhook';
 
 jest.setTimeout(120_000);
 
@@ -78,7 +78,7 @@ const logDir = clusterDir() ? join(clusterDir()!, 'logs') : tmpdir();
 let cpNs = '';
 let appNs = '';
 let operator: OperatorManager | undefined;
-let webhook: StartedWebhook | undefined;
+let webhook: LoopbackRevisionWebhook | undefined;
 const mwcName = `meshwright-sidecar-injector-${rev}`;
 
 const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: cpNs, name: 'upgrade' });
@@ -156,38 +156,19 @@ beforeAll(async () => {
     'meshwright.test/upgrade': rev,
   });
 
-  const { ca, serving } = await selfSignedServing({
-    commonName: 'meshwright-upgrade-test',
-    ipAddresses: ['127.0.0.1'],
-  });
-  webhook = await startWebhook({
-    host: '127.0.0.1',
-    port: 0,
-    metricsPort: 0,
-    healthPort: 0,
-    // The operator's control-plane namespace holds istio-sidecar-injector-<rev> and istio-<rev>.
-    config: { kind: 'cluster', istioNamespace: cpNs, nativeSidecars: 'auto' },
-    tls: { kind: 'pair', pair: { cert: serving.certPem, key: serving.keyPem } },
-    defaultRevision: 'default',
-    ownNamespace: cpNs,
+  webhook = await startLoopbackRevisionWebhook({
     kubeConfig: kc,
-    injector: injectPod,
-    log: createLogger({ stream: createWriteStream(join(logDir, `webhook-${rev}.log`)) }),
-    registry: createRegistry(false),
-  });
-  await webhook.synced;
-  await admissionApi().createMutatingWebhookConfiguration({
-    body: revisionWebhookConfiguration(mwcName, `https://127.0.0.1:${webhook.server.port}`, ca.certPem, rev),
+    istioNamespace: cpNs,
+    revision: rev,
+    configurationName: mwcName,
+    logDir,
   });
   operator = await startOperator('a');
 });
 
 afterAll(async () => {
   await operator?.stop().catch(() => undefined);
-  await admissionApi()
-    .deleteMutatingWebhookConfiguration({ name: mwcName })
-    .catch(() => undefined);
-  await webhook?.stop(0);
+  await webhook?.stop();
   // After a failure: uninstall by hand what the operator could not.
   if (cpNs && (await admin.get(iopRef()).catch(() => undefined))) {
     await admin.mergePatch(iopRef(), { metadata: { finalizers: null } }).catch(() => undefined);

@@ -1,0 +1,61 @@
+// The real webhook in-process on loopback, serving one revision from the ConfigMaps in a control-plane
+// namespace (istio-sidecar-injector-<rev>, istio-<rev>), registered with the apiserver by URL through a
+// revision MutatingWebhookConfiguration. For suites that let the operator install a revision and watch
+// its pods get injected (upgrade, sidecar rollout).
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { selfSignedServing } from '../../../lib/certs';
+import { createLogger } from '../../../lib/log';
+import { createRegistry } from '../../../lib/metrics';
+import { injectPod } from '../../../webhook/inject';
+import { startWebhook } from '../../../webhook/server/start';
+import { admissionApi } from './cluster';
+import { revisionWebhookConfiguration } from './revision-webhook';
+
+export interface LoopbackRevisionWebhook {
+  /** Deregisters the configuration (if still there) and stops the server. */
+  stop(): Promise<void>;
+}
+
+export async function startLoopbackRevisionWebhook(o: {
+  kubeConfig: KubeConfig;
+  /** The operator's control-plane namespace, where the revision's ConfigMaps live. */
+  istioNamespace: string;
+  revision: string;
+  /** Name of the MutatingWebhookConfiguration to register. */
+  configurationName: string;
+  logDir: string;
+}): Promise<LoopbackRevisionWebhook> {
+  const { ca, serving } = await selfSignedServing({
+    commonName: `meshwright-${o.revision}-test`,
+    ipAddresses: ['127.0.0.1'],
+  });
+  const webhook = await startWebhook({
+    host: '127.0.0.1',
+    port: 0,
+    metricsPort: 0,
+    healthPort: 0,
+    config: { kind: 'cluster', istioNamespace: o.istioNamespace, nativeSidecars: 'auto' },
+    tls: { kind: 'pair', pair: { cert: serving.certPem, key: serving.keyPem } },
+    defaultRevision: 'default',
+    ownNamespace: o.istioNamespace,
+    kubeConfig: o.kubeConfig,
+    injector: injectPod,
+    log: createLogger({ stream: createWriteStream(join(o.logDir, `webhook-${o.revision}.log`)) }),
+    registry: createRegistry(false),
+  });
+  await webhook.synced;
+  const url = `https://127.0.0.1:${webhook.server.port}`;
+  await admissionApi().createMutatingWebhookConfiguration({
+    body: revisionWebhookConfiguration(o.configurationName, url, ca.certPem, o.revision),
+  });
+  return {
+    stop: async () => {
+      await admissionApi()
+        .deleteMutatingWebhookConfiguration({ name: o.configurationName })
+        .catch(() => undefined);
+      await webhook.stop(0);
+    },
+  };
+}
