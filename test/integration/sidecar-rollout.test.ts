@@ -8,7 +8,6 @@
 //
 // Like upgrade.test.ts, the IstioOperator owns the cluster-wide Istio CRDs while it exists and removes
 // them on delete: do not run this file in parallel with the other files that install them.
-import { createWriteStream } from 'node:fs';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,15 +19,11 @@ import type {
   V1Pod,
 } from '@kubernetes/client-node';
 import type { CliIo } from '../../cli/install';
-import { controllerRender } from '../../cli/operator';
 import { runStatus } from '../../cli/status';
-import { createLogger } from '../../lib/log';
-import { createRegistry } from '../../lib/metrics';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { OperatorManager } from '../../operator/controller/manager';
 import { OPT_OUT_KEY } from '../../operator/controller/rollout/opt-out';
 import { RESTARTED_AT, RESTARTED_FOR } from '../../operator/controller/rollout/sidecar-rollout';
-import { MANAGED_KINDS } from '../../operator/render/gvk';
 import { loadCrds } from '../../operator/render/load-crds';
 import {
   appsApi,
@@ -45,6 +40,7 @@ import { installIstioOperatorCrd } from './support/iop-crd';
 import {
   type LoopbackRevisionWebhook,
   startLoopbackRevisionWebhook,
+  startNamespaceOperator,
 } from './support/loopback-revision-webhook';
 import { proxyImageOf } from './support/revision-webhook';
 
@@ -95,29 +91,14 @@ let webhook: LoopbackRevisionWebhook | undefined;
 const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: cpNs, name: 'rollout' });
 const status = async () => ((await admin.get(iopRef())) as { status?: IopStatus } | undefined)?.status;
 
-async function startOperator(run: string): Promise<OperatorManager> {
-  const manager = new OperatorManager({
-    kc,
-    render: controllerRender(istioCrds),
-    managedKinds: MANAGED_KINDS,
+const startOperator = (run: string): Promise<OperatorManager> =>
+  startNamespaceOperator({
+    kubeConfig: kc,
     namespace: cpNs,
-    leaderElect: false,
-    leaderElectionNamespace: cpNs,
+    istioCrds,
     identity: `rollout-test-${run}`,
-    resyncPeriodMs: 600_000,
-    registry: createRegistry(false),
-    log: createLogger({
-      level: 'debug',
-      stream: createWriteStream(join(logDir, `operator-${rev}-${run}.log`)),
-    }),
-    onLostLeadership: () => undefined,
-    pollMs: 1000,
-    sidecarCensusTtlMs: 2000,
+    logFile: join(logDir, `operator-${rev}-${run}.log`),
   });
-  await manager.start();
-  await waitFor(async () => manager.ready(), 30_000, `operator ${run} synced`);
-  return manager;
-}
 
 async function deployment(namespace: string, name: string, replicas: number): Promise<void> {
   await apps.createNamespacedDeployment({

@@ -11,13 +11,9 @@
 // adopts them (owner labels), and its uninstall deletes them, which is the operator's documented
 // behaviour. Test files run one at a time on the CI machine (jest's default worker count on 2 cores);
 // running this file in parallel with crds.test.ts would pull the CRDs from under it.
-import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject, V1CustomResourceDefinition, V1Pod } from '@kubernetes/client-node';
-import { controllerRender } from '../../cli/operator';
-import { createLogger } from '../../lib/log';
-import { createRegistry } from '../../lib/metrics';
 import {
   FIELD_MANAGER,
   LABEL_OWNING_NAMESPACE,
@@ -43,6 +39,7 @@ import { installIstioOperatorCrd } from './support/iop-crd';
 import {
   type LoopbackRevisionWebhook,
   startLoopbackRevisionWebhook,
+  startNamespaceOperator,
 } from './support/loopback-revision-webhook';
 import { proxyImageOf } from './support/revision-webhook';
 
@@ -89,31 +86,14 @@ const crdRef = (name: string) => ({
   name,
 });
 
-/** A fresh OperatorManager watching only this run's namespace (a restart is: stop it, start another). */
-async function startOperator(run: string): Promise<OperatorManager> {
-  const manager = new OperatorManager({
-    kc,
-    render: controllerRender(istioCrds),
-    managedKinds: MANAGED_KINDS,
+const startOperator = (run: string): Promise<OperatorManager> =>
+  startNamespaceOperator({
+    kubeConfig: kc,
     namespace: cpNs,
-    leaderElect: false,
-    leaderElectionNamespace: cpNs,
+    istioCrds,
     identity: `upgrade-test-${run}`,
-    resyncPeriodMs: 600_000,
-    registry: createRegistry(false),
-    log: createLogger({
-      level: 'debug',
-      stream: createWriteStream(join(logDir, `operator-${rev}-${run}.log`)),
-    }),
-    onLostLeadership: () => undefined,
-    pollMs: 1000,
-    // Pods are not watched: a HEALTHY IstioOperator is re-queued when its census expires.
-    sidecarCensusTtlMs: 2000,
+    logFile: join(logDir, `operator-${rev}-${run}.log`),
   });
-  await manager.start();
-  await waitFor(async () => manager.ready(), 30_000, `operator ${run} synced`);
-  return manager;
-}
 
 async function waitSidecars(expected: Sidecars, description: string): Promise<void> {
   await waitFor(

@@ -1,16 +1,19 @@
 // The real webhook in-process on loopback, serving one revision from the ConfigMaps in a control-plane
 // namespace (istio-sidecar-injector-<rev>, istio-<rev>), registered with the apiserver by URL through a
-// revision MutatingWebhookConfiguration. For suites that let the operator install a revision and watch
-// its pods get injected (upgrade, sidecar rollout).
+// revision MutatingWebhookConfiguration, and the real operator in-process for that namespace. For suites
+// that let the operator install a revision and watch its pods get injected (upgrade, sidecar rollout).
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { controllerRender } from '../../../cli/operator';
 import { selfSignedServing } from '../../../lib/certs';
 import { createLogger } from '../../../lib/log';
 import { createRegistry } from '../../../lib/metrics';
+import { OperatorManager } from '../../../operator/controller/manager';
+import { MANAGED_KINDS } from '../../../operator/render/gvk';
 import { injectPod } from '../../../webhook/inject';
 import { startWebhook } from '../../../webhook/server/start';
-import { admissionApi } from './cluster';
+import { admissionApi, waitFor } from './cluster';
 import { revisionWebhookConfiguration } from './revision-webhook';
 
 export interface LoopbackRevisionWebhook {
@@ -58,4 +61,36 @@ export async function startLoopbackRevisionWebhook(o: {
       await webhook.stop(0);
     },
   };
+}
+
+/**
+ * A fresh in-process OperatorManager watching only one namespace (a restart is: stop it, start another),
+ * rendering with the built-in renderer and the given Istio CRDs, logging at debug to its own file. Pods
+ * are not watched: a HEALTHY IstioOperator is re-queued when its sidecar census expires (every 2 s here).
+ */
+export async function startNamespaceOperator(o: {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  istioCrds: V1CustomResourceDefinition[];
+  identity: string;
+  logFile: string;
+}): Promise<OperatorManager> {
+  const manager = new OperatorManager({
+    kc: o.kubeConfig,
+    render: controllerRender(o.istioCrds),
+    managedKinds: MANAGED_KINDS,
+    namespace: o.namespace,
+    leaderElect: false,
+    leaderElectionNamespace: o.namespace,
+    identity: o.identity,
+    resyncPeriodMs: 600_000,
+    registry: createRegistry(false),
+    log: createLogger({ level: 'debug', stream: createWriteStream(o.logFile) }),
+    onLostLeadership: () => undefined,
+    pollMs: 1000,
+    sidecarCensusTtlMs: 2000,
+  });
+  await manager.start();
+  await waitFor(async () => manager.ready(), 30_000, `operator ${o.identity} synced`);
+  return manager;
 }
