@@ -20,6 +20,7 @@ import { decideApply, planObject, planPrune, type PlannedObject } from '../apply
 import { readinessOf } from '../apply/readiness';
 import { apiMessage, isConflict, isNotFound } from '../kube/api-errors';
 import { refOf, type KubeClient, type ObjectRef } from '../kube/kube-client';
+import { isKindNotServed, notServedMessage } from '../kube/served-kind';
 import type { ControllerMetrics } from '../metrics';
 import { computeStatus } from '../status/compute-status';
 import { rfc3339 } from '../status/conditions';
@@ -232,8 +233,11 @@ export class IstioOperatorReconciler {
           });
         }
       } catch (err) {
-        errors.push(`${what}: ${apiMessage(err)}`);
-        log.error('apply failed', { component, object: what, error: apiMessage(err) });
+        const why = isKindNotServed(err)
+          ? notServedMessage(p.body.apiVersion ?? '', p.body.kind ?? '')
+          : apiMessage(err);
+        errors.push(`${what}: ${why}`);
+        log.error('apply failed', { component, object: what, error: why });
       }
     }
     if (applied.length > 0) {
@@ -495,11 +499,7 @@ export class IstioOperatorReconciler {
           return (await this.o.client.list(k.apiVersion, k.kind, selector)).items;
         } catch (err) {
           // A kind this apiserver does not serve cannot have objects to prune.
-          if (
-            isNotFound(err) ||
-            (err instanceof Error && err.message.includes('Unrecognized API version and kind'))
-          )
-            return [];
+          if (isNotFound(err) || isKindNotServed(err)) return [];
           throw err;
         }
       }),

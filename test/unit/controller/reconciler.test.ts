@@ -607,6 +607,46 @@ describe('status patches', () => {
   });
 });
 
+describe('a kind the cluster does not serve', () => {
+  it('is an ERROR on its component naming the missing API; the rest is applied; it recovers once served', async () => {
+    const t = setup();
+    const nad = owned('Cni', {
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name: 'istio-cni', namespace: 'default' },
+    });
+    const d = desired();
+    t.setRender({
+      ok: true,
+      desired: {
+        ...d,
+        components: [...d.components, { component: 'Cni', objects: [sa('Cni', 'istio-cni'), nad] }],
+      },
+    });
+    t.kube.unserved.add('NetworkAttachmentDefinition');
+    await expect(t.r.reconcile(t.key)).rejects.toThrow(ReconcileError);
+    const status = t.iop().status as { status: string; componentStatus: Record<string, { error?: string }> };
+    expect(status.status).toBe('ERROR');
+    expect(status.componentStatus.Cni.error).toBe(
+      'NetworkAttachmentDefinition/default/istio-cni: the cluster does not serve k8s.cni.cncf.io/v1 ' +
+        'NetworkAttachmentDefinition (its CustomResourceDefinition is not installed): install that API first ' +
+        '(Multus provides it; OpenShift ships it), or change the IstioOperator so it does not render it',
+    );
+    // The same stage's other objects are applied; nothing of the kind was written.
+    expect(t.kube.find('v1', 'ServiceAccount', 'istio-cni', NS)).toBeDefined();
+    expect(t.kube.find('apps/v1', 'Deployment', 'istiod', NS)).toBeDefined();
+    expect(t.kube.writes.filter((w) => w.includes('NetworkAttachmentDefinition'))).toEqual([]);
+
+    t.kube.unserved.clear();
+    t.rollOut();
+    await converge(t);
+    expect(
+      t.kube.find('k8s.cni.cncf.io/v1', 'NetworkAttachmentDefinition', 'istio-cni', 'default'),
+    ).toBeDefined();
+    expect((t.iop().status as { status: string }).status).toBe('HEALTHY');
+  });
+});
+
 describe('objects rendered by two IstioOperators', () => {
   it('are left to the IstioOperator that owns them instead of being fought over', async () => {
     const t = setup();
