@@ -30,7 +30,8 @@ export interface IopStatus {
   message?: string;
   componentStatus?: Record<string, { status: string; error?: string }>;
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  meshwright?: { version?: string; crds?: { keptNewer?: string[]; version?: string } };
+  observedGeneration?: number;
+  meshwright?: { version?: string; crds?: { keptNewer?: number; version?: string; message?: string } };
 }
 
 /** Starts a chart-rendering operator (no leader election) watching `namespace`, or every namespace. */
