@@ -29,6 +29,7 @@ const CRD_API = 'apiextensions.k8s.io/v1';
 const OWNER = 'install.operator.istio.io/owning-resource';
 const VERSION = 'operator.istio.io/version';
 let ns = '';
+let appNs = '';
 let manager: OperatorManager | undefined;
 
 const iopRef = (name: string) => ({ apiVersion: IOP_API, kind: 'IstioOperator', namespace: ns, name });
@@ -84,6 +85,7 @@ afterAll(async () => {
     await deleteOwnedClusterObjects(admin, ns, name, ['CustomResourceDefinition']);
   }
   await deleteNamespace(ns);
+  if (appNs) await deleteNamespace(appNs);
 });
 
 describe("Istio's CRDs across two IstioOperators of different releases", () => {
@@ -144,9 +146,31 @@ describe("Istio's CRDs across two IstioOperators of different releases", () => {
 });
 
 describe('in-place version change of one IstioOperator', () => {
-  it('1.30.3 -> 1.31.0-rc.0 switches the release: istiod and the ingress gateway roll, status says 1.31', async () => {
+  it('1.30.3 -> 1.31.0-rc.0 switches the release: istiod and the ingress gateway roll, status says 1.31, the outdated sidecar is restarted', async () => {
     expect(image(await deployment(`istiod-${revA}`))).toBe('docker.io/istio/pilot:1.30.3');
-    await admin.mergePatch(iopRef('a'), { spec: { tag: '1.31.0-rc.0' } });
+    // A workload whose pod carries revision A's 1.30.3 sidecar (as the webhook injected it before the upgrade).
+    appNs = await createTestNamespace('mw-versions-app');
+    await admin.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'app', namespace: appNs },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'app' } },
+        template: {
+          metadata: { labels: { app: 'app', 'istio.io/rev': revA } },
+          spec: {
+            containers: [
+              { name: 'app', image: 'registry.invalid/app:1' },
+              { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3' },
+            ],
+          },
+        },
+      },
+    } as KubernetesObject);
+    await admin.mergePatch(iopRef('a'), {
+      spec: { tag: '1.31.0-rc.0', sidecarRollout: { enabled: true, batchSize: 5, pauseSeconds: 0 } },
+    });
     const s = await waitStatus(
       admin,
       ns,
@@ -154,10 +178,14 @@ describe('in-place version change of one IstioOperator', () => {
       (x) =>
         x.status === 'HEALTHY' &&
         x.meshwright?.version === '1.31.0-rc.0' &&
-        x.observedGeneration !== undefined,
-      'A HEALTHY at 1.31.0-rc.0',
+        x.meshwright.sidecarRollout?.phase === 'Complete',
+      'A HEALTHY at 1.31.0-rc.0 with its sidecar rollout complete',
       240_000,
     );
+    expect(s.meshwright?.sidecarRollout?.targetImage).toBe('docker.io/istio/proxyv2:1.31.0-rc.0');
+    expect(s.meshwright?.sidecarRollout?.restarted).toEqual([`${appNs}/Deployment/app`]);
+    const app = await appsApi().readNamespacedDeployment({ name: 'app', namespace: appNs });
+    expect(app.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeDefined();
     expect(s.meshwright?.crds).toBeUndefined();
     const istiod = await deployment(`istiod-${revA}`);
     expect(image(istiod)).toBe('docker.io/istio/pilot:1.31.0-rc.0');

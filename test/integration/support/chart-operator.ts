@@ -31,7 +31,11 @@ export interface IopStatus {
   componentStatus?: Record<string, { status: string; error?: string }>;
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
   observedGeneration?: number;
-  meshwright?: { version?: string; crds?: { keptNewer?: number; version?: string; message?: string } };
+  meshwright?: {
+    version?: string;
+    crds?: { keptNewer?: number; version?: string; message?: string };
+    sidecarRollout?: { phase?: string; targetImage?: string; restarted?: string[] };
+  };
 }
 
 /** Starts a chart-rendering operator (no leader election) watching `namespace`, or every namespace. */
