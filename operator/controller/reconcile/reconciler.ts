@@ -638,6 +638,7 @@ export class IstioOperatorReconciler {
   private forgetState(key: string): void {
     for (const k of [...this.notReadySince.keys()]) if (k.startsWith(`${key}|`)) this.notReadySince.delete(k);
     for (const k of [...this.redeletedAt.keys()]) if (k.startsWith(`${key}|`)) this.redeletedAt.delete(k);
+    for (const k of [...this.keptLogged]) if (k.startsWith(`${key}|`)) this.keptLogged.delete(k);
   }
 }
 

@@ -65,8 +65,9 @@ export class IstioOperatorController {
       return w;
     };
     for (const k of this.o.managedKinds) {
-      // A kind whose API is absent (an optional CRD) has nothing to watch; resyncs look for it again.
-      if (await servesKind(this.o.client, k.apiVersion, k.kind)) this.startOwnedWatch(k);
+      // A kind whose API is absent (an optional CRD) has nothing to watch; resyncs look for it again. When
+      // discovery itself fails the watch starts as before and retries on its own.
+      if (await servesKind(this.o.client, k.apiVersion, k.kind).catch(() => true)) this.startOwnedWatch(k);
       else this.unserved.push(k);
     }
     if (this.unserved.length > 0)
