@@ -6,10 +6,12 @@
 // policy the stable profile had, and its uninstall removes the attachment. Base is off, so the shared Istio
 // CRDs other files use are left alone.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import type { OperatorManager } from '../../operator/controller/manager';
 import { createTestNamespace, deleteNamespace, kubeConfig, waitFor } from './support/cluster';
 import {
+  chartOperatorLog,
   deleteOwnedClusterObjects,
   forceRemoveIop,
   IOP_API,
@@ -88,7 +90,8 @@ beforeAll(async () => {
     'no NetworkAttachmentDefinition CRD',
   );
   ns = await createTestNamespace('mw-kinds');
-  manager = await startChartOperator(`operator-kinds-${ns}`, ns);
+  // A short resync: it is what starts the NetworkAttachmentDefinition watch once the CRD is there.
+  manager = await startChartOperator(`operator-kinds-${ns}`, ns, 3000);
 });
 
 afterAll(async () => {
@@ -156,6 +159,17 @@ describe('kinds beyond the default profile', () => {
       240_000,
     );
     expect(owner(await admin.get(nadRef))).toBe(NAME);
+    // The operator started without the API, so it did not watch it; a resync found it served and watches it.
+    const log = () => readFileSync(chartOperatorLog(`operator-kinds-${ns}`), 'utf8');
+    const notServed = log()
+      .split('\n')
+      .find((l) => l.includes('kinds not served by the apiserver'));
+    expect(notServed).toContain('"kinds":"k8s.cni.cncf.io/v1 NetworkAttachmentDefinition"');
+    await waitFor(
+      async () => log().includes('"watch":"network-attachment-definitions.k8s.cni.cncf.io/v1"'),
+      30_000,
+      'the NetworkAttachmentDefinition watch started',
+    );
     // The stable profile's policy is no longer rendered: pruned.
     await waitFor(async () => (await admin.get(vapRef())) === undefined, 60_000, 'policy pruned');
     expect(await admin.get(bindingRef())).toBeUndefined();

@@ -38,10 +38,19 @@ export interface IopStatus {
   };
 }
 
-/** Starts a chart-rendering operator (no leader election) watching `namespace`, or every namespace. */
-export async function startChartOperator(name: string, namespace?: string): Promise<OperatorManager> {
+/** Where startChartOperator(name) writes its JSON log. */
+export function chartOperatorLog(name: string): string {
   const dir = clusterDir();
-  const logFile = join(dir ? join(dir, 'logs') : tmpdir(), `${name}.log`);
+  return join(dir ? join(dir, 'logs') : tmpdir(), `${name}.log`);
+}
+
+/** Starts a chart-rendering operator (no leader election) watching `namespace`, or every namespace. */
+export async function startChartOperator(
+  name: string,
+  namespace?: string,
+  resyncPeriodMs = 600_000,
+): Promise<OperatorManager> {
+  const logFile = chartOperatorLog(name);
   const manager = new OperatorManager({
     kc: kubeConfig(),
     render: chartControllerRender({
@@ -54,7 +63,7 @@ export async function startChartOperator(name: string, namespace?: string): Prom
     leaderElect: false,
     leaderElectionNamespace: namespace ?? 'default',
     identity: name,
-    resyncPeriodMs: 600_000,
+    resyncPeriodMs,
     registry: createRegistry(false),
     log: createLogger({ level: 'debug', stream: createWriteStream(logFile) }),
     onLostLeadership: () => undefined,
