@@ -48,6 +48,23 @@ export const MANAGED_KINDS: readonly GroupVersionKind[] = [
     'validatingwebhookconfigurations',
     false,
   ),
+  // The stable profile's policy for the stable API channel (istiod and base charts).
+  gvk(
+    'admissionregistration.k8s.io',
+    'v1',
+    'ValidatingAdmissionPolicy',
+    'validatingadmissionpolicies',
+    false,
+  ),
+  gvk(
+    'admissionregistration.k8s.io',
+    'v1',
+    'ValidatingAdmissionPolicyBinding',
+    'validatingadmissionpolicybindings',
+    false,
+  ),
+  // The openshift profiles' CNI with Multus: a CRD the cluster may not serve (the reconciler says so).
+  gvk('k8s.cni.cncf.io', 'v1', 'NetworkAttachmentDefinition', 'network-attachment-definitions', true),
 ];
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {

@@ -12,6 +12,7 @@ import {
   ApiException,
 } from '@kubernetes/client-node';
 import { isNotFound } from './api-errors';
+import { isKindNotServed } from './served-kind';
 import {
   refOf,
   type KubeClient,
@@ -140,7 +141,10 @@ export class RawKubeClient implements KubeClient {
     await this.pages(apiVersion, kind, visit, opts.labelSelector, undefined, opts.pageSize);
   }
 
-  /** Reads the list in pages (limit/continue), handing each to `visit`; returns the list's resourceVersion. */
+  /**
+   * Reads the list in pages (limit/continue), handing each to `visit`; returns the list's resourceVersion.
+   * A kind the apiserver does not serve lists as empty.
+   */
   private async pages(
     apiVersion: string,
     kind: string,
@@ -152,11 +156,18 @@ export class RawKubeClient implements KubeClient {
     let token: string | undefined;
     let resourceVersion = '';
     do {
-      const ctx = await this.api.context(
-        header({ apiVersion, kind, name: '', namespace }),
-        'list',
-        HttpMethod.GET,
-      );
+      let ctx: RequestContext;
+      try {
+        ctx = await this.api.context(
+          header({ apiVersion, kind, name: '', namespace }),
+          'list',
+          HttpMethod.GET,
+        );
+      } catch (err) {
+        // Discovery says the kind is not served (an absent CRD): there is nothing of it to list.
+        if (isKindNotServed(err)) return '';
+        throw err;
+      }
       if (labelSelector) ctx.setQueryParam('labelSelector', labelSelector);
       ctx.setQueryParam('limit', String(pageSize));
       if (token) ctx.setQueryParam('continue', token);

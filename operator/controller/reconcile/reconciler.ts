@@ -10,16 +10,21 @@ import { describeObject, gvkKey, objectKey } from '../apply/object-key';
 import { applyOrder, stagesOf } from '../apply/order';
 import {
   FIELD_MANAGER,
+  LABEL_COMPONENT,
+  LABEL_OWNING_NAMESPACE,
+  LABEL_OWNING_RESOURCE,
   ownerKey,
   ownerOf,
   ownerSelector,
   parseOwnerKey,
   type OwnerRef,
 } from '../apply/ownership';
+import { crdNote, decideCrdApply, istioVersionOf } from '../apply/crd-versions';
 import { decideApply, planObject, planPrune, type PlannedObject } from '../apply/plan';
 import { readinessOf } from '../apply/readiness';
 import { apiMessage, isConflict, isNotFound } from '../kube/api-errors';
 import { refOf, type KubeClient, type ObjectRef } from '../kube/kube-client';
+import { isKindNotServed, notServedMessage } from '../kube/served-kind';
 import type { ControllerMetrics } from '../metrics';
 import { computeStatus } from '../status/compute-status';
 import { rfc3339 } from '../status/conditions';
@@ -30,6 +35,7 @@ import { statusChanged, statusPatch } from '../status/status-patch';
 import type { DesiredComponent, DesiredState, ManagedKind, RenderFn } from './desired';
 import type { EventRecorder } from './event-recorder';
 import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finalizer';
+import { upgradeDecision } from './upgrade-decision';
 import { installedIstioVersion } from '../status/istio-version';
 import { ISTIO_VERSION } from '../../../lib/version';
 import { CENSUS_INTERVAL_MS, SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
@@ -73,6 +79,11 @@ export const STALLED_DELETE_MS = 10_000;
 
 type LiveIndex = Map<string, KubernetesObject>;
 
+interface KeptCrd {
+  name: string;
+  liveVersion: string;
+}
+
 export class IstioOperatorReconciler {
   /** objectKey@hash of objects whose live form never matches the desired subset (apiserver normalisation). */
   private readonly hashOnly = new Set<string>();
@@ -81,6 +92,8 @@ export class IstioOperatorReconciler {
   private readonly readinessTimeoutMs: number;
   private readonly rollout: SidecarRollout;
   private readonly censusTtlMs: number;
+  /** `<iop key>|<object key>|<version>` of newer CRDs already logged as kept. */
+  private readonly keptLogged = new Set<string>();
   /** `<iop key>|<object key>` -> when its DELETE was last re-issued (stalled deletions). */
   private readonly redeletedAt = new Map<string, number>();
 
@@ -116,6 +129,8 @@ export class IstioOperatorReconciler {
     const version = installedIstioVersion(iop, this.o.defaultIstioVersion ?? ISTIO_VERSION);
     const prevStatus = (iop as KubernetesObject & { status?: LiveStatus }).status;
     const generation = iop.metadata?.generation ?? 0;
+    // The version installed so far; status keeps it while nothing of a new version is applied.
+    const installed = prevStatus?.meshwright?.version;
     const rendered = await this.o.render(iop);
     if (!rendered.ok) {
       log.warn('cannot render IstioOperator', { reason: rendered.reason, error: rendered.message });
@@ -124,7 +139,24 @@ export class IstioOperatorReconciler {
         iop,
         ref,
         prevStatus,
-        { generation, version, invalid: rendered, outcomes: [] },
+        { generation, version: installed ?? version, invalid: rendered, outcomes: [] },
+        [],
+      );
+      return {};
+    }
+    // Judged after the render, so a version that cannot be had is reported as such (RenderFailed) first.
+    const change = upgradeDecision(installed, version);
+    if (!change.allowed) {
+      log.warn('version change refused, nothing applied', {
+        from: installed,
+        to: version,
+        error: change.message,
+      });
+      await this.writeStatus(
+        iop,
+        ref,
+        prevStatus,
+        { generation, version: installed, refused: { message: change.message }, outcomes: [] },
         [],
       );
       return {};
@@ -136,6 +168,7 @@ export class IstioOperatorReconciler {
     const live: LiveIndex = new Map(liveOwned.map((o) => [objectKey(o), o]));
 
     const actions: EventSpec[] = [];
+    const kept: KeptCrd[] = [];
     const outcomes: ComponentOutcome[] = [];
     const desiredKeys = new Set<string>();
     let blockedBy: string | undefined;
@@ -151,7 +184,7 @@ export class IstioOperatorReconciler {
         continue;
       }
       const results = await Promise.all(
-        planned.map((p) => this.applyComponent(key, p.c.component, p.objects, live, log, actions)),
+        planned.map((p) => this.applyComponent(key, p.c.component, p.objects, live, log, actions, kept)),
       );
       outcomes.push(...results);
       const unfinished = results.filter((r) => r.state !== 'ready').map((r) => r.component);
@@ -170,10 +203,12 @@ export class IstioOperatorReconciler {
         ? await this.observeSidecars(iop, desired.sidecar, prevStatus, log)
         : undefined;
     if (sidecars) actions.push(...sidecars.events);
+    const crds = version === undefined ? undefined : crdNote(kept, version);
     const pass: PassResult = {
       generation,
       version,
       outcomes,
+      ...(crds ? { crds } : {}),
       ...(sidecars ? { sidecars: { counts: sidecars.sidecars, rollout: sidecars.rollout } } : {}),
     };
     await this.writeStatus(iop, ref, prevStatus, pass, actions);
@@ -195,6 +230,7 @@ export class IstioOperatorReconciler {
     live: LiveIndex,
     log: Logger,
     actions: EventSpec[],
+    kept: KeptCrd[],
   ): Promise<ComponentOutcome> {
     const existed = planned.some((p) => live.has(p.key));
     const applied: string[] = [];
@@ -205,7 +241,9 @@ export class IstioOperatorReconciler {
       if (!decision.apply) continue;
       const what = describeObject(p.body);
       try {
-        if (decision.reason === 'missing') {
+        if (p.body.kind === 'CustomResourceDefinition') {
+          if (await this.crdInstead(p, iopKey, live, log, kept)) continue;
+        } else if (decision.reason === 'missing') {
           // Not among our objects: it may exist under another IstioOperator (two revisions both
           // rendering the shared Base CRDs). Taking it over would make the two fight forever.
           const other = await this.otherLiveOwner(p, iopKey);
@@ -232,8 +270,11 @@ export class IstioOperatorReconciler {
           });
         }
       } catch (err) {
-        errors.push(`${what}: ${apiMessage(err)}`);
-        log.error('apply failed', { component, object: what, error: apiMessage(err) });
+        const why = isKindNotServed(err)
+          ? notServedMessage(p.body.apiVersion ?? '', p.body.kind ?? '')
+          : apiMessage(err);
+        errors.push(`${what}: ${why}`);
+        log.error('apply failed', { component, object: what, error: why });
       }
     }
     if (applied.length > 0) {
@@ -276,11 +317,70 @@ export class IstioOperatorReconciler {
     self: string,
   ): Promise<{ obj: KubernetesObject; key: string } | undefined> {
     const existing = await this.o.client.get(refOf(p.body));
-    const owner = existing && ownerOf(existing);
-    if (!existing || !owner || ownerKey(owner) === self) return undefined;
+    const key = existing && (await this.ownerElsewhere(existing, self));
+    return existing && key ? { obj: existing, key } : undefined;
+  }
+
+  /** The key of another, still existing IstioOperator that owns `obj`, if any. */
+  private async ownerElsewhere(obj: KubernetesObject, self: string): Promise<string | undefined> {
+    const owner = ownerOf(obj);
+    if (!owner || ownerKey(owner) === self) return undefined;
     const ownerIop = await this.o.client.get({ apiVersion: IOP_API_VERSION, kind: IOP_KIND, ...owner });
     if (!ownerIop || ownerIop.metadata?.deletionTimestamp) return undefined;
-    return { obj: existing, key: ownerKey(owner) };
+    return ownerKey(owner);
+  }
+
+  /**
+   * The CRD rule (docs/operator.md): a rendered CRD is not applied over a newer release's (kept, and adopted
+   * when nobody owns it), nor over another IstioOperator's of the same release; it is applied over an older
+   * one. True when it was handled here and must not be applied.
+   */
+  private async crdInstead(
+    p: PlannedObject,
+    self: string,
+    live: LiveIndex,
+    log: Logger,
+    kept: KeptCrd[],
+  ): Promise<boolean> {
+    const own = live.get(p.key);
+    const existing = own ?? (await this.o.client.get(refOf(p.body)));
+    const other = own || !existing ? undefined : await this.ownerElsewhere(existing, self);
+    const d = decideCrdApply(p.body, existing, other !== undefined);
+    if (d.action === 'apply' || !existing) return false;
+    const what = describeObject(p.body);
+    if (d.action === 'leave') {
+      live.set(p.key, existing);
+      log.debug('object owned by another IstioOperator, left alone', { object: what, owner: other });
+      return true;
+    }
+    if (d.adopt && !own) {
+      // Nobody owns it (its IstioOperator was deleted and released it): take it over as it is.
+      const labels = p.body.metadata?.labels ?? {};
+      const adopted = await this.o.client.mergePatch(refOf(p.body), {
+        metadata: {
+          labels: {
+            [LABEL_OWNING_RESOURCE]: labels[LABEL_OWNING_RESOURCE],
+            [LABEL_OWNING_NAMESPACE]: labels[LABEL_OWNING_NAMESPACE],
+            [LABEL_COMPONENT]: labels[LABEL_COMPONENT],
+          },
+        },
+      });
+      live.set(p.key, adopted);
+      log.info('adopted a newer CRD without changing it', { object: what, version: d.liveVersion });
+    } else {
+      live.set(p.key, existing);
+    }
+    const note = `${self}|${p.key}|${d.liveVersion}`;
+    if (!this.keptLogged.has(note)) {
+      this.keptLogged.add(note);
+      log.info('CRD of a newer Istio release kept, not downgraded', {
+        object: what,
+        live: d.liveVersion,
+        rendered: istioVersionOf(p.body),
+      });
+    }
+    kept.push({ name: p.body.metadata?.name ?? '', liveVersion: d.liveVersion });
+    return true;
   }
 
   private async observeSidecars(
@@ -406,7 +506,7 @@ export class IstioOperatorReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     if (!hasFinalizer(iop)) return {};
-    const owned = await this.listOwned(owner, this.kindsFor([]));
+    const owned = await this.releaseSharedCrds(key, iop, await this.listOwned(owner, this.kindsFor([])), log);
     if (owned.length > 0) {
       const doomed = planPrune(new Set(), owned, true);
       for (const obj of doomed) {
@@ -444,6 +544,38 @@ export class IstioOperatorReconciler {
       message: 'every owned object was deleted',
     });
     return {};
+  }
+
+  /**
+   * Uninstall keeps CRDs while other IstioOperators remain (deleting a CRD deletes every resource of it, and
+   * the others' control planes read them): they are released (owner labels removed) for another
+   * IstioOperator to adopt, and the rest of the owned objects is returned for deletion. Only the last
+   * IstioOperator's uninstall deletes its CRDs.
+   */
+  private async releaseSharedCrds(
+    key: string,
+    iop: KubernetesObject,
+    owned: KubernetesObject[],
+    log: Logger,
+  ): Promise<KubernetesObject[]> {
+    const crds = owned.filter((o) => o.kind === 'CustomResourceDefinition' && !o.metadata?.deletionTimestamp);
+    if (crds.length === 0) return owned;
+    const others = (await this.o.client.list(IOP_API_VERSION, IOP_KIND)).items
+      .filter((o) => !o.metadata?.deletionTimestamp)
+      .map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`)
+      .filter((k) => k !== key)
+      .sort();
+    if (others.length === 0) return owned;
+    const release = {
+      metadata: { labels: { [LABEL_OWNING_RESOURCE]: null, [LABEL_OWNING_NAMESPACE]: null } },
+    };
+    for (const crd of crds) await this.o.client.mergePatch(refOf(crd), release);
+    const message =
+      `kept ${crds.length} CRD(s), released for the IstioOperators that remain ` +
+      `(${others.slice(0, 5).join(', ')}${others.length > 5 ? ', ...' : ''}): CRDs are deleted only with the last one`;
+    log.info('uninstall keeps CRDs', { crds: crds.length, remaining: others.length });
+    await this.o.events.record(iop, { type: 'Normal', reason: 'CRDsKept', message });
+    return owned.filter((o) => !crds.includes(o));
   }
 
   private async writeStatus(
@@ -495,11 +627,7 @@ export class IstioOperatorReconciler {
           return (await this.o.client.list(k.apiVersion, k.kind, selector)).items;
         } catch (err) {
           // A kind this apiserver does not serve cannot have objects to prune.
-          if (
-            isNotFound(err) ||
-            (err instanceof Error && err.message.includes('Unrecognized API version and kind'))
-          )
-            return [];
+          if (isNotFound(err) || isKindNotServed(err)) return [];
           throw err;
         }
       }),
@@ -510,6 +638,7 @@ export class IstioOperatorReconciler {
   private forgetState(key: string): void {
     for (const k of [...this.notReadySince.keys()]) if (k.startsWith(`${key}|`)) this.notReadySince.delete(k);
     for (const k of [...this.redeletedAt.keys()]) if (k.startsWith(`${key}|`)) this.redeletedAt.delete(k);
+    for (const k of [...this.keptLogged]) if (k.startsWith(`${key}|`)) this.keptLogged.delete(k);
   }
 }
 

@@ -9,6 +9,7 @@ import type { ControllerMetrics } from '../metrics';
 import { ControllerRateLimiter } from '../queue/rate-limiter';
 import { WorkQueue } from '../queue/work-queue';
 import type { ManagedKind } from '../reconcile/desired';
+import { servesKind } from '../kube/served-kind';
 import { iopWatch, ownedWatch, runWatch, type Watch } from './watches';
 import { runWorker, type Reconciler } from './worker';
 
@@ -38,6 +39,9 @@ export class IstioOperatorController {
   private signalStop: () => void = () => undefined;
   private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
   private isSynced = false;
+  /** Managed kinds the apiserver did not serve when last looked at (not watched). */
+  private readonly unserved: ManagedKind[] = [];
+  private startOwnedWatch: ((k: ManagedKind) => Watch) | undefined;
 
   constructor(private readonly o: ControllerOptions) {
     this.queue = new WorkQueue(o.clock, new ControllerRateLimiter(o.clock), o.metrics.queueObserver());
@@ -55,8 +59,22 @@ export class IstioOperatorController {
     const iops = iopWatch(this.o.kc, this.o.client, enqueue, this.o.namespace);
     this.watches.push(iops);
     const enqueueAll = () => this.enqueueAll(iops);
-    for (const k of this.o.managedKinds)
-      this.watches.push(ownedWatch(this.o.kc, this.o.client, k, enqueue, this.o.namespace, enqueueAll));
+    this.startOwnedWatch = (k) => {
+      const w = ownedWatch(this.o.kc, this.o.client, k, enqueue, this.o.namespace, enqueueAll);
+      this.watches.push(w);
+      return w;
+    };
+    for (const k of this.o.managedKinds) {
+      // A kind whose API is absent (an optional CRD) has nothing to watch; resyncs look for it again. When
+      // discovery itself fails the watch starts as before and retries on its own.
+      if (await servesKind(this.o.client, k.apiVersion, k.kind).catch(() => true)) this.startOwnedWatch(k);
+      else this.unserved.push(k);
+    }
+    if (this.unserved.length > 0)
+      this.o.log.info('kinds not served by the apiserver, not watched until they are', {
+        controller: CONTROLLER_NAME,
+        kinds: this.unserved.map((k) => `${k.apiVersion} ${k.kind}`).join(', '),
+      });
     await Promise.race([
       Promise.all(this.watches.map((w) => runWatch(w, this.o.log, () => this.stopped))),
       this.stopping,
@@ -82,9 +100,22 @@ export class IstioOperatorController {
 
   private scheduleResync(iops: Watch): void {
     this.resyncTimer = this.o.clock.after(this.o.resyncPeriodMs, () => {
+      void this.watchNewlyServed();
       this.enqueueAll(iops);
       if (!this.stopped) this.scheduleResync(iops);
     });
+  }
+
+  /** Starts the watches of kinds that were not served at start-up and are now (a CRD installed since). */
+  private async watchNewlyServed(): Promise<void> {
+    for (const k of [...this.unserved]) {
+      const served = await servesKind(this.o.client, k.apiVersion, k.kind).catch(() => false);
+      if (!served || this.stopped || !this.startOwnedWatch) continue;
+      this.unserved.splice(this.unserved.indexOf(k), 1);
+      const w = this.startOwnedWatch(k);
+      this.o.log.info('kind now served, watching it', { controller: CONTROLLER_NAME, watch: w.name });
+      void runWatch(w, this.o.log, () => this.stopped);
+    }
   }
 
   private enqueueAll(iops: Watch): void {

@@ -5,6 +5,7 @@
 //   ERROR        the spec is invalid, rendering failed, or an object was rejected (with the
 //                apiserver's message); other components keep their own status
 import type { ComponentStatus, InstallStatus } from '../../api/types';
+import type { CrdNote } from '../apply/crd-versions';
 import { setConditions, type ConditionInput, type StatusCondition } from './conditions';
 import type { ComponentOutcome, PassResult } from './outcome';
 import type { LiveStatus } from './live-status';
@@ -18,7 +19,12 @@ export interface OwnedStatus {
   observedGeneration: number;
   componentStatus: Record<string, ComponentStatus>;
   conditions: StatusCondition[];
-  meshwright?: { version?: string; sidecars?: SidecarCounts; sidecarRollout?: RolloutProgress };
+  meshwright?: {
+    version?: string;
+    sidecars?: SidecarCounts;
+    sidecarRollout?: RolloutProgress;
+    crds?: CrdNote;
+  };
 }
 
 function componentStatus(o: ComponentOutcome, prev: ComponentStatus | undefined): ComponentStatus {
@@ -52,11 +58,32 @@ export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, no
   const observed = pass.sidecars
     ? { sidecars: pass.sidecars.counts, sidecarRollout: pass.sidecars.rollout }
     : { sidecars: prev?.meshwright?.sidecars, sidecarRollout: prev?.meshwright?.sidecarRollout };
-  const meshwright = { version: pass.version ?? prev?.meshwright?.version, ...observed };
+  // CRD notes come from passes that applied; a pass that applied nothing keeps the previous one.
+  const crds = pass.invalid || pass.refused ? prev?.meshwright?.crds : pass.crds;
+  const meshwright = { version: pass.version ?? prev?.meshwright?.version, ...observed, crds };
   const meshwrightPart =
-    meshwright.version || meshwright.sidecars || meshwright.sidecarRollout
+    meshwright.version || meshwright.sidecars || meshwright.sidecarRollout || meshwright.crds
       ? { meshwright: withoutUndefined(meshwright) }
       : {};
+  if (pass.refused) {
+    // The installed version keeps running untouched; a human must choose another way (the message says which).
+    const conditions: ConditionInput[] = [
+      {
+        type: 'Reconciled',
+        status: 'False',
+        reason: 'UnsupportedVersionChange',
+        message: pass.refused.message,
+      },
+    ];
+    return {
+      status: 'ACTION_REQUIRED',
+      message: pass.refused.message,
+      observedGeneration: pass.generation,
+      componentStatus: prev?.componentStatus ?? {},
+      conditions: setConditions(prevConditions, conditions, pass.generation, now),
+      ...meshwrightPart,
+    };
+  }
   if (pass.invalid) {
     const conditions: ConditionInput[] = [
       { type: 'Reconciled', status: 'False', reason: pass.invalid.reason, message: pass.invalid.message },

@@ -2,6 +2,7 @@
 // which client read them, so both are accepted.
 import type { V1Condition } from '@kubernetes/client-node';
 import type { ComponentStatus, InstallStatus } from '../../api/types';
+import type { CrdNote } from '../apply/crd-versions';
 import type { RolloutProgress } from '../rollout/rollout-step';
 import type { SidecarCounts } from '../rollout/sidecar-rollout';
 import type { StatusCondition } from './conditions';
@@ -17,6 +18,7 @@ export interface LiveStatus {
     version?: string;
     sidecars?: SidecarCounts;
     sidecarRollout?: RolloutProgress;
+    crds?: CrdNote;
     [key: string]: unknown;
   };
 }

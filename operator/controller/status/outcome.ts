@@ -1,4 +1,5 @@
 // What one reconcile pass found for each component; the input of the status computation.
+import type { CrdNote } from '../apply/crd-versions';
 import type { RolloutProgress } from '../rollout/rollout-step';
 import type { SidecarCounts } from '../rollout/sidecar-rollout';
 
@@ -18,6 +19,10 @@ export interface PassResult {
   version?: string;
   /** Spec or render failure: nothing could be applied. */
   invalid?: { reason: 'InvalidSpec' | 'RenderFailed'; message: string };
+  /** A version change Istio does not support (upgrade-decision.ts): nothing applied, a human must act. */
+  refused?: { message: string };
+  /** Rendered CRDs kept at a newer release than this IstioOperator's (never downgraded). */
+  crds?: CrdNote;
   outcomes: ComponentOutcome[];
   /** Sidecar census and rollout progress; undefined when not observed in this pass (kept as they were). */
   sidecars?: { counts: SidecarCounts; rollout?: RolloutProgress };

@@ -15,7 +15,9 @@ export function statusEvents(prev: LiveStatus | undefined, next: OwnedStatus): E
   const prevReconciled = prev?.conditions?.find((c) => c.type === 'Reconciled');
   if (
     reconciled &&
-    (reconciled.reason === 'InvalidSpec' || reconciled.reason === 'RenderFailed') &&
+    (reconciled.reason === 'InvalidSpec' ||
+      reconciled.reason === 'RenderFailed' ||
+      reconciled.reason === 'UnsupportedVersionChange') &&
     (prevReconciled?.reason !== reconciled.reason || prevReconciled?.message !== reconciled.message)
   ) {
     events.push({ type: 'Warning', reason: reconciled.reason, message: reconciled.message });
@@ -29,6 +31,9 @@ export function statusEvents(prev: LiveStatus | undefined, next: OwnedStatus): E
       events.push({ type: 'Normal', reason: 'ComponentRecovered', message: `${name} is healthy again` });
     }
   }
+  const crds = next.meshwright?.crds;
+  if (crds && crds.message !== prev?.meshwright?.crds?.message)
+    events.push({ type: 'Normal', reason: 'CRDsKept', message: crds.message });
   if (next.status === 'HEALTHY' && prev?.status !== 'HEALTHY') {
     events.push({ type: 'Normal', reason: 'Healthy', message: 'all components are installed and ready' });
   }

@@ -21,6 +21,7 @@ export function ownedPart(s: LiveStatus | undefined): unknown {
     version: s?.meshwright?.version,
     sidecars: s?.meshwright?.sidecars,
     sidecarRollout: s?.meshwright?.sidecarRollout,
+    crds: s?.meshwright?.crds,
     conditions: (s?.conditions ?? []).map((c) => ({
       ...c,
       lastTransitionTime: normalTime(c.lastTransitionTime),
@@ -57,12 +58,13 @@ export function statusPatch(
     conditions: next.conditions,
   };
   const m = live?.meshwright;
-  if (m?.version || m?.sidecars || m?.sidecarRollout || next.meshwright) {
+  if (m?.version || m?.sidecars || m?.sidecarRollout || m?.crds || next.meshwright) {
     const version = next.meshwright?.version ?? (m?.version ? null : undefined);
     status.meshwright = {
       ...(version !== undefined ? { version } : {}),
       sidecars: replacing(m?.sidecars, next.meshwright?.sidecars),
       sidecarRollout: replacing(m?.sidecarRollout, next.meshwright?.sidecarRollout),
+      ...(m?.crds || next.meshwright?.crds ? { crds: replacing(m?.crds, next.meshwright?.crds) } : {}),
     };
   }
   return { status };

@@ -43,7 +43,21 @@ export class FakeKube implements KubeClient {
   readonly reject = new Map<string, string>();
   /** Kinds whose list is refused with 403 (missing RBAC). */
   readonly forbidList = new Set<string>();
+  /** Kinds the apiserver does not serve (an absent CRD): get and apply fail as client-node's discovery does. */
+  readonly unserved = new Set<string>();
   private rv = 1;
+
+  private discover(kind: string | undefined, apiVersion: string | undefined): void {
+    if (!kind || !this.unserved.has(kind)) return;
+    const err = new ApiException(
+      404,
+      'Not Found',
+      { message: 'the server could not find the requested resource' },
+      {},
+    );
+    err.message = `Failed to fetch resource metadata for ${apiVersion}/${kind}: ${err.message}`;
+    throw err;
+  }
 
   /** `now` stamps deletionTimestamps (the apiserver's clock); tests pass their fake clock's. */
   constructor(private readonly now: () => number = () => Date.parse('2026-01-01T00:00:00Z')) {}
@@ -64,6 +78,7 @@ export class FakeKube implements KubeClient {
   }
 
   async get(ref: ObjectRef): Promise<KubernetesObject | undefined> {
+    this.discover(ref.kind, ref.apiVersion);
     const o = this.objects.get(keyOf(ref));
     return o && clone(o);
   }
@@ -103,6 +118,7 @@ export class FakeKube implements KubeClient {
   }
 
   async apply(obj: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {
+    this.discover(obj.kind, obj.apiVersion);
     this.writes.push(`apply ${obj.kind}/${obj.metadata?.name} ${fieldManager} force=${force}`);
     const key = objectKey(obj);
     const rejection = this.reject.get(key);

@@ -607,6 +607,46 @@ describe('status patches', () => {
   });
 });
 
+describe('a kind the cluster does not serve', () => {
+  it('is an ERROR on its component naming the missing API; the rest is applied; it recovers once served', async () => {
+    const t = setup();
+    const nad = owned('Cni', {
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name: 'istio-cni', namespace: 'default' },
+    });
+    const d = desired();
+    t.setRender({
+      ok: true,
+      desired: {
+        ...d,
+        components: [...d.components, { component: 'Cni', objects: [sa('Cni', 'istio-cni'), nad] }],
+      },
+    });
+    t.kube.unserved.add('NetworkAttachmentDefinition');
+    await expect(t.r.reconcile(t.key)).rejects.toThrow(ReconcileError);
+    const status = t.iop().status as { status: string; componentStatus: Record<string, { error?: string }> };
+    expect(status.status).toBe('ERROR');
+    expect(status.componentStatus.Cni.error).toBe(
+      'NetworkAttachmentDefinition/default/istio-cni: the cluster does not serve k8s.cni.cncf.io/v1 ' +
+        'NetworkAttachmentDefinition (its CustomResourceDefinition is not installed): install that API first ' +
+        '(Multus provides it; OpenShift ships it), or change the IstioOperator so it does not render it',
+    );
+    // The same stage's other objects are applied; nothing of the kind was written.
+    expect(t.kube.find('v1', 'ServiceAccount', 'istio-cni', NS)).toBeDefined();
+    expect(t.kube.find('apps/v1', 'Deployment', 'istiod', NS)).toBeDefined();
+    expect(t.kube.writes.filter((w) => w.includes('NetworkAttachmentDefinition'))).toEqual([]);
+
+    t.kube.unserved.clear();
+    t.rollOut();
+    await converge(t);
+    expect(
+      t.kube.find('k8s.cni.cncf.io/v1', 'NetworkAttachmentDefinition', 'istio-cni', 'default'),
+    ).toBeDefined();
+    expect((t.iop().status as { status: string }).status).toBe('HEALTHY');
+  });
+});
+
 describe('objects rendered by two IstioOperators', () => {
   it('are left to the IstioOperator that owns them instead of being fought over', async () => {
     const t = setup();
@@ -657,7 +697,8 @@ describe('objects rendered by two IstioOperators', () => {
         .status,
     ).toBe('HEALTHY');
 
-    // Once the owner is gone, the other takes the object over.
+    // The owner's uninstall keeps the CRD while another IstioOperator remains (released, not deleted), and
+    // the other takes it over.
     await t.kube.delete({
       apiVersion: 'install.istio.io/v1alpha1',
       kind: 'IstioOperator',
@@ -666,13 +707,181 @@ describe('objects rendered by two IstioOperators', () => {
     });
     await t.r.reconcile(t.key);
     await t.r.reconcile(t.key);
-    expect(
-      t.kube.find('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gateways.networking.istio.io'),
-    ).toBeUndefined();
+    expect(t.iop()).toBeUndefined();
+    const released = t.kube.find(
+      'apiextensions.k8s.io/v1',
+      'CustomResourceDefinition',
+      'gateways.networking.istio.io',
+    );
+    expect(released?.metadata?.labels?.[LABEL_OWNING_RESOURCE]).toBeUndefined();
+    expect(t.kube.eventLog).toContain(
+      `Normal CRDsKept: kept 1 CRD(s), released for the IstioOperators that remain (${NS}/canary): CRDs are deleted only with the last one`,
+    );
     await r2.reconcile(`${NS}/canary`);
     expect(
       t.kube.find('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gateways.networking.istio.io')
         ?.metadata?.labels?.[LABEL_OWNING_RESOURCE],
     ).toBe('canary');
+  });
+});
+
+describe('Istio CRDs across versions', () => {
+  const CRD_API = 'apiextensions.k8s.io/v1';
+  const crdAt = (owner: string, version: string, field: string): KubernetesObject =>
+    ({
+      apiVersion: CRD_API,
+      kind: 'CustomResourceDefinition',
+      metadata: {
+        name: 'destinationrules.networking.istio.io',
+        labels: {
+          [LABEL_COMPONENT]: 'Base',
+          [LABEL_OWNING_RESOURCE]: owner,
+          [LABEL_OWNING_NAMESPACE]: NS,
+          'operator.istio.io/version': version,
+        },
+      },
+      spec: { field },
+    }) as KubernetesObject;
+  const kinds = [
+    {
+      apiVersion: CRD_API,
+      kind: 'CustomResourceDefinition',
+      plural: 'customresourcedefinitions',
+      namespaced: false,
+    },
+  ];
+  const iopRef = (name: string) => ({
+    apiVersion: 'install.istio.io/v1alpha1',
+    kind: 'IstioOperator',
+    name,
+    namespace: NS,
+  });
+
+  function twoOperators() {
+    const clock = new FakeClock();
+    const kube = new FakeKube(() => clock.now());
+    const versions: Record<string, string> = { a: '1.30.3', b: '1.31.0-rc.0' };
+    const reconciler = (name: string) =>
+      new IstioOperatorReconciler({
+        client: kube,
+        render: () => ({
+          ok: true,
+          desired: {
+            namespaces: [],
+            components: [
+              { component: 'Base', objects: [crdAt(name, versions[name], `from ${versions[name]}`)] },
+            ],
+          },
+        }),
+        managedKinds: kinds,
+        clock,
+        log: quiet,
+        events: new KubeEventRecorder(kube, clock, quiet, 'test'),
+      });
+    const seedIop = (name: string) =>
+      kube.seed({
+        apiVersion: 'install.istio.io/v1alpha1',
+        kind: 'IstioOperator',
+        metadata: { name, namespace: NS, uid: name },
+        spec: { tag: versions[name] },
+      } as KubernetesObject);
+    const live = () =>
+      kube.find(CRD_API, 'CustomResourceDefinition', 'destinationrules.networking.istio.io') as
+        (KubernetesObject & { spec?: { field?: string } }) | undefined;
+    const status = (name: string) =>
+      (
+        kube.find('install.istio.io/v1alpha1', 'IstioOperator', name, NS) as {
+          status?: Record<string, unknown>;
+        }
+      )?.status;
+    return { kube, a: reconciler('a'), b: reconciler('b'), seedIop, live, status };
+  }
+
+  it('a newer IstioOperator upgrades them, an older one never downgrades them, and steady state writes nothing', async () => {
+    const t = twoOperators();
+    t.seedIop('a');
+    await t.a.reconcile(`${NS}/a`);
+    expect(t.live()?.spec?.field).toBe('from 1.30.3');
+    t.seedIop('b');
+    await t.b.reconcile(`${NS}/b`);
+    expect(t.live()?.spec?.field).toBe('from 1.31.0-rc.0');
+    expect(t.live()?.metadata?.labels?.[LABEL_OWNING_RESOURCE]).toBe('b');
+    await t.a.reconcile(`${NS}/a`);
+    expect(t.live()?.spec?.field).toBe('from 1.31.0-rc.0');
+    expect((t.status('a')?.meshwright as Record<string, unknown>).crds).toEqual({
+      keptNewer: 1,
+      version: '1.31.0-rc.0',
+      message:
+        "1 CRD(s) kept at Istio 1.31.0-rc.0, newer than this IstioOperator's 1.30.3: CRDs are never downgraded",
+    });
+    expect(t.status('a')?.status).toBe('HEALTHY');
+    expect(t.kube.eventLog).toContain(
+      "Normal CRDsKept: 1 CRD(s) kept at Istio 1.31.0-rc.0, newer than this IstioOperator's 1.30.3: CRDs are never downgraded",
+    );
+    const writes = t.kube.mutations().length;
+    for (let i = 0; i < 2; i++) {
+      await t.a.reconcile(`${NS}/a`);
+      await t.b.reconcile(`${NS}/b`);
+    }
+    expect(t.kube.mutations().slice(writes)).toEqual([]);
+  });
+
+  it('deleting the newer one keeps them; the older adopts them unchanged; the last uninstall deletes them', async () => {
+    const t = twoOperators();
+    t.seedIop('a');
+    await t.a.reconcile(`${NS}/a`);
+    t.seedIop('b');
+    await t.b.reconcile(`${NS}/b`);
+    await t.kube.delete(iopRef('b'));
+    await t.b.reconcile(`${NS}/b`);
+    await t.b.reconcile(`${NS}/b`);
+    expect(t.kube.find('install.istio.io/v1alpha1', 'IstioOperator', 'b', NS)).toBeUndefined();
+    expect(t.live()?.spec?.field).toBe('from 1.31.0-rc.0');
+    await t.a.reconcile(`${NS}/a`);
+    expect(t.live()?.spec?.field).toBe('from 1.31.0-rc.0');
+    expect(t.live()?.metadata?.labels).toEqual(
+      expect.objectContaining({ [LABEL_OWNING_RESOURCE]: 'a', 'operator.istio.io/version': '1.31.0-rc.0' }),
+    );
+    expect(t.kube.mutations().filter((m) => m.startsWith('apply')).length).toBe(2);
+    await t.kube.delete(iopRef('a'));
+    await t.a.reconcile(`${NS}/a`);
+    await t.a.reconcile(`${NS}/a`);
+    expect(t.live()).toBeUndefined();
+  });
+});
+
+describe('in-place version changes', () => {
+  it('a change Istio does not support is ACTION_REQUIRED with what to do, and nothing is applied', async () => {
+    const t = setup();
+    const iopSpec = (tag: string) => {
+      const o = t.kube.find('install.istio.io/v1alpha1', 'IstioOperator', 'installed', NS) as {
+        spec?: unknown;
+      };
+      o.spec = { tag };
+    };
+    iopSpec('1.29.2');
+    await converge(t);
+    expect((t.iop().status as { status: string }).status).toBe('HEALTHY');
+    iopSpec('1.31.0');
+    const writes = t.kube.mutations().length;
+    expect(await t.r.reconcile(t.key)).toEqual({});
+    const status = t.iop().status as {
+      status: string;
+      message: string;
+      meshwright: { version: string };
+      conditions: { type: string; reason: string }[];
+    };
+    expect(status.status).toBe('ACTION_REQUIRED');
+    expect(status.message).toMatch(/upgrade 1\.29 -> 1\.30 first/);
+    expect(status.meshwright.version).toBe('1.29.2');
+    expect(status.conditions.find((c) => c.type === 'Reconciled')?.reason).toBe('UnsupportedVersionChange');
+    expect(t.kube.mutations().slice(writes)).toEqual(['patch IstioOperator/installed/status']);
+    expect(t.kube.eventLog.at(-1)).toMatch(
+      /^Warning UnsupportedVersionChange: in-place upgrade from Istio 1\.29\.2/,
+    );
+    // One minor up is fine: applied, and the new version is installed.
+    iopSpec('1.30.3');
+    await converge(t);
+    expect(t.iop().status).toMatchObject({ status: 'HEALTHY', meshwright: { version: '1.30.3' } });
   });
 });
