@@ -10,6 +10,7 @@ import type { ComponentOutcome, PassResult } from './outcome';
 import type { LiveStatus } from './live-status';
 import type { RolloutProgress } from '../rollout/rollout-step';
 import type { SidecarCounts } from '../rollout/sidecar-rollout';
+import { injectionVersionOf, type InjectionVersion } from './injection-version';
 
 /** The part of the status this controller owns (status.meshwright is left to other writers). */
 export interface OwnedStatus {
@@ -18,7 +19,13 @@ export interface OwnedStatus {
   observedGeneration: number;
   componentStatus: Record<string, ComponentStatus>;
   conditions: StatusCondition[];
-  meshwright?: { version?: string; sidecars?: SidecarCounts; sidecarRollout?: RolloutProgress };
+  meshwright?: {
+    version?: string;
+    /** Only when the version is not one the injector knows exactly (injection-version.ts). */
+    injection?: InjectionVersion;
+    sidecars?: SidecarCounts;
+    sidecarRollout?: RolloutProgress;
+  };
 }
 
 function componentStatus(o: ComponentOutcome, prev: ComponentStatus | undefined): ComponentStatus {
@@ -52,7 +59,8 @@ export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, no
   const observed = pass.sidecars
     ? { sidecars: pass.sidecars.counts, sidecarRollout: pass.sidecars.rollout }
     : { sidecars: prev?.meshwright?.sidecars, sidecarRollout: prev?.meshwright?.sidecarRollout };
-  const meshwright = { version: pass.version ?? prev?.meshwright?.version, ...observed };
+  const version = pass.version ?? prev?.meshwright?.version;
+  const meshwright = { version, injection: injectionVersionOf(version), ...observed };
   const meshwrightPart =
     meshwright.version || meshwright.sidecars || meshwright.sidecarRollout
       ? { meshwright: withoutUndefined(meshwright) }

@@ -5,6 +5,7 @@ import type { ComponentStatus, InstallStatus } from '../../api/types';
 import type { RolloutProgress } from '../rollout/rollout-step';
 import type { SidecarCounts } from '../rollout/sidecar-rollout';
 import type { StatusCondition } from './conditions';
+import type { InjectionVersion } from './injection-version';
 
 export interface LiveStatus {
   status?: InstallStatus;
@@ -15,6 +16,7 @@ export interface LiveStatus {
   /** Meshwright's own observations; other keys may be written by other features. */
   meshwright?: {
     version?: string;
+    injection?: InjectionVersion;
     sidecars?: SidecarCounts;
     sidecarRollout?: RolloutProgress;
     [key: string]: unknown;
