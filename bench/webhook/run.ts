@@ -83,10 +83,19 @@ function serverHistogram(after: Histogram | undefined, before: Histogram | undef
 const RATE_CONNECTIONS = 8;
 const SATURATION_CONNECTIONS = 8;
 
-/** BENCH_WEBHOOK_GROUPS=bookinfo,env-1000 keeps only those pod groups (e.g. for a focused --cpu-prof run). */
+/**
+ * BENCH_WEBHOOK_GROUPS=bookinfo,env-1000 keeps only those pod groups (e.g. for a focused --cpu-prof run);
+ * BENCH_WEBHOOK_SCENARIOS=bookinfo:500,env-1000:100,bookinfo:saturation only those scenarios.
+ */
 function scenarios(quick: boolean): Scenario[] {
   const only = process.env.BENCH_WEBHOOK_GROUPS?.split(',');
-  return allScenarios(quick).filter((s) => !only || only.includes(s.group));
+  const picked = process.env.BENCH_WEBHOOK_SCENARIOS?.split(',');
+  const key = (s: Scenario) => `${s.group}:${s.mode === 'rate' ? String(s.rps) : 'saturation'}`;
+  const out = allScenarios(quick).filter(
+    (s) => (!only || only.includes(s.group)) && (!picked || picked.includes(key(s))),
+  );
+  if (out.length === 0) throw new Error('BENCH_WEBHOOK_GROUPS / BENCH_WEBHOOK_SCENARIOS select no scenario');
+  return out;
 }
 
 function allScenarios(quick: boolean): Scenario[] {
@@ -238,10 +247,14 @@ export async function runWebhookBench(
   let istiodSkipped: string | undefined;
   try {
     // istiod failing to start costs the baseline, not Meshwright's figures: reported as loudly as a skip.
-    const started = await startBenchIstiod(o).catch((err: unknown) => ({
-      kind: 'skipped' as const,
-      reason: `istiod failed to start: ${err instanceof Error ? err.message : String(err)}`,
-    }));
+    // BENCH_WEBHOOK_ISTIOD=0 leaves istiod out (focused runs on a shared machine); the report says so.
+    const started =
+      process.env.BENCH_WEBHOOK_ISTIOD === '0'
+        ? { kind: 'skipped' as const, reason: 'BENCH_WEBHOOK_ISTIOD=0 is set' }
+        : await startBenchIstiod(o).catch((err: unknown) => ({
+            kind: 'skipped' as const,
+            reason: `istiod failed to start: ${err instanceof Error ? err.message : String(err)}`,
+          }));
     if (started.kind === 'skipped') {
       istiodSkipped = started.reason;
       o.say(`  !!! ISTIOD BASELINE SKIPPED: ${started.reason}`);

@@ -281,6 +281,56 @@ suite(`upstream istiod ${ISTIOD_VERSION} against the local control plane`, () =>
     expect(formatDifferences(podDifferences(byIstiod, byMeshwright))).toBe('');
   });
 
+  it('a pod using 1.31-only behaviour (prometheus.istio.io/scrape-targets) is injected as istiod injects it', async () => {
+    const i = running();
+    const shape = bookinfoPods(root).find((s) => s.name === 'bookinfo/reviews-v1');
+    if (!shape) throw new Error('no Bookinfo reviews-v1 Deployment in the sample');
+    const pod: V1Pod = {
+      ...shape.pod,
+      metadata: {
+        ...shape.pod.metadata,
+        namespace: ns,
+        annotations: {
+          ...shape.pod.metadata?.annotations,
+          'prometheus.istio.io/scrape-targets': '9080:/metrics,9100',
+        },
+      },
+    };
+    const { json } = await postJson(
+      i.ports.https,
+      '/inject',
+      admissionReview(pod, 'istiod-compare-2'),
+      i.caPem,
+    );
+    const resp = (json as { response?: { allowed?: boolean; patch?: string; result?: { message?: string } } })
+      .response;
+    expect(resp?.result?.message).toBeUndefined();
+    const ops = JSON.parse(Buffer.from(resp?.patch ?? '', 'base64').toString('utf8')) as Operation[];
+    const byIstiod = applyPatch(deepClone(pod) as V1Pod, ops, true, false).newDocument;
+    // The chart in ../shared is a source tree labelled 1.0.0; a released chart carries its version, which
+    // is what the webhook reads to pick the behaviour.
+    const injector = {
+      ...cms.injector,
+      metadata: {
+        ...cms.injector.metadata,
+        labels: { ...cms.injector.metadata?.labels, 'app.kubernetes.io/version': ISTIOD_VERSION },
+      },
+    };
+    const cfg = {
+      ...buildFromConfigMaps({ revision: 'default', injector, mesh: cms.mesh, nativeSidecars: 'auto' }),
+      nodeKubeletVersions: kubeletVersions((await coreApi().listNode()).items),
+    };
+    expect(cfg.version).toMatchObject({ line: '1.31', exact: true });
+    const out = injectPod({ pod, namespace: ns, admission: true }, cfg);
+    if (out.kind !== 'injected') throw new Error(`Meshwright did not inject: ${JSON.stringify(out)}`);
+    // The 1.31 behaviour is in play (else this comparison would prove nothing about it).
+    const proxy =
+      out.pod.spec?.initContainers?.find((c) => c.name === 'istio-proxy') ??
+      out.pod.spec?.containers.find((c) => c.name === 'istio-proxy');
+    expect(proxy?.env?.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value).toContain('targets');
+    expect(formatDifferences(podDifferences(byIstiod, out.pod))).toBe('');
+  });
+
   // Last: what the tests above made istiod do (webhook calls, a gateway deployment, an injection).
   it('logs no unexpected error-level line while serving the tests above', () => {
     expect(unexpectedErrors(running().log())).toEqual([]);

@@ -129,6 +129,11 @@ describe('operator with chart rendering', () => {
     await waitFor(async () => (await status())?.status === 'ERROR', 60_000, 'IstioOperator ERROR', 1000);
     const text = JSON.stringify(await status());
     expect(text).toContain('Istio release 1.29.9 from releases-dir');
+    // The version is one the injector does not know: the status says which one it would be injected as.
+    expect((await status())?.meshwright).toMatchObject({
+      version: '1.29.9',
+      injection: { version: '1.30', exact: false, message: expect.stringContaining('nearest known version') },
+    });
     const after = await istiod();
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
   });

@@ -56,4 +56,20 @@ describe('createLogger', () => {
     expect(big).toMatchObject({ n: '12345678901234567890' });
     expect(cycle).toMatchObject({ message: 'cycle', cyclic: { a: 1, self: '[Circular]' } });
   });
+
+  it('follows the level, also when it changes, through children of children, in call order', () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ stream, level: 'warn' });
+    const child = log.child({ component: 'webhook' }).child({ revision: 'canary' });
+    child.info('dropped at warn');
+    child.error('kept', { n: 1 });
+    log.level = 'debug';
+    child.debug('kept at debug', { n: 2 });
+    log.info('root', { n: 3 });
+    expect(lines().map((l) => [l.level, l.message, l.n, l.component, l.revision])).toEqual([
+      ['error', 'kept', 1, 'webhook', 'canary'],
+      ['debug', 'kept at debug', 2, 'webhook', 'canary'],
+      ['info', 'root', 3, undefined, undefined],
+    ]);
+  });
 });

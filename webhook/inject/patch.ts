@@ -40,10 +40,12 @@ function diffObjects(a: PlainObject, b: PlainObject, path: string, ops: Operatio
     if (a[k] !== undefined && !present(b, k)) ops.push({ op: 'remove', path: `${path}/${escapePointer(k)}` });
   }
   for (const k of Object.keys(b)) {
-    if (b[k] === undefined) continue;
+    const bv = b[k];
+    // Equal leaves (most of a pod) are settled before their pointer is built.
+    if (bv === undefined || bv === a[k]) continue;
     const p = `${path}/${escapePointer(k)}`;
-    if (!present(a, k)) ops.push({ op: 'add', path: p, value: b[k] });
-    else diff(a[k], b[k], p, ops);
+    if (!present(a, k)) ops.push({ op: 'add', path: p, value: bv });
+    else diff(a[k], bv, p, ops);
   }
 }
 
@@ -53,10 +55,27 @@ function present(o: PlainObject, k: string): boolean {
 }
 
 function diffArrays(a: unknown[], b: unknown[], path: string, ops: Operation[]): void {
+  // Same length and the same name at every index (an app container's env or mounts, copied unchanged):
+  // both the by-name and the positional diff below pair the elements index by index, so do that directly,
+  // without their name sets, maps and ordering (a 1,000-entry env list is most of such a pod's patch time).
+  if (a.length === b.length && sameNamesInOrder(a, b)) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diff(a[i], b[i], `${path}/${i}`, ops);
+    return;
+  }
   const an = uniqueNames(a);
   const bn = uniqueNames(b);
   if (an && bn) diffNamed(a, b, an, bn, path, ops);
   else diffPositional(a, b, path, ops);
+}
+
+/** Every element of both lists an object, with the same `name` (or none) as its counterpart. */
+function sameNamesInOrder(a: unknown[], b: unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!isPlainObject(x) || !isPlainObject(y) || x.name !== y.name) return false;
+  }
+  return true;
 }
 
 /** The elements' names when every element is an object with a distinct string `name`. */

@@ -24,15 +24,21 @@ export function labelName(key: string): string {
 const SCRAPE_LABEL = labelName(SCRAPE);
 
 /**
+ * `labelName(key) === label`, with the regex run only on keys of the label's length (labelName maps
+ * character to character): most of a pod's annotations are ruled out by length, on every admission.
+ */
+function readsAs(key: string, label: string): boolean {
+  return key.length === label.length && labelName(key) === label;
+}
+
+/**
  * Whether the pod opts out of scraping, istiod's rule: every annotation whose key reads as
  * `prometheus_io_scrape` once made a label name (`prometheus.io/scrape`, the legacy `prometheus.io.scrape`,
  * ...) is looked at, and a Go-bool false in any of them opts out; values that are not Go bools do not
  * count. So no key wins over another: one false is enough, whatever the order of the keys.
  */
 export function scrapeOptOut(annotations: Record<string, string>): boolean {
-  return Object.entries(annotations).some(
-    ([k, v]) => labelName(k) === SCRAPE_LABEL && parseGoBool(v) === false,
-  );
+  return Object.entries(annotations).some(([k, v]) => readsAs(k, SCRAPE_LABEL) && parseGoBool(v) === false);
 }
 
 export const SCRAPE_TARGETS = 'prometheus.istio.io/scrape-targets';
@@ -111,8 +117,7 @@ export function applyPrometheusMerge(
   }
   // Every spelling of the keys goes (Prometheus reads them all and would pick one at random), then ours.
   for (const k of Object.keys(a)) {
-    const l = labelName(k);
-    if (l === SCRAPE_LABEL || l === PORT_LABEL || l === PATH_LABEL) delete a[k];
+    if (readsAs(k, SCRAPE_LABEL) || readsAs(k, PORT_LABEL) || readsAs(k, PATH_LABEL)) delete a[k];
   }
   if (opts.behaviour.prometheusScrapeTargets) delete a[SCRAPE_TARGETS];
   a[PORT] = targetPort;
@@ -126,7 +131,7 @@ export function applyPrometheusMerge(
 // The value of the last annotation whose key reads as `label` once made a label name.
 function byLabel(a: Record<string, string>, label: string): string | undefined {
   let v: string | undefined;
-  for (const [k, val] of Object.entries(a)) if (labelName(k) === label) v = val;
+  for (const [k, val] of Object.entries(a)) if (readsAs(k, label)) v = val;
   return v;
 }
 

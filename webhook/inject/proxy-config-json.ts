@@ -52,8 +52,18 @@ export function cleanProxyConfig(pc: ProxyConfig): ProxyConfig {
   return out;
 }
 
+// Pods without a proxy.istio.io/config annotation share their compiled configuration's ProxyConfig object
+// (never mutated), so its JSON is computed once per configuration instead of once per admission.
+const jsonOf = new WeakMap<ProxyConfig, string>();
+
 /** PROXY_CONFIG's value (without the trailing newline the template adds). */
 export function proxyConfigJson(pc: ProxyConfig): string {
+  let json = jsonOf.get(pc);
+  if (json === undefined) jsonOf.set(pc, (json = buildProxyConfigJson(pc)));
+  return json;
+}
+
+function buildProxyConfigJson(pc: ProxyConfig): string {
   const clean = cleanProxyConfig(pc);
   const known = new Set(PROXY_CONFIG_FIELD_ORDER);
   const parts: string[] = [];

@@ -11,6 +11,7 @@ import type { ComponentOutcome, PassResult } from './outcome';
 import type { LiveStatus } from './live-status';
 import type { RolloutProgress } from '../rollout/rollout-step';
 import type { SidecarCounts } from '../rollout/sidecar-rollout';
+import { injectionVersionOf, type InjectionVersion } from './injection-version';
 
 /** The part of the status this controller owns (status.meshwright is left to other writers). */
 export interface OwnedStatus {
@@ -21,6 +22,8 @@ export interface OwnedStatus {
   conditions: StatusCondition[];
   meshwright?: {
     version?: string;
+    /** Only when the version is not one the injector knows exactly (injection-version.ts). */
+    injection?: InjectionVersion;
     sidecars?: SidecarCounts;
     sidecarRollout?: RolloutProgress;
     crds?: CrdNote;
@@ -60,7 +63,8 @@ export function computeStatus(prev: LiveStatus | undefined, pass: PassResult, no
     : { sidecars: prev?.meshwright?.sidecars, sidecarRollout: prev?.meshwright?.sidecarRollout };
   // CRD notes come from passes that applied; a pass that applied nothing keeps the previous one.
   const crds = pass.invalid || pass.refused ? prev?.meshwright?.crds : pass.crds;
-  const meshwright = { version: pass.version ?? prev?.meshwright?.version, ...observed, crds };
+  const version = pass.version ?? prev?.meshwright?.version;
+  const meshwright = { version, injection: injectionVersionOf(version), ...observed, crds };
   const meshwrightPart =
     meshwright.version || meshwright.sidecars || meshwright.sidecarRollout || meshwright.crds
       ? { meshwright: withoutUndefined(meshwright) }

@@ -6,6 +6,7 @@ import type { CrdNote } from '../apply/crd-versions';
 import type { RolloutProgress } from '../rollout/rollout-step';
 import type { SidecarCounts } from '../rollout/sidecar-rollout';
 import type { StatusCondition } from './conditions';
+import type { InjectionVersion } from './injection-version';
 
 export interface LiveStatus {
   status?: InstallStatus;
@@ -16,6 +17,7 @@ export interface LiveStatus {
   /** Meshwright's own observations; other keys may be written by other features. */
   meshwright?: {
     version?: string;
+    injection?: InjectionVersion;
     sidecars?: SidecarCounts;
     sidecarRollout?: RolloutProgress;
     crds?: CrdNote;

@@ -19,6 +19,7 @@ export function ownedPart(s: LiveStatus | undefined): unknown {
     observedGeneration: s?.observedGeneration,
     componentStatus: s?.componentStatus ?? {},
     version: s?.meshwright?.version,
+    injection: s?.meshwright?.injection,
     sidecars: s?.meshwright?.sidecars,
     sidecarRollout: s?.meshwright?.sidecarRollout,
     crds: s?.meshwright?.crds,
@@ -58,10 +59,14 @@ export function statusPatch(
     conditions: next.conditions,
   };
   const m = live?.meshwright;
-  if (m?.version || m?.sidecars || m?.sidecarRollout || m?.crds || next.meshwright) {
+  if (m?.version || m?.injection || m?.sidecars || m?.sidecarRollout || m?.crds || next.meshwright) {
     const version = next.meshwright?.version ?? (m?.version ? null : undefined);
     status.meshwright = {
       ...(version !== undefined ? { version } : {}),
+      // Only mentioned when it is or was there, so patches of exactly known versions stay as they were.
+      ...(m?.injection || next.meshwright?.injection
+        ? { injection: replacing(m?.injection, next.meshwright?.injection) }
+        : {}),
       sidecars: replacing(m?.sidecars, next.meshwright?.sidecars),
       sidecarRollout: replacing(m?.sidecarRollout, next.meshwright?.sidecarRollout),
       ...(m?.crds || next.meshwright?.crds ? { crds: replacing(m?.crds, next.meshwright?.crds) } : {}),

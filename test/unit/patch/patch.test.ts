@@ -149,6 +149,33 @@ describe('createPatch', () => {
     expect(apply(original, ops)).toEqual(injected);
   });
 
+  it('pairs lists with the same names in the same order index by index (an unchanged copy costs no op)', () => {
+    const env = Array.from({ length: 1000 }, (_, i) => ({ name: `V${i}`, value: String(i) }));
+    const original = pod([container('app', env)]);
+    const copy = structuredClone(original);
+    expect(createPatch(original, copy)).toEqual([]);
+    copy.spec!.containers[0].env![700].value = 'edited';
+    expect(createPatch(original, copy)).toEqual([
+      { op: 'replace', path: '/spec/containers/0/env/700/value', value: 'edited' },
+    ]);
+  });
+
+  it('property: same names in the same order give exactly the element-wise patches, in order', () => {
+    const element = fc.record({ name: fc.constantFrom('a', 'b', 'c'), v: json });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(element, json), { maxLength: 6 }), (pairs) => {
+        const a = pairs.map(([e]) => e);
+        const b = pairs.map(([e, v]) => ({ name: e.name, v }));
+        const ops = diffValues({ l: a }, { l: b });
+        const elementWise = a.flatMap((x, i) =>
+          diffValues(x, b[i]).map((op) => ({ ...op, path: `/l/${i}${op.path}` })),
+        );
+        expect(ops).toEqual(elementWise);
+        expect(apply({ l: a }, ops)).toEqual({ l: b });
+      }),
+    );
+  });
+
   it('diffs unnamed lists by common prefix and suffix', () => {
     const ops = diffValues({ args: ['a', 'b', 'c'] }, { args: ['a', 'x', 'b', 'c'] });
     expect(ops).toEqual([{ op: 'add', path: '/args/1', value: 'x' }]);
