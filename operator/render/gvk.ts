@@ -48,6 +48,14 @@ export const MANAGED_KINDS: readonly GroupVersionKind[] = [
     'validatingwebhookconfigurations',
     false,
   ),
+  // Sidecar-injection webhooks, retargeted to Meshwright's webhook (render/injection/injection-target.ts).
+  gvk(
+    'admissionregistration.k8s.io',
+    'v1',
+    'MutatingWebhookConfiguration',
+    'mutatingwebhookconfigurations',
+    false,
+  ),
 ];
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
