@@ -335,6 +335,7 @@ export const operator: Command = {
       sidecarCensusTtlMs: parsed.sidecarCensusIntervalMs,
       // status.meshwright.version of an IstioOperator that names no release is the operator's default.
       defaultIstioVersion: parsed.defaultIstioVersion,
+      injection: parsed.injection,
       metricsPort: parsed.metricsPort,
       healthPort: parsed.healthPort,
       registry: createRegistry(),
