@@ -80,6 +80,7 @@ export class OperatorManager {
       sidecarCensusTtlMs: o.sidecarCensusTtlMs,
       defaultIstioVersion: o.defaultIstioVersion,
       metrics: this.metrics,
+      holdDeletion: o.injection !== undefined,
     });
     this.controller = new IstioOperatorController({
       kc: o.kc,
