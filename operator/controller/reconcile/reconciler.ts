@@ -31,7 +31,7 @@ import type { DesiredComponent, DesiredState, ManagedKind, RenderFn } from './de
 import type { EventRecorder } from './event-recorder';
 import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finalizer';
 import { deletionHold, podsInjectedBy, type DeletionHold, type HeldPod } from './deletion-hold';
-import { TAG_API_VERSION, TAG_KIND, tagsPointingAt } from '../tags/tag-plan';
+import { TAG_API_VERSION, TAG_KIND, tagsPointingAt, tagsServing } from '../tags/tag-plan';
 
 /** The condition naming what holds an IstioOperator's deletion. */
 export const DELETION_HELD = 'DeletionHeld';
@@ -304,9 +304,10 @@ export class IstioOperatorReconciler {
   ): Promise<SidecarObservation | undefined> {
     if (!target) return undefined;
     try {
+      const tags = this.o.holdDeletion ? await this.tagsServing(target.revision) : [];
       return await this.rollout.observe(
         iop,
-        target,
+        tags.length ? { ...target, tags } : target,
         prev?.meshwright?.sidecarRollout,
         this.o.clock.now(),
         log,
@@ -464,6 +465,17 @@ export class IstioOperatorReconciler {
       message: 'every owned object was deleted',
     });
     return {};
+  }
+
+  /** The revision tags whose webhooks call `revision` now (their status says so). */
+  private async tagsServing(revision: string): Promise<string[]> {
+    try {
+      const list = await this.o.client.list(TAG_API_VERSION, TAG_KIND);
+      return tagsServing(list.items, revision);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
   }
 
   /** What still uses this IstioOperator's revision: tags pointing at it, pods running its sidecars. */

@@ -167,3 +167,20 @@ export function tagsPointingAt(tags: readonly { name: string; spec: unknown }[],
     .map((t) => t.name)
     .sort();
 }
+
+/** The tags whose webhook calls `revision` now: Ready, and their status names it. */
+export function tagsServing(
+  tags: readonly { metadata?: { name?: string }; status?: unknown }[],
+  revision: string,
+): string[] {
+  const want = revision === '' ? 'default' : revision;
+  return tags
+    .filter((t) => {
+      const st =
+        t.status !== null && typeof t.status === 'object' ? (t.status as Record<string, unknown>) : {};
+      return st.state === 'Ready' && st.revision === want;
+    })
+    .map((t) => t.metadata?.name ?? '')
+    .filter((n) => n !== '')
+    .sort();
+}

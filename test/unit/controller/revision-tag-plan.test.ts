@@ -1,6 +1,11 @@
 // The revision tag plan: when a tag's webhook is (re)pointed, when it is left alone, and what status says.
 import type { PlainObject } from '../../../lib/istio/merge';
-import { planTag, tagsPointingAt, type RevisionInstall } from '../../../operator/controller/tags/tag-plan';
+import {
+  planTag,
+  tagsPointingAt,
+  tagsServing,
+  type RevisionInstall,
+} from '../../../operator/controller/tags/tag-plan';
 import { revisionInstall } from '../../../operator/controller/tags/tag-reconciler';
 
 const TARGET = { url: 'https://127.0.0.1:9443' };
@@ -114,6 +119,17 @@ describe('tag helpers', () => {
     ];
     expect(tagsPointingAt(tags, '1-30')).toEqual(['default', 'prod']);
     expect(tagsPointingAt(tags, '')).toEqual([]);
+  });
+
+  it('lists the tags whose webhook serves a revision now (Ready, by status), not those only asked to', () => {
+    const tags = [
+      { metadata: { name: 'prod' }, status: { state: 'Ready', revision: '1-31' } },
+      { metadata: { name: 'stable' }, status: { state: 'RevisionNotReady', revision: '1-31' } },
+      { metadata: { name: 'default' }, status: { state: 'Ready', revision: '1-30' } },
+      { metadata: { name: 'none' } },
+    ];
+    expect(tagsServing(tags, '1-31')).toEqual(['prod']);
+    expect(tagsServing(tags, '1-30')).toEqual(['default']);
   });
 
   it('reads an IstioOperator as a revision install', () => {
