@@ -5,6 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
 import type { InjectionTarget } from '../../render/injection/injection-target';
 import { LABEL_TAG_OWNER, tagWebhookName } from '../../render/injection/tag-webhook';
+import { LABEL_OWNING_NAMESPACE, LABEL_OWNING_RESOURCE } from '../apply/ownership';
 import type { KubeClient } from '../kube/kube-client';
 import type { ReconcileResult } from '../reconcile/reconciler';
 import type { Reconciler } from '../runtime/worker';
@@ -75,19 +76,33 @@ export class TagReconciler implements Reconciler {
       this.o.target,
       this.o.caFrom,
     );
+    let status = plan.status;
     if (plan.webhook) {
-      await client.apply(plan.webhook as KubernetesObject, TAG_FIELD_MANAGER, true);
+      const live = await client.get({ ...MWC, name: tagWebhookName(name) });
+      const owner = live?.metadata?.labels?.[LABEL_OWNING_RESOURCE];
+      if (owner !== undefined && live?.metadata?.labels?.[LABEL_TAG_OWNER] === undefined) {
+        // The tag is also rendered by an IstioOperator's values.revisionTags: two owners would fight.
+        const ns = live?.metadata?.labels?.[LABEL_OWNING_NAMESPACE] ?? '';
+        const message = `${tagWebhookName(name)} is installed by IstioOperator ${ns}/${owner} (values.revisionTags); remove the tag there or delete this IstioRevisionTag`;
+        status = {
+          ...plan.status,
+          state: 'Conflict',
+          conditions: [{ type: 'Ready', status: 'False', reason: 'Conflict', message }],
+        };
+      } else {
+        await client.apply(plan.webhook as KubernetesObject, TAG_FIELD_MANAGER, true);
+      }
     }
-    if (comparable(tag.status) !== comparable(plan.status)) {
+    if (comparable(tag.status) !== comparable(status)) {
       await client.mergePatch(
         { apiVersion: TAG_API_VERSION, kind: TAG_KIND, name },
-        { status: withTimes(plan.status, tag.status) },
+        { status: withTimes(status, tag.status) },
         'status',
       );
       this.o.log.info('revision tag', {
         tag: name,
-        state: plan.status.state,
-        revision: plan.status.revision ?? '',
+        state: status.state,
+        revision: status.revision ?? '',
       });
     }
     return {};
