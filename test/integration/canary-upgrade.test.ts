@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { Readable } from 'node:stream';
+import type { CliIo } from '../../cli/install';
 import { chartControllerRender } from '../../cli/operator';
+import { runStatus } from '../../cli/status';
 import { selfSignedServing } from '../../lib/certs';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
@@ -38,6 +41,7 @@ import {
   createTestNamespace,
   deleteNamespace,
   kubeConfig,
+  kubeconfigPath,
   uniqueName,
   waitFor,
 } from './support/cluster';
@@ -420,5 +424,12 @@ describe('canary upgrade 1.30.3 -> 1.31.0-rc.0 with a revision tag', () => {
     expect(await admin.get({ ...MWC, name: `istio-revision-tag-${prod}` })).toBeDefined();
     expect((await statusOf('r31'))?.status).toBe('HEALTHY');
     expect(await dryRunImage()).toBe(IMAGE_31);
+    // `meshwright status` names the tag under the revision it serves.
+    let out = '';
+    const io: CliIo = { out: (t) => void (out += t), err: () => undefined, stdin: Readable.from([]) };
+    expect(await runStatus(['--kubeconfig', kubeconfigPath(), '-n', cpNs], io)).toBe(0);
+    expect(out).toMatch(
+      new RegExp(`Revision ${r31} \\(${cpNs}/r31, Istio 1\\.31\\.0-rc\\.0\\):\\n  tags: ${prod}\\n`),
+    );
   });
 });
