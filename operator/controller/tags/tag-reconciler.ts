@@ -57,6 +57,22 @@ function comparable(s: unknown): string {
 export class TagReconciler implements Reconciler {
   constructor(private readonly o: TagReconcilerOptions) {}
 
+  /** Another webhook that would make this tag's webhook a second injector, described; else undefined. */
+  private async webhookConflict(name: string): Promise<string | undefined> {
+    const live = await this.o.client.get({ ...MWC, name: tagWebhookName(name) });
+    const owner = live?.metadata?.labels?.[LABEL_OWNING_RESOURCE];
+    if (owner !== undefined && live?.metadata?.labels?.[LABEL_TAG_OWNER] === undefined) {
+      // The tag is also rendered by an IstioOperator's values.revisionTags: two owners would fight.
+      const ns = live?.metadata?.labels?.[LABEL_OWNING_NAMESPACE] ?? '';
+      return `${tagWebhookName(name)} is installed by IstioOperator ${ns}/${owner} (values.revisionTags); remove the tag there or delete this IstioRevisionTag`;
+    }
+    if (name === 'default' && (await this.o.client.get({ ...MWC, name: STATIC_INJECTOR }))) {
+      // Both would serve istio-injection=enabled namespaces: every pod there would be injected twice.
+      return `the static webhook ${STATIC_INJECTOR} (config/, charts/meshwright) also serves istio-injection=enabled; delete it before using the default tag`;
+    }
+    return undefined;
+  }
+
   async reconcile(name: string): Promise<ReconcileResult> {
     const { client } = this.o;
     const tag = (await client.get({ apiVersion: TAG_API_VERSION, kind: TAG_KIND, name })) as
@@ -78,16 +94,12 @@ export class TagReconciler implements Reconciler {
     );
     let status = plan.status;
     if (plan.webhook) {
-      const live = await client.get({ ...MWC, name: tagWebhookName(name) });
-      const owner = live?.metadata?.labels?.[LABEL_OWNING_RESOURCE];
-      if (owner !== undefined && live?.metadata?.labels?.[LABEL_TAG_OWNER] === undefined) {
-        // The tag is also rendered by an IstioOperator's values.revisionTags: two owners would fight.
-        const ns = live?.metadata?.labels?.[LABEL_OWNING_NAMESPACE] ?? '';
-        const message = `${tagWebhookName(name)} is installed by IstioOperator ${ns}/${owner} (values.revisionTags); remove the tag there or delete this IstioRevisionTag`;
+      const conflict = await this.webhookConflict(name);
+      if (conflict) {
         status = {
           ...plan.status,
           state: 'Conflict',
-          conditions: [{ type: 'Ready', status: 'False', reason: 'Conflict', message }],
+          conditions: [{ type: 'Ready', status: 'False', reason: 'Conflict', message: conflict }],
         };
       } else {
         await client.apply(plan.webhook as KubernetesObject, TAG_FIELD_MANAGER, true);
@@ -108,6 +120,9 @@ export class TagReconciler implements Reconciler {
     return {};
   }
 }
+
+/** The static default-revision webhook of config/ and charts/meshwright (installs without the operator). */
+export const STATIC_INJECTOR = 'meshwright-sidecar-injector';
 
 /** Keeps a condition's lastTransitionTime while its status does not change. */
 function withTimes(next: TagStatus, live: Record<string, unknown> | undefined): Record<string, unknown> {

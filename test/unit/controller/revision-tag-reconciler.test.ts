@@ -95,6 +95,35 @@ describe('TagReconciler', () => {
     );
   });
 
+  it('refuses the default tag while the static default-revision webhook of config/ exists', async () => {
+    const t = setup();
+    t.kube.seed({ ...tag('1-31'), metadata: { name: 'default' } } as KubernetesObject);
+    t.kube.seed({
+      apiVersion: MWC,
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'meshwright-sidecar-injector' },
+    } as KubernetesObject);
+    await t.r.reconcile('default');
+    expect(t.kube.find(MWC, 'MutatingWebhookConfiguration', 'istio-revision-tag-default')).toBeUndefined();
+    const st = (
+      t.kube.find('meshwright.io/v1alpha1', 'IstioRevisionTag', 'default') as {
+        status?: Record<string, unknown>;
+      }
+    ).status;
+    expect(st).toMatchObject({ state: 'Conflict' });
+    expect(JSON.stringify(st)).toContain(
+      'the static webhook meshwright-sidecar-injector (config/, charts/meshwright) also serves istio-injection=enabled',
+    );
+    // Once it is gone the tag is served.
+    await t.kube.delete({
+      apiVersion: MWC,
+      kind: 'MutatingWebhookConfiguration',
+      name: 'meshwright-sidecar-injector',
+    });
+    await t.r.reconcile('default');
+    expect(t.kube.find(MWC, 'MutatingWebhookConfiguration', 'istio-revision-tag-default')).toBeDefined();
+  });
+
   it("deletes a deleted tag's own webhook only", async () => {
     const t = setup();
     t.kube.seed(tag('1-30'));
