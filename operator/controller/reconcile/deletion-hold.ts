@@ -13,6 +13,8 @@ export interface HeldPod {
 
 export interface DeletionHold {
   tags: string[];
+  /** Other IstioOperators of the revision (gateways-only ones): their gateways use its istiod. */
+  istioOperators: string[];
   /** namespace/workload -> pods, sorted. */
   workloads: string[];
   pods: number;
@@ -70,11 +72,16 @@ export function deletionHold(
   revision: string,
   tags: readonly string[],
   pods: readonly HeldPod[],
+  istioOperators: readonly string[] = [],
 ): DeletionHold | undefined {
-  if (tags.length === 0 && pods.length === 0) return undefined;
+  if (tags.length === 0 && pods.length === 0 && istioOperators.length === 0) return undefined;
   const workloads = [...new Set(pods.map((p) => `${p.namespace}/${p.workload}`))].sort();
   const parts: string[] = [];
   if (tags.length) parts.push(`revision tag(s) ${[...tags].sort().join(', ')} point at it (move them first)`);
+  if (istioOperators.length)
+    parts.push(
+      `IstioOperator(s) ${[...istioOperators].sort().join(', ')} of the same revision use its istiod (move their gateways first)`,
+    );
   if (workloads.length) {
     const shown = workloads.slice(0, FIRST).join(', ');
     const more = workloads.length > FIRST ? ` and ${workloads.length - FIRST} more` : '';
@@ -85,6 +92,7 @@ export function deletionHold(
   const name = revision === '' ? 'default' : revision;
   return {
     tags: [...tags].sort(),
+    istioOperators: [...istioOperators].sort(),
     workloads,
     pods: pods.length,
     message: `deletion held: revision ${name} is still in use: ${parts.join('; ')}`,

@@ -494,7 +494,17 @@ export class IstioOperatorReconciler {
     await this.o.client.listPages('v1', 'Pod', (items) => {
       pods.push(...podsInjectedBy(items, revision));
     });
-    return deletionHold(revision, tagsPointingAt(tags, revision), pods);
+    // Other IstioOperators of this revision (a gateways-only one): their gateways talk to this istiod.
+    const self = `${iop.metadata?.namespace ?? ''}/${iop.metadata?.name ?? ''}`;
+    const users = (await this.o.client.list(IOP_API_VERSION, IOP_KIND)).items
+      .filter((o) => !o.metadata?.deletionTimestamp)
+      .filter((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}` !== self)
+      .filter((o) => {
+        const r = (o as { spec?: { revision?: unknown } }).spec?.revision;
+        return (typeof r === 'string' && r !== 'default' ? r : '') === revision;
+      })
+      .map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`);
+    return deletionHold(revision, tagsPointingAt(tags, revision), pods, users);
   }
 
   /** The DeletionHeld condition and message in status, and a Warning event when the reason changes. */
@@ -519,6 +529,7 @@ export class IstioOperatorReconciler {
     await this.o.client.mergePatch(ref, { status: { message: hold.message, conditions } }, 'status');
     log.info('deletion held', {
       tags: hold.tags.join(','),
+      istioOperators: hold.istioOperators.join(','),
       pods: hold.pods,
       workloads: hold.workloads.length,
     });

@@ -21,6 +21,11 @@ export interface RevisionInstall {
   readonly status?: string;
   readonly version?: string;
   readonly deleting: boolean;
+  /**
+   * Whether it installs istiod (a Pilot component in its status); false for a gateways-only IstioOperator of
+   * the revision, which a tag cannot point at. Unknown (no status yet) counts as true.
+   */
+  readonly controlPlane?: boolean;
 }
 
 export interface TagInput {
@@ -85,6 +90,7 @@ export function planTag(
       `metadata.name ${JSON.stringify(tag.name)} is the tag, a label value: it must be a DNS label`,
     );
   const wanted = revision === 'default' ? '' : revision;
+  installs = installs.filter((i) => i.controlPlane !== false);
   const shadowed = installs.filter(
     (i) => i.revision === tag.name || (tag.name === 'default' && i.revision === ''),
   );

@@ -28,7 +28,11 @@ type WithSpec = KubernetesObject & { spec?: unknown; status?: Record<string, unk
 /** An IstioOperator as the tag plan sees it. */
 export function revisionInstall(iop: WithSpec): RevisionInstall {
   const spec = (iop.spec ?? {}) as { revision?: unknown };
-  const status = (iop.status ?? {}) as { status?: unknown; meshwright?: { version?: unknown } };
+  const status = (iop.status ?? {}) as {
+    status?: unknown;
+    componentStatus?: Record<string, unknown>;
+    meshwright?: { version?: unknown };
+  };
   const revision = typeof spec.revision === 'string' && spec.revision !== 'default' ? spec.revision : '';
   return {
     owner: `${iop.metadata?.namespace ?? ''}/${iop.metadata?.name ?? ''}`,
@@ -36,6 +40,7 @@ export function revisionInstall(iop: WithSpec): RevisionInstall {
     ...(typeof status.status === 'string' ? { status: status.status } : {}),
     ...(typeof status.meshwright?.version === 'string' ? { version: status.meshwright.version } : {}),
     deleting: iop.metadata?.deletionTimestamp !== undefined,
+    ...(status.componentStatus ? { controlPlane: 'Pilot' in status.componentStatus } : {}),
   };
 }
 

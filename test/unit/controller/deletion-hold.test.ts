@@ -59,6 +59,12 @@ describe('deletionHold', () => {
     expect(podsInjectedBy([pod('a', 'p', 'default')], '1-30')).toHaveLength(0);
   });
 
+  it('names other IstioOperators of the revision (gateways-only ones) as holders', () => {
+    expect(deletionHold('1-30', [], [], ['istio-system/gw'])?.message).toBe(
+      'deletion held: revision 1-30 is still in use: IstioOperator(s) istio-system/gw of the same revision use its istiod (move their gateways first)',
+    );
+  });
+
   it('lists at most five workloads and says how many more', () => {
     const pods = Array.from({ length: 7 }, (_, i) => ({
       namespace: 'n',

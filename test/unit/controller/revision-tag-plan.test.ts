@@ -100,6 +100,17 @@ describe('planTag', () => {
     );
   });
 
+  it('ignores a gateways-only IstioOperator of the revision (no Pilot): no conflict, the control plane is the target', () => {
+    const installs = [
+      iop('istio-system/1-31', '1-31'),
+      iop('istio-system/gw', '1-31', 'HEALTHY', { controlPlane: false }),
+    ];
+    expect(planTag({ name: 'prod', spec: { revision: '1-31' } }, installs, TARGET).status).toMatchObject({
+      state: 'Ready',
+      istioOperator: 'istio-system/1-31',
+    });
+  });
+
   it('points a tag at the default revision through /inject', () => {
     const p = planTag(
       { name: 'prod', spec: { revision: 'default' } },
