@@ -3,13 +3,15 @@
 // webhooks retargeted to the loopback webhook by URL) and the real webhook (in-process, TLS, serving both
 // revisions from their ConfigMaps). IstioOperator r30 (1.30.3) + tag `prod`; a namespace labelled
 // istio.io/rev=<prod> with two Deployments injected by r30; IstioOperator r31 (1.31.0-rc.0, sidecar rollout on)
-// side by side; deleting r30 is held while the tag and the pods use it; moving the tag is one update of the
+// side by side; the ingress gateway is an IstioOperator of its own (upstream's canary guidance) and moves from
+// r30 to r31 in place, its Deployment available throughout; deleting r30 is held while the tag, the gateway
+// and the pods use it; moving the tag is one update of the
 // tag and of its webhook (same object); new pods get 1.31's sidecar; the census counts the old pods for r31
 // and the rollout restarts them one batch at a time across an operator restart (each exactly once); then
 // r30's deletion completes, removing what it owned and nothing r31 uses.
 //
 // Not here (see docs/upgrade.md): the `default` tag (cluster-wide: it would inject the other suites'
-// istio-injection=enabled namespaces; its selectors are unit-tested against the chart) and the gateways.
+// istio-injection=enabled namespaces; its selectors are unit-tested against the chart).
 import { createWriteStream, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,6 +172,27 @@ const iop = (
     },
   }) as KubernetesObject;
 
+/** A gateways-only IstioOperator: the ingress gateway of a revision, moved by changing its revision. */
+const gatewayIop = (revision: string): KubernetesObject =>
+  ({
+    apiVersion: IOP,
+    kind: 'IstioOperator',
+    metadata: { name: 'gw', namespace: cpNs },
+    spec: {
+      profile: 'empty',
+      revision,
+      tag: '1.30.3',
+      components: { ingressGateways: [{ name: 'istio-ingressgateway', enabled: true }] },
+      values: { global: { istioNamespace: cpNs } },
+    },
+  }) as KubernetesObject;
+
+/** The gateway's CA_ADDR: which istiod it talks to. */
+async function gatewayCaAddr(): Promise<string | undefined> {
+  const d = await apps.readNamespacedDeployment({ namespace: cpNs, name: 'istio-ingressgateway' });
+  return d.spec?.template?.spec?.containers?.[0]?.env?.find((e) => e.name === 'CA_ADDR')?.value;
+}
+
 async function pods(app: string): Promise<V1Pod[]> {
   const { items } = await core.listNamespacedPod({ namespace: appNs, labelSelector: `app=${app}` });
   return items.filter((p) => !p.metadata?.deletionTimestamp);
@@ -239,7 +262,7 @@ afterAll(async () => {
   await operator?.stop().catch(() => undefined);
   if (caSync) clearInterval(caSync);
   await admin.delete(tagRef).catch(() => undefined);
-  for (const name of ['r30', 'r31']) {
+  for (const name of ['gw', 'r30', 'r31']) {
     if (cpNs && (await admin.get(iopRef(name)).catch(() => undefined))) {
       await admin.mergePatch(iopRef(name), { metadata: { finalizers: null } }).catch(() => undefined);
       await admin.delete(iopRef(name)).catch(() => undefined);
@@ -311,6 +334,12 @@ describe('canary upgrade 1.30.3 -> 1.31.0-rc.0 with a revision tag', () => {
     }
   });
 
+  it('runs the ingress gateway as an IstioOperator of its own on r30 (upstream canary guidance)', async () => {
+    await admin.create(gatewayIop(r30));
+    await waitFor(async () => (await statusOf('gw'))?.status === 'HEALTHY', 120_000, 'gw HEALTHY', 1000);
+    expect(await gatewayCaAddr()).toContain(`istiod-${r30}.`);
+  });
+
   it('installs r31 side by side: both HEALTHY with their own istiod and injector ConfigMaps', async () => {
     await admin.create(
       iop('r31', r31, '1.31.0-rc.0', {
@@ -329,7 +358,7 @@ describe('canary upgrade 1.30.3 -> 1.31.0-rc.0 with a revision tag', () => {
     expect((await statusOf('r31'))?.meshwright?.sidecars?.injected ?? 0).toBe(0);
   });
 
-  it('holds the deletion of r30 while the tag and the pods use it', async () => {
+  it('holds the deletion of r30 while the tag, the gateway and the pods use it', async () => {
     await admin.delete(iopRef('r30'));
     const held = await waitFor(
       async () => {
@@ -340,6 +369,7 @@ describe('canary upgrade 1.30.3 -> 1.31.0-rc.0 with a revision tag', () => {
       'DeletionHeld',
     );
     expect(held.message).toContain(`revision tag(s) ${prod} point at it`);
+    expect(held.message).toContain(`IstioOperator(s) ${cpNs}/gw of the same revision use its istiod`);
     expect(held.message).toContain(
       `3 pod(s) still run its sidecar, in ${appNs}/Deployment/productpage, ${appNs}/Deployment/reviews`,
     );
@@ -412,6 +442,41 @@ describe('canary upgrade 1.30.3 -> 1.31.0-rc.0 with a revision tag', () => {
     process.stdout.write(`tag move -> every pod re-injected by ${r31}: ${Date.now() - moved} ms\n`);
   });
 
+  it('moves the gateway to r31 (and 1.31) in place, never without an available gateway Deployment', async () => {
+    let lowest = Number.MAX_SAFE_INTEGER;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const d = await apps.readNamespacedDeployment({ namespace: cpNs, name: 'istio-ingressgateway' });
+        lowest = Math.min(lowest, d.status?.availableReplicas ?? 0);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await admin.mergePatch(iopRef('gw'), { spec: { revision: r31, tag: '1.31.0-rc.0' } });
+    await waitFor(
+      async () =>
+        (await gatewayCaAddr())?.includes(`istiod-${r31}.`) && (await statusOf('gw'))?.status === 'HEALTHY',
+      120_000,
+      'gw HEALTHY on r31',
+      500,
+    );
+    await waitFor(
+      async () => {
+        const d = await apps.readNamespacedDeployment({ namespace: cpNs, name: 'istio-ingressgateway' });
+        return (
+          d.status?.updatedReplicas === 1 && d.status?.replicas === 1 && d.status?.availableReplicas === 1
+        );
+      },
+      60_000,
+      'gateway rolled',
+    );
+    watching = false;
+    await watcher;
+    expect(lowest).toBeGreaterThanOrEqual(1);
+    const d = await apps.readNamespacedDeployment({ namespace: cpNs, name: 'istio-ingressgateway' });
+    expect(d.spec?.template?.spec?.containers?.[0]?.image).toBe(IMAGE_31);
+  });
+
   it("completes r30's deletion once nothing uses it: its objects go, r31's stay", async () => {
     await waitFor(async () => (await admin.get(iopRef('r30'))) === undefined, 90_000, 'r30 deleted', 500);
     await expect(
@@ -419,6 +484,7 @@ describe('canary upgrade 1.30.3 -> 1.31.0-rc.0 with a revision tag', () => {
     ).rejects.toMatchObject({ code: 404 });
     expect(await admin.get({ ...MWC, name: `istio-sidecar-injector-${r30}-${cpNs}` })).toBeUndefined();
     await apps.readNamespacedDeployment({ namespace: cpNs, name: `istiod-${r31}` });
+    await apps.readNamespacedDeployment({ namespace: cpNs, name: 'istio-ingressgateway' });
     await core.readNamespacedConfigMap({ namespace: cpNs, name: `istio-sidecar-injector-${r31}` });
     expect(await admin.get({ ...MWC, name: `istio-sidecar-injector-${r31}-${cpNs}` })).toBeDefined();
     expect(await admin.get({ ...MWC, name: `istio-revision-tag-${prod}` })).toBeDefined();
