@@ -55,6 +55,7 @@ kustomize:
 # config/crd/bases holds copies of crds/ (kustomize cannot read outside config/); the config test checks them.
 config-crds:
 	install -m 0644 crds/istiooperator.yaml config/crd/bases/istiooperator.yaml
+	install -m 0644 crds/istiorevisiontag.yaml config/crd/bases/istiorevisiontag.yaml
 
 # The operator and the webhook in the foreground against the current kubeconfig ($KUBECONFIG or ~/.kube/config).
 # The webhook uses --self-signed TLS; the cluster must reach it for injection (see docs/deploy.md).

@@ -23,6 +23,8 @@ import { proxyImage } from '../webhook/inject/images';
 import { chartRenderOutcome } from '../operator/render/charts/controller-outcome';
 import { RenderCache } from '../operator/render/charts/render-cache';
 import { getMap } from '../operator/render/charts/values-map';
+import type { InjectionOptions } from '../operator/render/charts/meshwright-adjustments';
+import { parseInjectionTarget } from '../operator/render/injection/injection-target';
 import { HelmProcessRenderer, helmBinary } from '../operator/render/helm/helm-process';
 import { RELEASE_FLAGS } from '../release/flags';
 import { createReleaseProvider } from '../release/index';
@@ -87,6 +89,20 @@ const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     help: 'The helm binary for chart rendering (default $MESHWRIGHT_HELM, else helm on PATH)',
   },
+  'injection-service': {
+    kind: 'string',
+    help:
+      "namespace/name[:port] of Meshwright's webhook Service: the operator installs each revision's injection " +
+      'MutatingWebhookConfigurations (upstream selectors) pointing there, and serves IstioRevisionTags',
+  },
+  'injection-url': {
+    kind: 'string',
+    help: "https://host:port of Meshwright's webhook outside the cluster (instead of --injection-service)",
+  },
+  'injection-ca-from': {
+    kind: 'string',
+    help: 'namespace/certificate for cert-manager.io/inject-ca-from on those webhooks (else the webhook keeps caBundle)',
+  },
   help: { kind: 'boolean', alias: 'h', help: 'Show this help' },
 };
 
@@ -104,6 +120,8 @@ export interface OperatorFlags {
   releases?: ReleaseProviderOptions;
   defaultIstioVersion: string;
   helm: string;
+  /** Where injection MWCs point; undefined leaves them out (the static default-revision MWC serves). */
+  injection?: InjectionOptions;
 }
 
 function installRoot(): string {
@@ -154,7 +172,25 @@ export function parseOperatorFlags(
     releases: chartReleases(flags, env),
     defaultIstioVersion: defaultVersionFlag(flags['default-istio-version']),
     helm: typeof flags.helm === 'string' && flags.helm !== '' ? flags.helm : helmBinary(env),
+    injection: injectionFlags(flags),
   };
+}
+
+function injectionFlags(flags: FlagValues): InjectionOptions | undefined {
+  const str = (k: string): string | undefined =>
+    typeof flags[k] === 'string' ? String(flags[k]) : undefined;
+  let target;
+  try {
+    target = parseInjectionTarget({ service: str('injection-service'), url: str('injection-url') });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const caFrom = str('injection-ca-from');
+  if (caFrom !== undefined && !target)
+    throw new UsageError('--injection-ca-from needs --injection-service or --injection-url');
+  if (caFrom !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(caFrom))
+    throw new UsageError(`--injection-ca-from: ${JSON.stringify(caFrom)} must be namespace/certificate`);
+  return target ? { target, ...(caFrom !== undefined ? { caFrom } : {}) } : undefined;
 }
 
 /**
@@ -241,6 +277,7 @@ export function chartControllerRender(o: {
   releases: ReleaseProvider;
   cache: RenderCache;
   defaultVersion: string;
+  injection?: InjectionOptions;
 }): RenderFn {
   return async (iop: KubernetesObject) => {
     const r = await chartRenderOutcome(iop, { ...o });
@@ -280,6 +317,7 @@ export const operator: Command = {
           releases: createReleaseProvider(releases),
           cache: new RenderCache(new HelmProcessRenderer({ binary: parsed.helm })),
           defaultVersion: parsed.defaultIstioVersion,
+          injection: parsed.injection,
         })
       : controllerRender(loadCrds(parsed.crdsDir));
     const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`;
@@ -297,6 +335,7 @@ export const operator: Command = {
       sidecarCensusTtlMs: parsed.sidecarCensusIntervalMs,
       // status.meshwright.version of an IstioOperator that names no release is the operator's default.
       defaultIstioVersion: parsed.defaultIstioVersion,
+      injection: parsed.injection,
       metricsPort: parsed.metricsPort,
       healthPort: parsed.healthPort,
       registry: createRegistry(),

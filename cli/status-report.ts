@@ -31,6 +31,8 @@ export interface RevisionRow {
   outdatedWorkloadCount: number;
   censusError?: string;
   rollout?: RolloutSummary;
+  /** Revision tags whose webhook calls this revision now (IstioRevisionTag status), when any. */
+  tags?: string[];
 }
 
 export interface StatusReport {
@@ -64,8 +66,19 @@ function rolloutOf(v: unknown): RolloutSummary | undefined {
   };
 }
 
+/** The tags (by their status: Ready, naming the revision) serving `revision`, sorted; undefined when none. */
+function tagsOf(tags: readonly unknown[], revision: string): string[] | undefined {
+  const names = tags
+    .map(obj)
+    .filter((t) => obj(t.status).state === 'Ready' && obj(t.status).revision === revision)
+    .map((t) => str(obj(t.metadata).name))
+    .filter((n): n is string => n !== undefined)
+    .sort();
+  return names.length ? names : undefined;
+}
+
 /** One row per IstioOperator, sorted by namespace and name. */
-export function statusReport(iops: readonly unknown[]): StatusReport {
+export function statusReport(iops: readonly unknown[], tags: readonly unknown[] = []): StatusReport {
   const revisions = iops.map((raw): RevisionRow => {
     const o = obj(raw);
     const meta = obj(o.metadata);
@@ -87,6 +100,7 @@ export function statusReport(iops: readonly unknown[]): StatusReport {
       outdatedWorkloadCount: int(sidecars.outdatedWorkloadCount) ?? outdatedWorkloads.length,
       censusError: str(sidecars.error),
       rollout: rolloutOf(mw.sidecarRollout),
+      tags: tagsOf(tags, str(spec.revision) ?? 'default'),
     };
     return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined)) as RevisionRow;
   });
@@ -128,6 +142,7 @@ export function renderStatusTable(report: StatusReport): string {
   const out = [columns([header, ...rows]), ''];
   for (const r of report.revisions) {
     const lines: string[] = [];
+    if (r.tags) lines.push(`  tags: ${r.tags.join(', ')}`);
     if (r.censusError) lines.push(`  sidecar census failed: ${r.censusError}`);
     if (r.outdatedWorkloadCount > 0) {
       const shown = r.outdatedWorkloads.length;

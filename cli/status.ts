@@ -44,7 +44,12 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     await requireIopCrd(client);
     // Listed in the namespace when given, so a user with rights in one namespace can use it.
     const { items } = await client.list(IOP_API_VERSION, IOP_KIND, undefined, namespace);
-    const report = statusReport(items);
+    // Revision tags, when their CRD is installed and readable (an older install has none).
+    const tags = await client.list('meshwright.io/v1alpha1', 'IstioRevisionTag').then(
+      (l) => l.items,
+      () => [],
+    );
+    const report = statusReport(items, tags);
     io.out(output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderStatusTable(report));
     return 0;
   });

@@ -18,6 +18,9 @@ import { KubeEventRecorder } from './reconcile/event-recorder';
 import { IstioOperatorReconciler } from './reconcile/reconciler';
 import { CONTROLLER_NAME, IstioOperatorController } from './runtime/controller';
 import { startProbeServer, type Readiness, type RunningServer } from './runtime/probe-server';
+import { RevisionTagController, TAG_CONTROLLER_NAME } from './tags/tag-controller';
+import { TagReconciler } from './tags/tag-reconciler';
+import type { InjectionOptions } from '../render/charts/meshwright-adjustments';
 
 export const LEASE_NAME = 'meshwright-operator-leader';
 
@@ -48,10 +51,13 @@ export interface OperatorOptions {
   sidecarCensusTtlMs?: number;
   /** The Istio version shown for IstioOperators whose tags name none (default lib/version.ts ISTIO_VERSION). */
   defaultIstioVersion?: string;
+  /** Where injection webhooks point; enables the IstioRevisionTag controller when set. */
+  injection?: InjectionOptions;
 }
 
 export class OperatorManager {
   private readonly controller: IstioOperatorController;
+  private readonly tags: RevisionTagController | undefined;
   private readonly elector: LeaderElector | undefined;
   private readonly metrics: ControllerMetrics;
   private servers: RunningServer[] = [];
@@ -74,6 +80,7 @@ export class OperatorManager {
       sidecarCensusTtlMs: o.sidecarCensusTtlMs,
       defaultIstioVersion: o.defaultIstioVersion,
       metrics: this.metrics,
+      holdDeletion: o.injection !== undefined,
     });
     this.controller = new IstioOperatorController({
       kc: o.kc,
@@ -86,6 +93,23 @@ export class OperatorManager {
       log,
       metrics: this.metrics,
     });
+    if (o.injection) {
+      const tagLog = o.log.child({ controller: TAG_CONTROLLER_NAME });
+      this.tags = new RevisionTagController({
+        kc: o.kc,
+        client,
+        reconciler: new TagReconciler({
+          client,
+          target: o.injection.target,
+          caFrom: o.injection.caFrom,
+          log: tagLog,
+        }),
+        resyncPeriodMs: o.resyncPeriodMs,
+        clock,
+        log: tagLog,
+        metrics: this.metrics,
+      });
+    }
     if (o.leaderElect) {
       const store = new KubeLeaseStore(o.kc, o.leaderElectionNamespace, o.leaseName ?? LEASE_NAME);
       this.elector = new LeaderElector({ identity: o.identity, ...DEFAULT_ELECTION }, store, clock, log, {
@@ -97,6 +121,7 @@ export class OperatorManager {
           this.lost = true;
           this.metrics.setLeader(false);
           void this.controller.stop();
+          void this.tags?.stop();
           o.onLostLeadership();
         },
       });
@@ -120,18 +145,22 @@ export class OperatorManager {
   readiness(): Readiness {
     if (this.lost) return { ready: false, reason: 'lost leadership; exiting' };
     if (!this.elector) {
-      return this.controller.synced()
+      return this.synced()
         ? { ready: true, reason: 'reconciling (leader election off)' }
         : { ready: false, reason: 'watches not synced yet (leader election off)' };
     }
     const why = this.elector.describe();
     const state = this.elector.state();
     if (state.kind === 'leader') {
-      return this.controller.synced()
+      return this.synced()
         ? { ready: true, reason: `${why}, reconciling` }
         : { ready: false, reason: `${why}, watches not synced yet` };
     }
     return { ready: state.kind !== 'failing', reason: why };
+  }
+
+  private synced(): boolean {
+    return this.controller.synced() && (this.tags?.synced() ?? true);
   }
 
   ports(): number[] {
@@ -165,7 +194,7 @@ export class OperatorManager {
 
   /** Stops the controller (finishing in-flight reconciles), then releases the lease, then the servers. */
   async stop(): Promise<void> {
-    await this.controller.stop();
+    await Promise.all([this.controller.stop(), this.tags?.stop()]);
     await this.controllerStart;
     await this.elector?.stop();
     await Promise.all(this.servers.map((s) => s.close()));
@@ -173,10 +202,12 @@ export class OperatorManager {
   }
 
   private startController(): void {
-    this.controllerStart = this.controller.start().catch((err: unknown) => {
-      this.o.log.error('controller failed to start', { controller: CONTROLLER_NAME, error: String(err) });
-      this.lost = true;
-      this.o.onLostLeadership();
-    });
+    this.controllerStart = Promise.all([this.controller.start(), this.tags?.start()])
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        this.o.log.error('controller failed to start', { controller: CONTROLLER_NAME, error: String(err) });
+        this.lost = true;
+        this.o.onLostLeadership();
+      });
   }
 }

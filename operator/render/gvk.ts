@@ -65,6 +65,14 @@ export const MANAGED_KINDS: readonly GroupVersionKind[] = [
   ),
   // The openshift profiles' CNI with Multus: a CRD the cluster may not serve (the reconciler says so).
   gvk('k8s.cni.cncf.io', 'v1', 'NetworkAttachmentDefinition', 'network-attachment-definitions', true),
+  // Sidecar-injection webhooks, retargeted to Meshwright's webhook (render/injection/injection-target.ts).
+  gvk(
+    'admissionregistration.k8s.io',
+    'v1',
+    'MutatingWebhookConfiguration',
+    'mutatingwebhookconfigurations',
+    false,
+  ),
 ];
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {

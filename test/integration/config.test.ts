@@ -109,17 +109,20 @@ beforeAll(() => {
 }, 300_000);
 
 describe('config/crd', () => {
-  it('holds an exact copy of crds/istiooperator.yaml (run `make config-crds` after changing crds/)', () => {
-    expect(readFileSync(join(root, 'config/crd/bases/istiooperator.yaml'), 'utf8')).toBe(
-      readFileSync(join(root, 'crds/istiooperator.yaml'), 'utf8'),
-    );
-  });
+  it.each(['istiooperator.yaml', 'istiorevisiontag.yaml'])(
+    'holds an exact copy of crds/%s (run `make config-crds` after changing crds/)',
+    (file) => {
+      expect(readFileSync(join(root, 'config/crd/bases', file), 'utf8')).toBe(
+        readFileSync(join(root, 'crds', file), 'utf8'),
+      );
+    },
+  );
 
-  it('renders the IstioOperator CRD only (the Istio API CRDs belong to the Base component)', () => {
+  it("renders Meshwright's own CRDs only (the Istio API CRDs belong to the Base component)", () => {
     const crds = defaultObjs
       .filter((o) => o.kind === 'CustomResourceDefinition')
       .map((o) => o.metadata?.name);
-    expect(crds).toEqual(['istiooperators.install.istio.io']);
+    expect(crds.sort()).toEqual(['istiooperators.install.istio.io', 'istiorevisiontags.meshwright.io']);
   });
 });
 
@@ -308,6 +311,8 @@ describe('RBAC', () => {
       'install.istio.io/istiooperators',
       'install.istio.io/istiooperators/status',
       'install.istio.io/istiooperators/finalizers',
+      'meshwright.io/istiorevisiontags',
+      'meshwright.io/istiorevisiontags/status',
       '/namespaces',
       '/events',
     ]);

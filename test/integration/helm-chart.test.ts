@@ -319,7 +319,7 @@ describe('chart on the apiserver (server-side apply, dry run)', () => {
       // Rendered straight into the test's namespaces: the chart itself moves every reference.
       const objs = chart(ns, [`tls.mode=${mode}`, `istioNamespace=${istio}`]);
       const candidates = objs.filter((o) => groupOf(o) !== CERT_MANAGER_GROUP);
-      expect(candidates.length).toBe(20);
+      expect(candidates.length).toBe(21); // 20 + the IstioRevisionTag CRD
       const failures: string[] = [];
       for (const o of candidates) {
         try {

@@ -102,6 +102,24 @@ const ALLOWED_UNUSED: Record<string, string> = {
   // informer only lists and watches. Candidate for removal together with that assertion.
   'Role/meshwright-webhook-istio-config (in istio-system): get core/configmaps':
     'pinned by config.test.ts; the informer lists and watches only',
+  // Used only by an operator given --injection-service/--injection-url (it then applies each revision's
+  // injection webhooks and runs the IstioRevisionTag controller); this audit runs it without, so that the
+  // static default-revision webhook stays the only injector. canary-upgrade.test.ts exercises them.
+  ...Object.fromEntries(
+    [
+      'get meshwright.io/istiorevisiontags',
+      'list meshwright.io/istiorevisiontags',
+      'watch meshwright.io/istiorevisiontags',
+      'patch meshwright.io/istiorevisiontags/status',
+      'get admissionregistration.k8s.io/mutatingwebhookconfigurations',
+      'create admissionregistration.k8s.io/mutatingwebhookconfigurations',
+      'patch admissionregistration.k8s.io/mutatingwebhookconfigurations',
+      'delete admissionregistration.k8s.io/mutatingwebhookconfigurations',
+    ].map((p) => [
+      `ClusterRole/meshwright-operator: ${p}`,
+      'used only with --injection-service/--injection-url',
+    ]),
+  ),
 };
 
 let cp: PrivateControlPlane;

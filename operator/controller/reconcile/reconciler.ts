@@ -27,7 +27,7 @@ import { refOf, type KubeClient, type ObjectRef } from '../kube/kube-client';
 import { isKindNotServed, notServedMessage } from '../kube/served-kind';
 import type { ControllerMetrics } from '../metrics';
 import { computeStatus } from '../status/compute-status';
-import { rfc3339 } from '../status/conditions';
+import { rfc3339, setConditions } from '../status/conditions';
 import type { LiveStatus } from '../status/live-status';
 import type { ComponentOutcome, PassResult } from '../status/outcome';
 import { statusEvents, type EventSpec } from '../status/status-events';
@@ -36,9 +36,15 @@ import type { DesiredComponent, DesiredState, ManagedKind, RenderFn } from './de
 import type { EventRecorder } from './event-recorder';
 import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finalizer';
 import { upgradeDecision } from './upgrade-decision';
+import { deletionHold, podsInjectedBy, type DeletionHold, type HeldPod } from './deletion-hold';
+import { TAG_API_VERSION, TAG_KIND, tagsPointingAt, tagsServing } from '../tags/tag-plan';
+
 import { installedIstioVersion } from '../status/istio-version';
 import { ISTIO_VERSION } from '../../../lib/version';
 import { CENSUS_INTERVAL_MS, SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
+
+/** The condition naming what holds an IstioOperator's deletion. */
+export const DELETION_HELD = 'DeletionHeld';
 
 export const IOP_API_VERSION = 'install.istio.io/v1alpha1';
 export const IOP_KIND = 'IstioOperator';
@@ -68,7 +74,15 @@ export interface ReconcilerOptions {
   metrics?: Pick<ControllerMetrics, 'censused'>;
   /** The Istio version of an IstioOperator whose tags name none, for status.meshwright.version. */
   defaultIstioVersion?: string;
+  /**
+   * Hold a deletion while revision tags point at the revision or pods run its sidecars (deletion-hold.ts).
+   * On when the operator manages the injection webhooks (it then owns what pods and tags depend on).
+   */
+  holdDeletion?: boolean;
 }
+
+/** How often a held deletion is re-checked (it lists every pod, so not at the readiness poll rate). */
+export const HOLD_RECHECK_MS = 5000;
 
 /**
  * An owned object still terminating this long after its deletionTimestamp gets its DELETE re-issued,
@@ -391,9 +405,10 @@ export class IstioOperatorReconciler {
   ): Promise<SidecarObservation | undefined> {
     if (!target) return undefined;
     try {
+      const tags = this.o.holdDeletion ? await this.tagsServing(target.revision) : [];
       return await this.rollout.observe(
         iop,
-        target,
+        tags.length ? { ...target, tags } : target,
         prev?.meshwright?.sidecarRollout,
         this.o.clock.now(),
         log,
@@ -506,6 +521,13 @@ export class IstioOperatorReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     if (!hasFinalizer(iop)) return {};
+    if (this.o.holdDeletion) {
+      const hold = await this.deletionHoldOf(iop);
+      if (hold) {
+        await this.writeHold(iop, ref, hold, log);
+        return { requeueAfterMs: Math.min(HOLD_RECHECK_MS, this.censusTtlMs) };
+      }
+    }
     const owned = await this.releaseSharedCrds(key, iop, await this.listOwned(owner, this.kindsFor([])), log);
     if (owned.length > 0) {
       const doomed = planPrune(new Set(), owned, true);
@@ -576,6 +598,75 @@ export class IstioOperatorReconciler {
     log.info('uninstall keeps CRDs', { crds: crds.length, remaining: others.length });
     await this.o.events.record(iop, { type: 'Normal', reason: 'CRDsKept', message });
     return owned.filter((o) => !crds.includes(o));
+  }
+
+  /** The revision tags whose webhooks call `revision` now (their status says so). */
+  private async tagsServing(revision: string): Promise<string[]> {
+    try {
+      const list = await this.o.client.list(TAG_API_VERSION, TAG_KIND);
+      return tagsServing(list.items, revision);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  /** What still uses this IstioOperator's revision: tags pointing at it, pods running its sidecars. */
+  private async deletionHoldOf(iop: KubernetesObject): Promise<DeletionHold | undefined> {
+    const spec = (iop as KubernetesObject & { spec?: { revision?: unknown } }).spec;
+    const revision = typeof spec?.revision === 'string' && spec.revision !== 'default' ? spec.revision : '';
+    let tags: { name: string; spec: unknown }[] = [];
+    try {
+      const list = await this.o.client.list(TAG_API_VERSION, TAG_KIND);
+      tags = list.items.map((t) => ({ name: t.metadata?.name ?? '', spec: (t as { spec?: unknown }).spec }));
+    } catch (err) {
+      // No IstioRevisionTag CRD: no tags.
+      if (!isNotFound(err)) throw err;
+    }
+    const pods: HeldPod[] = [];
+    await this.o.client.listPages('v1', 'Pod', (items) => {
+      pods.push(...podsInjectedBy(items, revision));
+    });
+    // Other IstioOperators of this revision (a gateways-only one): their gateways talk to this istiod.
+    const self = `${iop.metadata?.namespace ?? ''}/${iop.metadata?.name ?? ''}`;
+    const users = (await this.o.client.list(IOP_API_VERSION, IOP_KIND)).items
+      .filter((o) => !o.metadata?.deletionTimestamp)
+      .filter((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}` !== self)
+      .filter((o) => {
+        const r = (o as { spec?: { revision?: unknown } }).spec?.revision;
+        return (typeof r === 'string' && r !== 'default' ? r : '') === revision;
+      })
+      .map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`);
+    return deletionHold(revision, tagsPointingAt(tags, revision), pods, users);
+  }
+
+  /** The DeletionHeld condition and message in status, and a Warning event when the reason changes. */
+  private async writeHold(
+    iop: KubernetesObject,
+    ref: ObjectRef,
+    hold: DeletionHold,
+    log: Logger,
+  ): Promise<void> {
+    const prev = (iop as KubernetesObject & { status?: LiveStatus }).status;
+    const before = prev?.conditions?.find((c) => c.type === DELETION_HELD);
+    if (before?.message === hold.message && prev?.message === hold.message) return;
+    const conditions = [
+      ...(prev?.conditions ?? []).filter((c) => c.type !== DELETION_HELD),
+      ...setConditions(
+        prev?.conditions,
+        [{ type: DELETION_HELD, status: 'True', reason: 'RevisionInUse', message: hold.message }],
+        iop.metadata?.generation ?? 0,
+        rfc3339(this.o.clock.now()),
+      ),
+    ];
+    await this.o.client.mergePatch(ref, { status: { message: hold.message, conditions } }, 'status');
+    log.info('deletion held', {
+      tags: hold.tags.join(','),
+      istioOperators: hold.istioOperators.join(','),
+      pods: hold.pods,
+      workloads: hold.workloads.length,
+    });
+    await this.o.events.record(iop, { type: 'Warning', reason: DELETION_HELD, message: hold.message });
   }
 
   private async writeStatus(

@@ -56,6 +56,8 @@ export interface CensusInput {
   namespaces?: ReadonlyMap<string, V1Namespace>;
   /** '' for the default revision. */
   revision: string;
+  /** Revision tags whose webhooks call this revision: their namespaces and pods are its too. */
+  tags?: readonly string[];
   expectedImage: string;
   /** The current injection config of this revision; enables the re-injection check. */
   injection?: InjectionConfig;
@@ -79,15 +81,25 @@ export function workloadKey(w: WorkloadRef): string {
   return `${w.namespace}/${w.kind}/${w.name}`;
 }
 
-function injectedByRevision(pod: PodView, nsLabels: Record<string, string>, revision: string): boolean {
-  const rev = revision || 'default';
-  const podRev = pod.labels['istio.io/rev'];
-  if (podRev !== undefined) return podRev === rev;
+/**
+ * Whether this revision's webhooks (its own, or a tag's pointing at it) select the pod, as upstream's
+ * selectors do: a namespace's istio-injection=enabled (the default revision or tag) or istio.io/rev label
+ * decides before the pod's own istio.io/rev label (which injection also sets, to the injecting revision).
+ */
+function injectedByRevision(
+  pod: PodView,
+  nsLabels: Record<string, string>,
+  revision: string,
+  tags: readonly string[] = [],
+): boolean {
+  const names = new Set([revision || 'default', ...tags]);
+  if (nsLabels['istio-injection'] === 'enabled') return names.has('default');
   const nsRev = nsLabels['istio.io/rev'];
-  if (nsLabels['istio-injection'] === 'enabled') return rev === 'default';
-  if (nsRev !== undefined) return nsRev === rev;
+  if (nsRev !== undefined) return names.has(nsRev);
+  const podRev = pod.labels['istio.io/rev'];
+  if (podRev !== undefined) return names.has(podRev);
   // Injected through the pod opt-in label alone: the default revision's webhook did it.
-  return rev === 'default';
+  return names.has('default');
 }
 
 function workloadOf(pod: PodView, rsOwners: ReadonlyMap<string, string>): WorkloadRef | undefined {
@@ -279,7 +291,7 @@ function classify(pod: PodView, input: CensusInput): Classification {
   if (!pod.proxyImage || pod.labels['sidecar.istio.io/inject'] === 'false') return 'ignored';
   if (pod.labels[LABEL_OWNING_RESOURCE] !== undefined) return 'ignored';
   const nsLabels = input.namespaceLabels.get(pod.namespace) ?? {};
-  if (!injectedByRevision(pod, nsLabels, input.revision)) return 'ignored';
+  if (!injectedByRevision(pod, nsLabels, input.revision, input.tags)) return 'ignored';
   // Fast path: a different image is outdated without re-injecting.
   if (!sameProxyImage(pod.proxyImage, input.expectedImage)) return 'outdated';
   const rev = input.revision || 'default';

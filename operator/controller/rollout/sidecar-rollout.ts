@@ -40,6 +40,8 @@ export interface SidecarTarget {
   expectedImage: string;
   /** '' for the default revision. */
   revision: string;
+  /** Revision tags whose webhooks call this revision now (a tag move changes the rollout target). */
+  tags?: readonly string[];
   controlPlaneNamespace: string;
   /** The injection config the current injector ConfigMaps give; enables the re-injection check. */
   injection?: InjectionConfig;
@@ -160,7 +162,8 @@ export class SidecarRollout {
     const cfg = rolloutConfig(iop.spec);
     const uid = iop.metadata?.uid ?? '';
     const cached = this.recent.get(uid);
-    const key = `${target.revision}\n${target.expectedImage}\n${target.injectionKey ?? ''}`;
+    const tags = target.tags?.length ? `\n${[...target.tags].sort().join(',')}` : '';
+    const key = `${target.revision}\n${target.expectedImage}\n${target.injectionKey ?? ''}${tags}`;
     if (!cfg.enabled && !prev && cached && cached.key === key && now - cached.at < this.intervalMs) {
       // Pods are not watched: the next census comes from a re-queue when this one expires.
       return { sidecars: cached.sidecars, requeueAfterMs: cached.at + this.intervalMs - now, events: [] };
@@ -197,6 +200,7 @@ export class SidecarRollout {
           namespaceLabels,
           namespaces,
           revision: target.revision,
+          ...(target.tags ? { tags: target.tags } : {}),
           expectedImage: target.expectedImage,
           injection: target.injection,
           controlPlaneNamespace: target.controlPlaneNamespace,

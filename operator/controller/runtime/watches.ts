@@ -29,7 +29,7 @@ export interface Watch {
  * A list function that also signals its first success. A kind the apiserver does not serve (404)
  * counts as synced too: there is nothing of it to watch, and it must not hold back the controller.
  */
-function syncedLister(list: () => Promise<KubernetesListObject<KubernetesObject>>) {
+export function syncedLister(list: () => Promise<KubernetesListObject<KubernetesObject>>) {
   let done: () => void = () => undefined;
   const synced = new Promise<void>((resolve) => (done = resolve));
   const fn = async () => {
@@ -50,7 +50,7 @@ export function resourcePath(k: ManagedKind, namespace?: string): string {
   return namespace && k.namespaced ? `${root}/namespaces/${namespace}/${k.plural}` : `${root}/${k.plural}`;
 }
 
-function lister(client: KubeClient, k: ManagedKind, labelSelector?: string, namespace?: string) {
+export function lister(client: KubeClient, k: ManagedKind, labelSelector?: string, namespace?: string) {
   return async (): Promise<KubernetesListObject<KubernetesObject>> => {
     const list = await client.list(k.apiVersion, k.kind, labelSelector, namespace);
     return {

@@ -11,6 +11,7 @@ import { IopValidationError } from '../../api/iop-validation';
 import type { IstioOperator } from '../../api/types';
 import { managedKindOf } from '../gvk';
 import { HelmError } from '../helm/chart-renderer';
+import type { InjectionOptions } from './meshwright-adjustments';
 import { ProfileError } from './merge-inputs';
 import type { RenderCache } from './render-cache';
 import type { ChartManifest, ChartObject } from './types';
@@ -42,6 +43,8 @@ export interface ChartOutcomeOptions {
   readonly cache: RenderCache;
   /** The release rendered when the spec's tag names none. */
   readonly defaultVersion: string;
+  /** Where the injection MWCs point (Meshwright's webhook); unset leaves them out of the install. */
+  readonly injection?: InjectionOptions;
   readonly signal?: AbortSignal;
 }
 
@@ -115,6 +118,7 @@ export async function chartRenderOutcome(iop: unknown, o: ChartOutcomeOptions): 
     source = release.source;
     const manifest = await o.cache.render(specDocument(iop), release, {
       imageDefaults: { hub: 'docker.io/istio', tag: release.version },
+      ...(o.injection ? { injection: o.injection } : {}),
       signal: o.signal,
     });
     const unmanaged = [

@@ -13,12 +13,12 @@ import { CHART_COMPONENTS, componentInstances, type ComponentInstance } from './
 import { componentValues, translationRules } from './component-values';
 import { applyK8sSettings } from './k8s-patches';
 import { mergeInputs } from './merge-inputs';
-import { meshwrightAdjust, type Omitted } from './meshwright-adjustments';
+import { meshwrightAdjust, type InjectionOptions, type Omitted } from './meshwright-adjustments';
 import { istioctlOrder } from './object-order';
 import { applyK8sOverlays } from './overlays';
 import { releaseGlobalFields, releaseProfiles } from './release-profiles';
 import type { ChartManifest, ChartObject, ChartRenderedComponent } from './types';
-import { getMap, mergeFrom } from './values-map';
+import { getMap, getString, mergeFrom } from './values-map';
 
 /** istioctl renders offline with its minimum supported Kubernetes (1.32 for Istio 1.30 and 1.31). */
 export const DEFAULT_KUBE_VERSION = '1.32.0';
@@ -39,6 +39,8 @@ export interface ChartRenderOptions {
   readonly kubeVersion?: string;
   /** Leave out Meshwright's deliberate differences (parity tests compare raw istioctl output). */
   readonly istioctlOnly?: boolean;
+  /** Where injection MWCs send requests (Meshwright's webhook); unset leaves them out. */
+  readonly injection?: InjectionOptions;
   readonly signal?: AbortSignal;
 }
 
@@ -81,7 +83,11 @@ export async function render(
   const omitted: Omitted[] = [];
   const components = rendered.map((c) => {
     if (options.istioctlOnly) return c;
-    const adjusted = meshwrightAdjust(c.objects);
+    const adjusted = meshwrightAdjust(
+      c.objects,
+      options.injection,
+      getString(merged, 'spec.values.revision'),
+    );
     omitted.push(...adjusted.omitted);
     return { ...c, objects: adjusted.objects as ChartObject[] };
   });

@@ -79,6 +79,33 @@ describe('statusReport', () => {
   });
 });
 
+describe('revision tags in the report', () => {
+  const tag = (name: string, state: string, revision: string) => ({
+    metadata: { name },
+    spec: { revision },
+    status: { state, revision },
+  });
+
+  it('lists per revision the tags that serve it (Ready, by status), sorted, and prints them', () => {
+    const r = statusReport(
+      [stable, canary],
+      [
+        tag('prod', 'Ready', 'canary'),
+        tag('default', 'Ready', 'canary'),
+        tag('stable', 'RevisionNotReady', 'canary'),
+        'junk',
+      ],
+    );
+    expect(r.revisions.map((x) => [x.name, x.tags])).toEqual([
+      ['canary', ['default', 'prod']],
+      ['installed-state', undefined],
+    ]);
+    expect(renderStatusTable(r)).toContain(
+      'Revision canary (istio-system/canary, Istio 1.31.0):\n  tags: default, prod\n',
+    );
+  });
+});
+
 describe('renderStatusTable', () => {
   it('prints the table, then per revision the first outdated workloads, the batch and the opt-outs', () => {
     const text = renderStatusTable(statusReport([stable, canary]));

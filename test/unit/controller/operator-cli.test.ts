@@ -129,6 +129,38 @@ describe('meshwright operator flags', () => {
     expect(() => parseOperatorFlags(['--leader-elekt'])).toThrow(UsageError);
   });
 
+  it('reads where the injection webhooks point (off unless given)', () => {
+    expect(parseOperatorFlags([], {})).toMatchObject({ injection: undefined });
+    expect(
+      parseOperatorFlags(
+        [
+          '--injection-service',
+          'meshwright-system/meshwright-webhook',
+          '--injection-ca-from',
+          'meshwright-system/cert',
+        ],
+        {},
+      ),
+    ).toMatchObject({
+      injection: {
+        target: { service: { namespace: 'meshwright-system', name: 'meshwright-webhook', port: 443 } },
+        caFrom: 'meshwright-system/cert',
+      },
+    });
+    expect(parseOperatorFlags(['--injection-url=https://127.0.0.1:9443'], {})).toMatchObject({
+      injection: { target: { url: 'https://127.0.0.1:9443' } },
+    });
+    expect(() => parseOperatorFlags(['--injection-service=webhook'], {})).toThrow(
+      new UsageError('--injection-service: "webhook" must be namespace/name[:port]'),
+    );
+    expect(() => parseOperatorFlags(['--injection-ca-from=a/b'], {})).toThrow(
+      '--injection-ca-from needs --injection-service or --injection-url',
+    );
+    expect(() => parseOperatorFlags(['--injection-url=https://x', '--injection-ca-from=cert'], {})).toThrow(
+      '--injection-ca-from: "cert" must be namespace/certificate',
+    );
+  });
+
   it('answers --help', () => {
     expect(parseOperatorFlags(['--help'])).toBe('help');
   });

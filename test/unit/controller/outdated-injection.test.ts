@@ -204,10 +204,13 @@ describe('sidecar census: injection settings', () => {
       injected: 1,
       outdated: 0,
     });
-    // A pod labelled for another revision is not this IstioOperator's, outdated or not.
+    // A pod labelled for another revision in that namespace is still canary's: upstream's revision webhooks
+    // select by the namespace label first (stable's object webhook skips labelled namespaces).
     const other = structuredClone(byDefault);
     other.metadata!.labels!['istio.io/rev'] = 'stable';
-    expect(census([other], canary, { 'istio.io/rev': 'canary' })).toMatchObject({ injected: 0, outdated: 0 });
+    expect(census([other], canary, { 'istio.io/rev': 'canary' })).toMatchObject({ injected: 1, outdated: 1 });
+    // In an unlabelled namespace the pod's label decides: not canary's.
+    expect(census([other], canary, {})).toMatchObject({ injected: 0, outdated: 0 });
   });
 });
 

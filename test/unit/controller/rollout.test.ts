@@ -123,13 +123,36 @@ describe('sidecarCensus', () => {
     ]);
   });
 
-  it('attributes pods to a revision by pod label first, then namespace', () => {
+  it("attributes pods to a revision as upstream's webhook selectors do: namespace label first, then pod label", () => {
     const pods = [
       pod('canary', 'a-0', OLD, { kind: 'StatefulSet', name: 'a' }),
+      // istio-injection=enabled wins over the pod's istio.io/rev (canary's webhooks skip such namespaces).
       pod('shop', 'b-0', OLD, { kind: 'StatefulSet', name: 'b' }, { 'istio.io/rev': 'canary' }),
+      // In an unlabelled namespace the pod's own label selects the revision.
+      pod('plain', 'c-0', OLD, { kind: 'StatefulSet', name: 'c' }, { 'istio.io/rev': 'canary' }),
     ];
     const c = sidecarCensus({ ...base, revision: 'canary', pods });
-    expect(c.outdatedWorkloads.map(workloadKey)).toEqual(['canary/StatefulSet/a', 'shop/StatefulSet/b']);
+    expect(c.outdatedWorkloads.map(workloadKey)).toEqual(['canary/StatefulSet/a', 'plain/StatefulSet/c']);
+    expect(sidecarCensus({ ...base, revision: '', pods }).outdatedWorkloads.map(workloadKey)).toEqual([
+      'shop/StatefulSet/b',
+    ]);
+  });
+
+  it('counts the pods of namespaces labelled with a revision tag that points at the revision', () => {
+    const labels = new Map([...nsLabels, ['tagged', { 'istio.io/rev': 'prod' }]]);
+    const pods = [
+      pod('tagged', 'a-0', OLD, { kind: 'StatefulSet', name: 'a' }),
+      pod('shop', 'b-0', OLD, { kind: 'StatefulSet', name: 'b' }),
+    ];
+    const input = { ...base, namespaceLabels: labels, revision: '1-31', pods };
+    expect(sidecarCensus(input).injected).toBe(0);
+    expect(sidecarCensus({ ...input, tags: ['prod'] }).outdatedWorkloads.map(workloadKey)).toEqual([
+      'tagged/StatefulSet/a',
+    ]);
+    // The default tag serves istio-injection=enabled namespaces.
+    expect(sidecarCensus({ ...input, tags: ['default', 'prod'] }).outdatedWorkloads.map(workloadKey)).toEqual(
+      ['shop/StatefulSet/b', 'tagged/StatefulSet/a'],
+    );
   });
 
   it('honours the rollout namespace selector for candidates but still counts outdated pods', () => {

@@ -21,6 +21,12 @@ const ISTIO_CRDS = [
   'wasmplugins.extensions.istio.io',
 ];
 const OPERATOR_CRD = 'istiooperators.install.istio.io';
+/** Meshwright's own revision tag API (cluster-scoped: a tag is a cluster-wide name). */
+const TAG_CRD = 'istiorevisiontags.meshwright.io';
+const OWN_CRDS: Record<string, string> = {
+  [OPERATOR_CRD]: 'crds/istiooperator.yaml',
+  [TAG_CRD]: 'crds/istiorevisiontag.yaml',
+};
 
 const files: CrdFile[] = loadProjectCrds();
 const byName = (name: string): CrdFile => {
@@ -31,7 +37,7 @@ const byName = (name: string): CrdFile => {
 
 describe('crds/ contents', () => {
   it('holds exactly the Istio API CRDs istiod needs plus the IstioOperator CRD', () => {
-    expect(files.map((f) => f.crd.metadata.name).sort()).toEqual([...ISTIO_CRDS, OPERATOR_CRD].sort());
+    expect(files.map((f) => f.crd.metadata.name).sort()).toEqual([...ISTIO_CRDS, OPERATOR_CRD, TAG_CRD].sort());
   });
 
   it('has one CRD per file: crds/istiooperator.yaml and crds/istio/<kind>.yaml', () => {
@@ -40,7 +46,7 @@ describe('crds/ contents', () => {
       expect(seen.has(file)).toBe(false);
       seen.add(file);
       const expected =
-        crd.metadata.name === OPERATOR_CRD ? 'crds/istiooperator.yaml' : `crds/istio/${crd.spec.names.kind.toLowerCase()}.yaml`;
+        OWN_CRDS[crd.metadata.name] ?? `crds/istio/${crd.spec.names.kind.toLowerCase()}.yaml`;
       expect(file.split(path.sep).join('/')).toBe(expected);
     }
   });
@@ -63,7 +69,7 @@ describe.each(files.map((f) => [f.crd.metadata.name, f] as const))('%s', (_name,
   });
 
   it('is namespaced and needs no conversion webhook', () => {
-    expect(crd.spec.scope).toBe('Namespaced');
+    expect(crd.spec.scope).toBe(crd.metadata.name === TAG_CRD ? 'Cluster' : 'Namespaced');
     expect(crd.spec.conversion === undefined || crd.spec.conversion.strategy === 'None').toBe(true);
     expect(crd.spec.preserveUnknownFields).not.toBe(true);
   });

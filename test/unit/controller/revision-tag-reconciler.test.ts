@@ -1,0 +1,144 @@
+// TagReconciler against the fake apiserver: applies the tag's webhook and status, moves it in place,
+// refuses a webhook an IstioOperator's values.revisionTags owns, deletes only its own webhook.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Writable } from 'stream';
+import { createLogger } from '../../../lib/log';
+import { TagReconciler } from '../../../operator/controller/tags/tag-reconciler';
+import { FakeKube } from './fake-kube';
+
+const quiet = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }) });
+const MWC = 'admissionregistration.k8s.io/v1';
+const iop = (name: string, revision: string): KubernetesObject =>
+  ({
+    apiVersion: 'install.istio.io/v1alpha1',
+    kind: 'IstioOperator',
+    metadata: { name, namespace: 'istio-system' },
+    spec: { revision },
+    status: { status: 'HEALTHY', meshwright: { version: revision === '1-31' ? '1.31.0' : '1.30.3' } },
+  }) as KubernetesObject;
+const tag = (revision: string): KubernetesObject =>
+  ({
+    apiVersion: 'meshwright.io/v1alpha1',
+    kind: 'IstioRevisionTag',
+    metadata: { name: 'prod' },
+    spec: { revision },
+  }) as KubernetesObject;
+type Hook = { clientConfig: { url: string } };
+
+function setup() {
+  const kube = new FakeKube();
+  kube.seed(iop('1-30', '1-30'));
+  kube.seed(iop('1-31', '1-31'));
+  const r = new TagReconciler({ client: kube, target: { url: 'https://wh:9443' }, log: quiet });
+  const webhook = () =>
+    kube.find(MWC, 'MutatingWebhookConfiguration', 'istio-revision-tag-prod') as
+      (KubernetesObject & { webhooks: Hook[] }) | undefined;
+  const status = () =>
+    (kube.find('meshwright.io/v1alpha1', 'IstioRevisionTag', 'prod') as { status?: Record<string, unknown> })
+      .status;
+  return { kube, r, webhook, status };
+}
+
+describe('TagReconciler', () => {
+  it('applies the webhook for the revision, writes status once, moves the tag in place', async () => {
+    const t = setup();
+    t.kube.seed(tag('1-30'));
+    await t.r.reconcile('prod');
+    expect(t.webhook()?.webhooks.map((w) => w.clientConfig.url)).toEqual([
+      'https://wh:9443/inject/rev/1-30',
+      'https://wh:9443/inject/rev/1-30',
+    ]);
+    expect(t.status()).toMatchObject({
+      state: 'Ready',
+      revision: '1-30',
+      istioOperator: 'istio-system/1-30',
+      istioVersion: '1.30.3',
+    });
+    const writes = t.kube.writes.filter((w) => w.includes('/status')).length;
+    await t.r.reconcile('prod');
+    expect(t.kube.writes.filter((w) => w.includes('/status')).length).toBe(writes);
+
+    t.kube.seed({ ...tag('1-31'), status: t.status() } as KubernetesObject);
+    await t.r.reconcile('prod');
+    expect(t.webhook()?.webhooks.map((w) => w.clientConfig.url)).toEqual([
+      'https://wh:9443/inject/rev/1-31',
+      'https://wh:9443/inject/rev/1-31',
+    ]);
+    expect(t.status()).toMatchObject({ state: 'Ready', revision: '1-31', istioVersion: '1.31.0' });
+    expect(t.kube.writes.filter((w) => w.startsWith('apply MutatingWebhookConfiguration'))).toEqual([
+      'apply MutatingWebhookConfiguration/istio-revision-tag-prod meshwright-revision-tags force=true',
+      'apply MutatingWebhookConfiguration/istio-revision-tag-prod meshwright-revision-tags force=true',
+      'apply MutatingWebhookConfiguration/istio-revision-tag-prod meshwright-revision-tags force=true',
+    ]);
+  });
+
+  it('leaves a webhook an IstioOperator renders (values.revisionTags) alone and reports the conflict', async () => {
+    const t = setup();
+    t.kube.seed(tag('1-31'));
+    t.kube.seed({
+      apiVersion: MWC,
+      kind: 'MutatingWebhookConfiguration',
+      metadata: {
+        name: 'istio-revision-tag-prod',
+        labels: {
+          'install.operator.istio.io/owning-resource': '1-30',
+          'install.operator.istio.io/owning-resource-namespace': 'istio-system',
+        },
+      },
+      webhooks: [{ clientConfig: { url: 'https://wh:9443/inject/rev/1-30' } }],
+    } as KubernetesObject);
+    await t.r.reconcile('prod');
+    expect(t.webhook()?.webhooks.map((w) => w.clientConfig.url)).toEqual(['https://wh:9443/inject/rev/1-30']);
+    expect(t.status()).toMatchObject({ state: 'Conflict' });
+    expect(JSON.stringify(t.status())).toContain(
+      'installed by IstioOperator istio-system/1-30 (values.revisionTags)',
+    );
+  });
+
+  it('refuses the default tag while the static default-revision webhook of config/ exists', async () => {
+    const t = setup();
+    t.kube.seed({ ...tag('1-31'), metadata: { name: 'default' } } as KubernetesObject);
+    t.kube.seed({
+      apiVersion: MWC,
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'meshwright-sidecar-injector' },
+    } as KubernetesObject);
+    await t.r.reconcile('default');
+    expect(t.kube.find(MWC, 'MutatingWebhookConfiguration', 'istio-revision-tag-default')).toBeUndefined();
+    const st = (
+      t.kube.find('meshwright.io/v1alpha1', 'IstioRevisionTag', 'default') as {
+        status?: Record<string, unknown>;
+      }
+    ).status;
+    expect(st).toMatchObject({ state: 'Conflict' });
+    expect(JSON.stringify(st)).toContain(
+      'the static webhook meshwright-sidecar-injector (config/, charts/meshwright) also serves istio-injection=enabled',
+    );
+    // Once it is gone the tag is served.
+    await t.kube.delete({
+      apiVersion: MWC,
+      kind: 'MutatingWebhookConfiguration',
+      name: 'meshwright-sidecar-injector',
+    });
+    await t.r.reconcile('default');
+    expect(t.kube.find(MWC, 'MutatingWebhookConfiguration', 'istio-revision-tag-default')).toBeDefined();
+  });
+
+  it("deletes a deleted tag's own webhook only", async () => {
+    const t = setup();
+    t.kube.seed(tag('1-30'));
+    await t.r.reconcile('prod');
+    expect(t.webhook()).toBeDefined();
+    await t.kube.delete({ apiVersion: 'meshwright.io/v1alpha1', kind: 'IstioRevisionTag', name: 'prod' });
+    await t.r.reconcile('prod');
+    expect(t.webhook()).toBeUndefined();
+    // A same-named webhook this controller did not make stays.
+    t.kube.seed({
+      apiVersion: MWC,
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'istio-revision-tag-prod' },
+    } as KubernetesObject);
+    await t.r.reconcile('prod');
+    expect(t.webhook()).toBeDefined();
+  });
+});
