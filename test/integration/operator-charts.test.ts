@@ -4,7 +4,7 @@
 // release that cannot be had turns ERROR naming the version and the source, and nothing installed is
 // touched; deleting the IstioOperator removes what it installed.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chartControllerRender } from '../../cli/operator';
@@ -42,6 +42,18 @@ const status = async () =>
     ?.status;
 const istiod = () => appsApi().readNamespacedDeployment({ name: `istiod-${rev}`, namespace: ns });
 
+/**
+ * The reference releases, plus 1.32.0 standing for a release newer than the injector knows (the 1.31 tree
+ * under that version: what matters is the version the operator resolves, not the charts).
+ */
+function releasesDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-releases-'));
+  for (const v of ['1.30.3', '1.31.0-rc.0'])
+    symlinkSync(join(REFERENCE, `istio-${v}`), join(dir, `istio-${v}`));
+  symlinkSync(join(REFERENCE, 'istio-1.31.0-rc.0'), join(dir, 'istio-1.32.0'));
+  return dir;
+}
+
 beforeAll(async () => {
   await installIstioOperatorCrd(admin, 'meshwright-operator-test');
   ns = await createTestNamespace('mw-charts');
@@ -50,7 +62,7 @@ beforeAll(async () => {
   manager = new OperatorManager({
     kc,
     render: chartControllerRender({
-      releases: new ReleasesDirProvider(REFERENCE),
+      releases: new ReleasesDirProvider(releasesDir()),
       cache: new RenderCache(new HelmProcessRenderer({ binary: helm() })),
       defaultVersion: '1.30.3',
     }),
@@ -129,11 +141,9 @@ describe('operator with chart rendering', () => {
     await waitFor(async () => (await status())?.status === 'ERROR', 60_000, 'IstioOperator ERROR', 1000);
     const text = JSON.stringify(await status());
     expect(text).toContain('Istio release 1.29.9 from releases-dir');
-    // The version is one the injector does not know: the status says which one it would be injected as.
-    expect((await status())?.meshwright).toMatchObject({
-      version: '1.29.9',
-      injection: { version: '1.30', exact: false, message: expect.stringContaining('nearest known version') },
-    });
+    // The installed version keeps running, and the status keeps saying so.
+    expect((await status())?.meshwright).toMatchObject({ version: '1.30.3' });
+    expect((await status())?.meshwright).not.toHaveProperty('injection');
     const after = await istiod();
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
   });
@@ -187,5 +197,37 @@ describe('operator with chart rendering', () => {
       const d = await appsApi().readNamespacedDeployment({ name, namespace: ns });
       expect(d.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
     }
+  });
+
+  it('a release newer than the injector knows says which version it is injected as', async () => {
+    const next = { ...iopRef(), name: 'charts-next' };
+    await admin.create({
+      apiVersion: IOP,
+      kind: 'IstioOperator',
+      metadata: { name: next.name, namespace: ns },
+      spec: {
+        profile: 'minimal',
+        tag: '1.32.0',
+        revision: `${rev}n`,
+        components: { base: { enabled: false } },
+        values: { global: { istioNamespace: ns } },
+      },
+    } as KubernetesObject);
+    const meshwright = async () =>
+      (
+        (await admin.get(next)) as
+          (KubernetesObject & { status?: { meshwright?: Record<string, unknown> } }) | undefined
+      )?.status?.meshwright;
+    await waitFor(
+      async () => (await meshwright())?.version === '1.32.0',
+      60_000,
+      'version 1.32.0 in status',
+      1000,
+    );
+    expect(await meshwright()).toMatchObject({
+      injection: { version: '1.31', exact: false, message: expect.stringContaining('nearest known version') },
+    });
+    await admin.delete(next);
+    await waitFor(async () => (await admin.get(next)) === undefined, 90_000, 'charts-next removed', 1000);
   });
 });
