@@ -61,8 +61,5 @@ export function setRootLogger(logger: Logger): void {
   root = logger;
 }
 
-/** Renders an unknown thrown value as a message without leaking request bodies or objects. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : JSON.stringify(err);
-}
+// Kept here too so existing `from '../lib/log'` imports keep working; the one definition is lib/errors.
+export { errorMessage } from './errors';

@@ -2,7 +2,7 @@
 // it is restarted here with exponential backoff, and `synced` reports the first successful list.
 import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log';
-import { errorMessage } from '../../lib/log';
+import { errorMessage } from '../../lib/errors';
 
 const INITIAL_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
