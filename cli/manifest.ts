@@ -105,11 +105,7 @@ export async function chooseRelease(
   } catch {
     // A bad --set is reported by render() with the flag named; it names no version here.
   }
-  const { version } = releaseVersionOf(
-    user as unknown as IstioOperator,
-    DEFAULT_ISTIO_VERSION,
-    opts.istioVersion,
-  );
+  const { version } = releaseVersionOf(user, DEFAULT_ISTIO_VERSION, opts.istioVersion);
   return opts.releases.resolve(version);
 }
 

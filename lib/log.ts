@@ -22,9 +22,7 @@ const safeJson = winston.format.json();
  */
 const jsonLine = winston.format((info) => {
   try {
-    (info as unknown as Record<symbol, string>)[MESSAGE] = JSON.stringify(info, (_k, v: unknown) =>
-      typeof v === 'bigint' ? v.toString() : v,
-    );
+    info[MESSAGE] = JSON.stringify(info, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     return info;
   } catch {
     return safeJson.transform(info, {});

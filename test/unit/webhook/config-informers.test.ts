@@ -24,6 +24,7 @@ function flakyInformer(failures: number) {
     list: () => [],
   };
   return {
+    // A fake of the few informer methods ManagedInformer calls; client-node's type has many more.
     informer: informer as unknown as Informer<V1Node> & ObjectCache<V1Node>,
     starts: () => starts,
     fail: () => errorCb(new Error('watch broke')),
