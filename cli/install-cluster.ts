@@ -2,7 +2,7 @@
 // apply of the IstioOperator, and the waits on what the operator writes back. Thin: every decision about
 // a status is made by install-progress.ts; this file only reads, writes and keeps time.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../lib/kubeconfig';
+import { loadKubeConfig } from '../lib/kube/kubeconfig';
 import { ownerSelector } from '../operator/controller/apply/ownership';
 import { apiMessage, statusCode } from '../operator/controller/kube/api-errors';
 import { MANAGED_KINDS } from '../operator/render/gvk';

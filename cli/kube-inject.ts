@@ -4,7 +4,7 @@
 import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseFlags, UsageError, usage, type FlagSpec } from '../lib/flags';
-import { loadKubeConfig } from '../lib/kubeconfig';
+import { loadKubeConfig } from '../lib/kube/kubeconfig';
 import { setFlagsToOverlay, SetPathError } from '../lib/istio/setpath';
 import { buildInjectionConfig, injectPod } from '../webhook/inject';
 import type { InjectionConfig, IopSpecOverlay, NativeSidecarMode } from '../webhook/inject/api';

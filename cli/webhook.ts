@@ -2,7 +2,7 @@
 import { readFileSync } from 'fs';
 import { isIP } from 'net';
 import { type FlagSpec, parseFlags, usage, UsageError } from '../lib/flags';
-import { loadKubeConfig } from '../lib/kubeconfig';
+import { loadKubeConfig } from '../lib/kube/kubeconfig';
 import { errorMessage } from '../lib/errors';
 import { createLogger } from '../lib/log';
 import { createRegistry } from '../lib/metrics';

@@ -38,6 +38,7 @@ export class IstioOperatorController {
   private signalStop: () => void = () => undefined;
   private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
   private isSynced = false;
+  private readonly watchesAbort = new AbortController();
 
   constructor(private readonly o: ControllerOptions) {
     this.queue = new WorkQueue(o.clock, new ControllerRateLimiter(o.clock), o.metrics.queueObserver());
@@ -58,7 +59,7 @@ export class IstioOperatorController {
     for (const k of this.o.managedKinds)
       this.watches.push(ownedWatch(this.o.kc, this.o.client, k, enqueue, this.o.namespace, enqueueAll));
     await Promise.race([
-      Promise.all(this.watches.map((w) => runWatch(w, this.o.log, () => this.stopped))),
+      Promise.all(this.watches.map((w) => runWatch(w, this.o.log, this.watchesAbort.signal))),
       this.stopping,
     ]);
     if (this.stopped) return;
@@ -73,6 +74,7 @@ export class IstioOperatorController {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watchesAbort.abort();
     this.signalStop();
     this.resyncTimer?.cancel();
     this.queue.shutdown();
