@@ -10,6 +10,7 @@ import { newReport, writeReport } from './common/results';
 import { runEngineBench } from './engine/run';
 import { runOperatorBench } from './operator/run';
 import { runWebhookBench } from './webhook/run';
+import { errorMessage } from '../lib/errors';
 
 const SUITES = ['engine', 'webhook', 'apiserver', 'operator'] as const;
 type Suite = (typeof SUITES)[number];
@@ -84,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    say(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    say(`bench failed: ${errorMessage(err)}`);
     process.exit(2);
   },
 );

@@ -2,7 +2,7 @@
 // apply of the IstioOperator, and the waits on what the operator writes back. Thin: every decision about
 // a status is made by install-progress.ts; this file only reads, writes and keeps time.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../lib/kubeconfig';
+import { loadKubeConfig } from '../lib/kube/kubeconfig';
 import { ownerSelector } from '../operator/controller/apply/ownership';
 import { apiMessage, statusCode } from '../operator/controller/kube/api-errors';
 import { MANAGED_KINDS } from '../operator/render/gvk';
@@ -111,7 +111,7 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * status; throws InstallError with the failing condition on timeout, no operator, or a dead end.
  */
 export async function waitHealthy(
-  client: KubeClient,
+  client: Pick<KubeClient, 'get'>,
   ref: ObjectRef,
   opts: WaitOptions,
 ): Promise<NonNullable<IopSnapshot['status']>> {
@@ -146,7 +146,7 @@ export async function waitHealthy(
 }
 
 /** How many objects still carry the IstioOperator's ownership labels (what its uninstall must remove). */
-export async function countOwned(client: KubeClient, ref: ObjectRef): Promise<number> {
+export async function countOwned(client: Pick<KubeClient, 'list'>, ref: ObjectRef): Promise<number> {
   const selector = ownerSelector({ namespace: ref.namespace ?? '', name: ref.name });
   const lists = await Promise.all(MANAGED_KINDS.map((k) => client.list(k.apiVersion, k.kind, selector)));
   return lists.reduce((n, l) => n + l.items.length, 0);
@@ -157,7 +157,7 @@ export async function countOwned(client: KubeClient, ref: ObjectRef): Promise<nu
  * printing how many owned objects are left whenever that changes; `owned` counts them.
  */
 export async function waitGone(
-  client: KubeClient,
+  client: Pick<KubeClient, 'get' | 'list'>,
   ref: ObjectRef,
   opts: WaitOptions,
   owned: () => Promise<number> = () => countOwned(client, ref),

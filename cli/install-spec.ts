@@ -8,6 +8,7 @@ import { applySetFlags, mergeSpecs, resolveSpec } from '../operator/api/resolve'
 import { IOP_API_VERSION, IOP_KIND, type IstioOperator, type IstioOperatorSpec } from '../operator/api/types';
 import { ValidationError, validateSpec } from '../operator/api/validate';
 import { readIstioOperator } from './manifest';
+import { errorMessage } from '../lib/errors';
 
 /** istioctl's name for the IstioOperator it keeps in the cluster: installed-state[-<name>][-<revision>]. */
 export const INSTALLED_STATE_PREFIX = 'installed-state';
@@ -75,7 +76,7 @@ export function buildInstallPlan(input: InstallInput): InstallPlan {
   try {
     user = applySetFlags(spec, setFlags);
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(errorMessage(err));
   }
   // What is stored first (names spec.profile, a bad --set value), then what the operator will render.
   fail(validateSpec(user, true));

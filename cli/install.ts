@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { stringify } from 'yaml';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../lib/flags';
-import { errorMessage } from '../lib/log';
+import { errorMessage } from '../lib/errors';
 import { RawKubeClient } from '../operator/controller/kube/raw-object-api';
 import type { KubeClient } from '../operator/controller/kube/kube-client';
 import { parseDuration } from '../operator/controller/runtime/duration';

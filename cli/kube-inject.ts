@@ -4,7 +4,7 @@
 import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseFlags, UsageError, usage, type FlagSpec } from '../lib/flags';
-import { loadKubeConfig } from '../lib/kubeconfig';
+import { loadKubeConfig } from '../lib/kube/kubeconfig';
 import { setFlagsToOverlay, SetPathError } from '../lib/istio/setpath';
 import { buildInjectionConfig, injectPod } from '../webhook/inject';
 import type { InjectionConfig, IopSpecOverlay, NativeSidecarMode } from '../webhook/inject/api';
@@ -19,6 +19,7 @@ import {
   type ConfigMapReader,
 } from '../webhook/kube-inject';
 import type { Command } from './commands';
+import { errorMessage } from '../lib/errors';
 
 const SUMMARY = 'Inject sidecars into Kubernetes YAML';
 
@@ -94,14 +95,14 @@ export function kubeConfigMaps(kubeconfig: string): ConfigMapReader {
   try {
     core = loadKubeConfig(kubeconfig).makeApiClient(CoreV1Api);
   } catch (err) {
-    throw new KubeInjectError(`--kubeconfig: ${(err as Error).message}`);
+    throw new KubeInjectError(`--kubeconfig: ${errorMessage(err)}`);
   }
   return async (namespace, name): Promise<V1ConfigMap | undefined> => {
     try {
       return await core.readNamespacedConfigMap({ name, namespace });
     } catch (err) {
       if ((err as { code?: number }).code === 404) return undefined;
-      throw new KubeInjectError(`reading ConfigMap ${namespace}/${name}: ${(err as Error).message}`);
+      throw new KubeInjectError(`reading ConfigMap ${namespace}/${name}: ${errorMessage(err)}`);
     }
   };
 }
@@ -111,7 +112,7 @@ function readNamed(io: KubeInjectIO, path: string, flag: string): string {
   try {
     return io.readFile(path);
   } catch (err) {
-    throw new KubeInjectError(`${flag} ${path}: ${(err as Error).message}`);
+    throw new KubeInjectError(`${flag} ${path}: ${errorMessage(err)}`);
   }
 }
 

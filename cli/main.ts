@@ -1,6 +1,6 @@
 // The single `meshwright` entry point: dispatches to the subcommand modules of each part.
 import { UsageError } from '../lib/flags';
-import { errorMessage } from '../lib/log';
+import { errorMessage } from '../lib/errors';
 import { commands } from './commands';
 
 const HELP = `meshwright: IstioOperator installer and Istio-conformant sidecar injector

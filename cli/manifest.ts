@@ -18,6 +18,7 @@ import type { IstioOperator } from '../operator/api/types';
 import { parseIstioOperator } from '../operator/api/validate';
 import type { Command } from './commands';
 import { releaseSourceFrom } from './release-source';
+import { errorMessage } from '../lib/errors';
 
 const SUMMARY = "Print the objects an IstioOperator renders to through its Istio release's charts";
 
@@ -73,7 +74,7 @@ export function readIstioOperator(text: string, source: string): IstioOperator {
   try {
     return parseIstioOperator(doc);
   } catch (err) {
-    throw new Error(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${source}: ${errorMessage(err)}`);
   }
 }
 
@@ -104,11 +105,7 @@ export async function chooseRelease(
   } catch {
     // A bad --set is reported by render() with the flag named; it names no version here.
   }
-  const { version } = releaseVersionOf(
-    user as unknown as IstioOperator,
-    DEFAULT_ISTIO_VERSION,
-    opts.istioVersion,
-  );
+  const { version } = releaseVersionOf(user, DEFAULT_ISTIO_VERSION, opts.istioVersion);
   return opts.releases.resolve(version);
 }
 
@@ -146,7 +143,7 @@ export const manifestGenerate: Command = {
       try {
         return { name, text: readFileSync(name, 'utf8') };
       } catch (err) {
-        throw new UsageError(`cannot read ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new UsageError(`cannot read ${name}: ${errorMessage(err)}`);
       }
     });
     const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseFlags, usage, UsageError, type FlagSpec, type FlagValues } from '../lib/flags';
-import { loadKubeConfig } from '../lib/kubeconfig';
+import { loadKubeConfig } from '../lib/kube/kubeconfig';
 import { rootLogger } from '../lib/log';
 import { createRegistry } from '../lib/metrics';
 import { Shutdown } from '../lib/shutdown';

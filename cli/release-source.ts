@@ -5,6 +5,7 @@ import type { FlagValues } from '../lib/flags';
 import { UsageError } from '../lib/flags';
 import { RELEASE_FLAGS, releaseFlagsFrom } from '../release/flags';
 import { releaseOptionsFrom, type ReleaseProviderOptions } from '../release/options';
+import { errorMessage } from '../lib/errors';
 
 /** Environment variables that configure a release source (as the flags do). */
 const RELEASE_ENV = ['MESHWRIGHT_RELEASES_DIR', 'MESHWRIGHT_RELEASE_MIRROR', 'MESHWRIGHT_RELEASE_CACHE'];
@@ -27,7 +28,7 @@ export function releaseSourceFrom(flags: FlagValues, env: NodeJS.ProcessEnv = pr
     options = releaseOptionsFrom(releaseFlagsFrom(flags), env);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError((err as Error).message);
+    throw new UsageError(errorMessage(err));
   }
   const configured =
     Object.keys(RELEASE_FLAGS).some((name) => given(flags[name])) ||

@@ -5,6 +5,7 @@ import { parseFlags, usage, UsageError, type FlagSpec } from '../lib/flags';
 import { createReleaseProvider, ReleaseError, releaseOptionsFrom } from '../release';
 import { RELEASE_FLAGS, releaseFlagsFrom } from '../release/flags';
 import type { Command } from './commands';
+import { errorMessage } from '../lib/errors';
 
 const SUMMARY = 'Fetch, verify and cache Istio releases: meshwright release pull VERSION...';
 
@@ -42,7 +43,7 @@ export async function runReleasePull(
     }
     return failed === 0 ? 0 : 1;
   } catch (e) {
-    err(e instanceof Error ? e.message : String(e));
+    err(errorMessage(e));
     return e instanceof UsageError ? 2 : 1;
   }
 }

@@ -2,8 +2,9 @@
 import { readFileSync } from 'fs';
 import { isIP } from 'net';
 import { type FlagSpec, parseFlags, usage, UsageError } from '../lib/flags';
-import { loadKubeConfig } from '../lib/kubeconfig';
-import { createLogger, errorMessage } from '../lib/log';
+import { loadKubeConfig } from '../lib/kube/kubeconfig';
+import { errorMessage } from '../lib/errors';
+import { createLogger } from '../lib/log';
 import { createRegistry } from '../lib/metrics';
 import { Shutdown } from '../lib/shutdown';
 import { setFlagsToOverlay } from '../lib/istio/setpath';

@@ -14,6 +14,7 @@ import { randomBytes, webcrypto } from 'node:crypto';
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
+// I/O boundary: node's webcrypto is the WebCrypto @peculiar/x509 expects, but typed from node:crypto, not the DOM lib.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;

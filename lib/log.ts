@@ -22,9 +22,7 @@ const safeJson = winston.format.json();
  */
 const jsonLine = winston.format((info) => {
   try {
-    (info as unknown as Record<symbol, string>)[MESSAGE] = JSON.stringify(info, (_k, v: unknown) =>
-      typeof v === 'bigint' ? v.toString() : v,
-    );
+    info[MESSAGE] = JSON.stringify(info, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     return info;
   } catch {
     return safeJson.transform(info, {});
@@ -87,8 +85,5 @@ export function setRootLogger(logger: Logger): void {
   root = logger;
 }
 
-/** Renders an unknown thrown value as a message without leaking request bodies or objects. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : JSON.stringify(err);
-}
+// Kept here too so existing `from '../lib/log'` imports keep working; the one definition is lib/errors.
+export { errorMessage } from './errors';

@@ -1,6 +1,7 @@
 // Graceful shutdown: the first SIGTERM/SIGINT runs the registered hooks in reverse order of
 // registration (last started, first stopped); a second signal or the deadline forces exit.
 import type { Logger } from './log';
+import { errorMessage } from './errors';
 
 type Hook = () => Promise<void> | void;
 
@@ -43,7 +44,7 @@ export class Shutdown {
         try {
           await hook.fn();
         } catch (err) {
-          this.log.error('shutdown hook failed', { hook: hook.name, error: (err as Error).message });
+          this.log.error('shutdown hook failed', { hook: hook.name, error: errorMessage(err) });
         }
       }
     })();

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, isAbsolute, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { errorMessage } from '../lib/errors';
 import { readTar, TarError, type TarEntry } from './tar';
 
 export interface ExtractLimits {
@@ -138,8 +139,8 @@ export async function extractManifests(
     if (err instanceof TarError) throw new ArchiveError(err.message);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || /unexpected end of file/.test(String(err)))
-      throw new ArchiveError(`not a complete gzip stream (${(err as Error).message})`);
-    if (code === 'EEXIST') throw new ArchiveError(`archive holds a file twice (${(err as Error).message})`);
+      throw new ArchiveError(`not a complete gzip stream (${errorMessage(err)})`);
+    if (code === 'EEXIST') throw new ArchiveError(`archive holds a file twice (${errorMessage(err)})`);
     throw err;
   } finally {
     gunzip.destroy();

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkManifestsDir } from './local';
 import { ReleaseError, type Release } from './types';
+import { errorMessage } from '../lib/errors';
 
 /** What `release.json` records about an entry. */
 export interface CacheMetadata {
@@ -75,7 +76,7 @@ export class ReleaseCache {
       const code = (err as NodeJS.ErrnoException).code;
       await rm(tmp, { recursive: true, force: true });
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST')
-        throw new ReleaseError(meta.version, `cache ${this.dir}`, `cannot write: ${(err as Error).message}`);
+        throw new ReleaseError(meta.version, `cache ${this.dir}`, `cannot write: ${errorMessage(err)}`);
     }
     const release = await this.lookup(meta.version);
     if (!release)

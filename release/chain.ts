@@ -4,6 +4,7 @@
 // AbortSignal; the shared attempt is cancelled only when every caller has given up.
 import { ReleaseError, type Release, type ReleaseProvider, type ResolveOptions } from './types';
 import { formatIstioVersion, parseIstioVersion } from './version';
+import { errorMessage, toError } from '../lib/errors';
 
 export interface NamedProvider {
   /** For the aggregated error when the provider fails without a ReleaseError. */
@@ -63,7 +64,7 @@ export class ChainProvider implements ReleaseProvider {
         },
         (err: unknown) => {
           signal.removeEventListener('abort', leave);
-          reject(err instanceof Error ? err : new Error(String(err)));
+          reject(toError(err));
         },
       );
     });
@@ -77,7 +78,7 @@ export class ChainProvider implements ReleaseProvider {
         return await provider.resolve(version, { signal });
       } catch (err) {
         if (err instanceof ReleaseError) failures.push({ source: err.source, reason: err.reason });
-        else failures.push({ source: name, reason: err instanceof Error ? err.message : String(err) });
+        else failures.push({ source: name, reason: errorMessage(err) });
       }
     }
     const only = failures.length === 1 ? failures[0] : undefined;

@@ -10,6 +10,7 @@ import { parseChecksumFile, PINNED_DIGESTS } from './digests';
 import { displayUrl, downloadToFile, fetchText, HttpError, type HttpOptions } from './http';
 import { checkManifestsDir } from './local';
 import { ReleaseError, type Release, type ReleaseProvider, type ResolveOptions } from './types';
+import { errorMessage } from '../lib/errors';
 
 export const OFFICIAL_BASE_URL = 'https://github.com/istio/istio/releases/download';
 
@@ -101,13 +102,13 @@ export class DownloadProvider implements ReleaseProvider {
       text = await fetchText(`${url}.sha256`, { ...http, maxBytes: 4096 });
     } catch (err) {
       if (this.options.insecureSkipVerify && err instanceof HttpError && err.status === 404) return undefined;
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorMessage(err);
       throw fail(`no checksum to verify against (${why})`);
     }
     try {
       return parseChecksumFile(text, name);
     } catch (err) {
-      throw fail(`${displayUrl(url)}.sha256: ${(err as Error).message}`);
+      throw fail(`${displayUrl(url)}.sha256: ${errorMessage(err)}`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { FlagSpec, FlagValues } from '../lib/flags';
 import { UsageError } from '../lib/flags';
 import type { ReleaseFlags } from './options';
+import { errorMessage } from '../lib/errors';
 
 export const RELEASE_FLAGS: Record<string, FlagSpec> = {
   manifests: {
@@ -50,7 +51,7 @@ function readCa(file: string | undefined): string | undefined {
   try {
     pem = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`flag --release-mirror-ca: cannot read ${file}: ${(err as Error).message}`);
+    throw new UsageError(`flag --release-mirror-ca: cannot read ${file}: ${errorMessage(err)}`);
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----'))
     throw new UsageError(`flag --release-mirror-ca: ${file} holds no PEM certificate`);

@@ -9,6 +9,7 @@ import { get as httpsGetRaw } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { errorMessage } from '../lib/errors';
 
 export interface HttpOptions {
   /** Deadline for the whole request, redirects and body included. */
@@ -57,7 +58,7 @@ export function displayUrl(url: string): string {
 function describe(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code && NET_ERRORS[code]) return NET_ERRORS[code];
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /**
@@ -184,7 +185,7 @@ async function* counted(
   } catch (err) {
     if (err instanceof HttpError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ECONNRESET' || (err as Error).message === 'aborted')
+    if (code === 'ECONNRESET' || errorMessage(err) === 'aborted')
       throw new HttpError(
         url,
         `GET ${displayUrl(url)}: body truncated after ${total} bytes (connection closed)`,

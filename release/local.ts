@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ReleaseError, type Release, type ReleaseProvider } from './types';
+import { toError } from '../lib/errors';
 
 /** Throws unless `dir` looks like a manifests tree (charts/ with istio-control, profiles/). */
 export function checkManifestsDir(version: string, dir: string, source: string): void {
@@ -64,7 +65,7 @@ export class ReleasesDirProvider implements ReleaseProvider {
       this.known.set(version, release);
       return Promise.resolve(release);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(toError(err));
     }
   }
 }

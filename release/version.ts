@@ -4,7 +4,7 @@
 //      (`1.31.1`, `1.31.1-distroless`, `1.31.0-rc.0`);
 //   3. else the operator's default version.
 // A custom tag that is no Istio version (`latest`, `my-build`) names no release: rule 3 applies.
-import type { IstioOperator } from '../operator/api/types';
+import { isPlainObject } from '../lib/istio/merge';
 
 /** MAJOR.MINOR.PATCH with an optional pre-release (`-rc.0`, `-beta.1`, `-alpha.<sha>`). */
 const ISTIO_VERSION = /^v?(\d+)\.(\d+)\.(\d+)((?:-(?:alpha|beta|rc)(?:\.[0-9A-Za-z]+)*)?)/;
@@ -51,16 +51,28 @@ export interface VersionChoice {
   readonly from: 'override' | 'spec.tag' | 'spec.values.global.tag' | 'default';
 }
 
+/**
+ * What releaseVersionOf reads: a typed IstioOperator, or one merged from raw documents and `--set`
+ * flags before validation (`manifest generate`), so the tags are read with guards, not assumed.
+ */
+export interface VersionedObject {
+  readonly spec?: unknown;
+}
+
+const field = (obj: unknown, key: string): unknown => (isPlainObject(obj) ? obj[key] : undefined);
+const tagIn = (v: unknown): string | number | undefined =>
+  typeof v === 'string' || typeof v === 'number' ? v : undefined;
+
 /** The release version of `iop` under the rule above. */
 export function releaseVersionOf(
-  iop: IstioOperator,
+  iop: VersionedObject,
   defaultVersion: string,
   override?: string,
 ): VersionChoice {
   if (override) return { version: normalize(override), from: 'override' };
-  const fromTag = parseIstioVersion(iop.spec?.tag);
+  const fromTag = parseIstioVersion(tagIn(field(iop.spec, 'tag')));
   if (fromTag) return { version: formatIstioVersion(fromTag), from: 'spec.tag' };
-  const fromValues = parseIstioVersion(iop.spec?.values?.global?.tag);
+  const fromValues = parseIstioVersion(tagIn(field(field(field(iop.spec, 'values'), 'global'), 'tag')));
   if (fromValues) return { version: formatIstioVersion(fromValues), from: 'spec.values.global.tag' };
   return { version: normalize(defaultVersion), from: 'default' };
 }

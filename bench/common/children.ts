@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { tailFile } from '../../hack/cluster/processes';
 import { sleep } from './stats';
+import { errorMessage } from '../../lib/errors';
 
 export interface Child {
   name: string;
@@ -84,7 +85,7 @@ export async function waitFor(
     try {
       if (await check()) return;
     } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
+      last = errorMessage(err);
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (${last})` : ''}`);
     await sleep(100);

@@ -19,6 +19,7 @@ import { counter, histogram, parseProm, type Series } from '../common/prom';
 import { table, type Section } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { auditOffset, type WriteCount, writesSince } from './audit';
+import { errorMessage } from '../../lib/errors';
 
 const IOP_PATH = '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators';
 const HEALTHY_TIMEOUT_MS = 600_000;
@@ -115,7 +116,7 @@ async function untilHealthy(kube: KubeRest, name: string, operator: Child, t0 = 
       operator,
     );
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; last status: ${progress(last)}`);
+    throw new Error(`${errorMessage(err)}; last status: ${progress(last)}`);
   }
   return (Date.now() - t0) / 1000;
 }
@@ -382,7 +383,7 @@ export async function runOperatorBench(o: {
       `  operator RSS ${round(r.memory.rssMiB)} MiB with ${r.memory.iops} IstioOperators and ${fillerPods} pods (at start ${round(r.memory.rssAfterStartMiB)} MiB)`,
     );
   } catch (err) {
-    r.failure = err instanceof Error ? err.message : String(err);
+    r.failure = errorMessage(err);
     o.say(`  operator suite stopped: ${r.failure}`);
   } finally {
     r.load1.push(load1());

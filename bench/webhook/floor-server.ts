@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from '../../webhook/server/app';
 import { secureServerOptions } from '../../webhook/tls/options';
+import { errorMessage } from '../../lib/errors';
 
 interface Review {
   request?: { uid?: string };
@@ -32,6 +33,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`floor server: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`floor server: ${errorMessage(err)}\n`);
   process.exit(1);
 });

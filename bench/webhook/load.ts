@@ -3,6 +3,7 @@
 // time, so a stalled server is charged for the requests queued behind it (no coordinated omission).
 import { Agent, request, type RequestOptions } from 'node:https';
 import { type LatencySummary, summarize } from '../common/stats';
+import { toError } from '../../lib/errors';
 
 export interface LoadTarget {
   host: string;
@@ -177,7 +178,7 @@ export async function postOnce(t: LoadTarget, body: Buffer): Promise<{ status: n
               json: JSON.parse(Buffer.concat(chunks).toString('utf8')),
             });
           } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
+            reject(toError(err));
           }
         });
       });

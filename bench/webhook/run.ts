@@ -20,6 +20,7 @@ import { histogram, histogramDelta, parseProm, quantile, type Histogram } from '
 import { table, type Section } from '../common/results';
 import { round } from '../common/stats';
 import { fixedRate, type LoadResult, type LoadTarget, postOnce, saturation } from './load';
+import { errorMessage } from '../../lib/errors';
 
 export interface WebhookBenchOptions {
   root: string;
@@ -253,7 +254,7 @@ export async function runWebhookBench(
         ? { kind: 'skipped' as const, reason: 'BENCH_WEBHOOK_ISTIOD=0 is set' }
         : await startBenchIstiod(o).catch((err: unknown) => ({
             kind: 'skipped' as const,
-            reason: `istiod failed to start: ${err instanceof Error ? err.message : String(err)}`,
+            reason: `istiod failed to start: ${errorMessage(err)}`,
           }));
     if (started.kind === 'skipped') {
       istiodSkipped = started.reason;

@@ -8,6 +8,7 @@ import { startControlPlane } from './control-plane';
 import { recordedStates, registry, tearDown } from './registry';
 import { isAlive } from './processes';
 import { liveProcesses, readState } from './state';
+import { errorMessage } from '../../lib/errors';
 
 const say = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
 
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    say(err instanceof Error ? err.message : String(err));
+    say(errorMessage(err));
     process.exit(1);
   },
 );

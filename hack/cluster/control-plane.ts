@@ -13,6 +13,7 @@ import { freePorts } from './ports';
 import { startProcess, tailFile, type RunningProcess } from './processes';
 import { probeOk, pollUntil } from './readiness';
 import { stopState, stopStateSync, writeState, type ClusterState } from './state';
+import { errorMessage } from '../../lib/errors';
 
 export const SERVICE_CIDR = '10.96.0.0/16';
 const SERVICE_IP = '10.96.0.1'; // first address of SERVICE_CIDR: the `kubernetes` Service
@@ -254,7 +255,7 @@ async function startOnce(opts: StartOptions): Promise<ControlPlane> {
       .map((p) => `----- ${p.name} (${p.logFile}) -----\n${tailFile(p.logFile, 30)}`)
       .join('\n');
     await stopState(state);
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     throw new Error(`control plane failed to start: ${msg}\n${tails}`);
   }
 

@@ -1,6 +1,7 @@
 // Polling for the control plane's health endpoints.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { errorMessage } from '../../lib/errors';
 
 export interface Probe {
   readonly url: string;
@@ -53,7 +54,7 @@ export async function pollUntil(
       if (await check()) return;
       last = 'condition false';
     } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
+      last = errorMessage(err);
     }
     if (Date.now() >= deadline)
       throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${description} (last: ${last})`);

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from './processes';
 import { liveProcesses, readState, removeState, stopState, type ClusterState } from './state';
+import { errorMessage } from '../../lib/errors';
 
 export interface Registry {
   readonly home: string;
@@ -49,7 +50,7 @@ export function recordedStates(
       try {
         return { file, state: readState(file) };
       } catch (err) {
-        return { file, state: undefined, error: err instanceof Error ? err.message : String(err) };
+        return { file, state: undefined, error: errorMessage(err) };
       }
     });
 }

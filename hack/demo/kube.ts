@@ -9,6 +9,7 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { errorMessage } from '../../lib/errors';
 
 export const FIELD_MANAGER = 'meshwright-demo';
 
@@ -51,7 +52,7 @@ export function describeError(err: unknown): string {
       // not JSON: fall through
     }
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 export const nameOf = (o: KubernetesObject): string =>

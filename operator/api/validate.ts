@@ -326,5 +326,6 @@ export function parseIstioOperator(doc: unknown): IstioOperator {
   if (doc.metadata !== undefined && !isPlainObject(doc.metadata)) errors.push('metadata: must be an object');
   errors.push(...validateSpec(doc.spec, false));
   if (errors.length > 0) throw new ValidationError(errors);
+  // The checks above are the type guard: a document that passed them is an IstioOperator.
   return doc as unknown as IstioOperator;
 }

@@ -2,6 +2,7 @@
 // load error) while webhook/inject/index.ts or config.ts are missing or broken.
 import { join } from 'node:path';
 import type { BuildInjectionConfigOptions, InjectionConfig, Injector } from '../../webhook/inject/api';
+import { errorMessage } from '../../lib/errors';
 
 export interface Engine {
   injectPod: Injector;
@@ -30,7 +31,7 @@ export async function loadEngine(root = join(__dirname, '..', '..')): Promise<En
     };
   } catch (err) {
     // The first line is enough (Node appends the require stack).
-    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    const message = errorMessage(err).split('\n')[0];
     return { ok: false, error: `cannot load the injection engine: ${message}` };
   }
 }

@@ -9,7 +9,8 @@ import { diffObjects, formatDifference } from './diff';
 import { parseDocs } from './docs';
 import type { Engine } from './engine';
 import { blankStatusVersion } from './normalize';
-import { checkExpectedError, errorText, fail, pass, type ModeResult } from './outcome';
+import { errorMessage } from '../../lib/errors';
+import { checkExpectedError, fail, pass, type ModeResult } from './outcome';
 
 export function runKubeInjectMode(
   engine: Engine,
@@ -24,8 +25,8 @@ export function runKubeInjectMode(
   try {
     result = kubeInject(input, { config, inject: engine.injectPod, namespaces });
   } catch (err) {
-    if (c.expectedError) return checkExpectedError(c.expectedError, errorText(err));
-    return { ...fail(`kube-inject failed: ${errorText(err)}`), textIdentical: c.want ? false : undefined };
+    if (c.expectedError) return checkExpectedError(c.expectedError, errorMessage(err));
+    return { ...fail(`kube-inject failed: ${errorMessage(err)}`), textIdentical: c.want ? false : undefined };
   }
   if (c.expectedError) return checkExpectedError(c.expectedError, undefined);
   const problems: string[] = [];

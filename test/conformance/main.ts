@@ -8,7 +8,8 @@ import { caseConfig, caseNamespaces } from './case-config';
 import { loadSuite, type Case, type Suite } from './cases';
 import { loadEngine, type Engine } from './engine';
 import { runKubeInjectMode } from './kube-inject-mode';
-import { errorText, fail } from './outcome';
+import { errorMessage } from '../../lib/errors';
+import { fail } from './outcome';
 import {
   casePassed,
   formatFailures,
@@ -39,14 +40,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (positional.length !== 1) throw new UsageError('expected exactly one conformance directory');
   } catch (err) {
-    process.stderr.write(`conformance: ${errorText(err)}\n`);
+    process.stderr.write(`conformance: ${errorMessage(err)}\n`);
     return 2;
   }
   let suite: Suite;
   try {
     suite = loadSuite(resolve(positional[0]));
   } catch (err) {
-    process.stderr.write(`conformance: ${errorText(err)}\n`);
+    process.stderr.write(`conformance: ${errorMessage(err)}\n`);
     return 2;
   }
   const only = typeof flags.only === 'string' ? new RegExp(flags.only) : undefined;
@@ -82,7 +83,7 @@ function runCase(engine: Engine | string, suite: Suite, c: Case, maxDiffs: numbe
   try {
     config = caseConfig(engine, suite, c);
   } catch (err) {
-    return { ...result, error: `configuration: ${errorText(err)}` };
+    return { ...result, error: `configuration: ${errorMessage(err)}` };
   }
   const namespaces = caseNamespaces(suite, c);
   for (const mode of c.modes) {
@@ -92,7 +93,7 @@ function runCase(engine: Engine | string, suite: Suite, c: Case, maxDiffs: numbe
           ? runKubeInjectMode(engine, suite, c, config, namespaces, maxDiffs)
           : runWebhookMode(engine, suite, c, config, namespaces, maxDiffs);
     } catch (err) {
-      result.modes[mode] = fail(`runner error: ${errorText(err)}`);
+      result.modes[mode] = fail(`runner error: ${errorMessage(err)}`);
     }
   }
   return result;

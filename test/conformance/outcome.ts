@@ -10,10 +10,6 @@ export interface ModeResult {
 export const pass = (): ModeResult => ({ ok: true, problems: [] });
 export const fail = (...problems: string[]): ModeResult => ({ ok: false, problems });
 
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** An expectedError case: the failure text must contain the expected word (case-insensitively). */
 export function checkExpectedError(expected: string, message: string | undefined): ModeResult {
   if (message === undefined)

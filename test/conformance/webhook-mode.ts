@@ -11,7 +11,8 @@ import { diffObjects, formatDifference } from './diff';
 import { readDocs } from './docs';
 import type { Engine } from './engine';
 import { normalizeWebhookPod } from './normalize';
-import { checkExpectedError, errorText, fail, pass, type ModeResult } from './outcome';
+import { errorMessage } from '../../lib/errors';
+import { checkExpectedError, fail, pass, type ModeResult } from './outcome';
 
 export function runWebhookMode(
   engine: Engine,
@@ -44,8 +45,8 @@ export function runWebhookMode(
         config,
       );
     } catch (err) {
-      if (c.expectedError) return checkExpectedError(c.expectedError, errorText(err));
-      return fail(`${prefix}injectPod threw: ${errorText(err)}`);
+      if (c.expectedError) return checkExpectedError(c.expectedError, errorMessage(err));
+      return fail(`${prefix}injectPod threw: ${errorMessage(err)}`);
     }
     if (outcome.kind === 'rejected') {
       if (c.expectedError) return checkExpectedError(c.expectedError, outcome.message);
@@ -57,7 +58,7 @@ export function runWebhookMode(
       try {
         patched = applyPatch(patched, outcome.patch as Operation[], true, false).newDocument;
       } catch (err) {
-        return fail(`${prefix}the JSON Patch does not apply: ${errorText(err)}`);
+        return fail(`${prefix}the JSON Patch does not apply: ${errorMessage(err)}`);
       }
       // The patch is what the API server applies; it must reproduce the engine's own injected pod.
       const drift = diffObjects(outcome.pod, patched, 3);

@@ -27,6 +27,7 @@ import {
 } from '../unit/crds/crd-files';
 import { bookinfoExamples, seedExamples, type Example } from '../unit/crds/examples';
 import { createTestNamespace, deleteNamespace, kubeConfig, waitFor } from './support/cluster';
+import { errorMessage } from '../../lib/errors';
 
 const FIELD_MANAGER = 'meshwright-crd-test';
 const IOP_API = 'install.istio.io/v1alpha1';
@@ -52,7 +53,7 @@ function errorText(err: unknown): string {
   ) {
     return (body as { message: string }).message;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 function statusCode(err: unknown): number | undefined {

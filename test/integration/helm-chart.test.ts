@@ -13,6 +13,7 @@ import { parseOperatorFlags } from '../../cli/operator';
 import { webhookOptionsFromFlags } from '../../cli/webhook';
 import { Kube, parseYamlStream, type Obj } from '../../hack/demo/kube';
 import { createTestNamespace, deleteNamespace, kubeConfig } from './support/cluster';
+import { errorMessage } from '../../lib/errors';
 
 const root = join(__dirname, '..', '..');
 const CHART = join(root, 'charts', 'meshwright');
@@ -327,7 +328,7 @@ describe('chart on the apiserver (server-side apply, dry run)', () => {
           expect(out.kind).toBe(o.kind);
           expect(out.metadata?.name).toBe(o.metadata?.name);
         } catch (err) {
-          failures.push(err instanceof Error ? err.message : String(err));
+          failures.push(errorMessage(err));
         }
       }
       expect(failures).toEqual([]);

@@ -2,13 +2,13 @@
 // plane: exactly one holds the Lease and acts, the other stays ready but silent; on SIGTERM the
 // leader releases the Lease and exits 0, and the standby takes over and repairs drift.
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { installIstioOperatorCrd } from './support/iop-crd';
+import { installMinimalIop, removeIop } from './support/minimal-iop';
 import {
   appsApi,
   createTestNamespace,
@@ -22,7 +22,6 @@ jest.setTimeout(180_000);
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'meshwright.js');
-const IOP = 'install.istio.io/v1alpha1';
 
 interface OperatorProcess {
   name: string;
@@ -81,7 +80,6 @@ async function leaderGauge(p: OperatorProcess): Promise<number | undefined> {
 }
 
 const applied = (p: OperatorProcess) => p.log.filter((l) => l.includes('"message":"applied object"')).length;
-const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: ns, name: 'minimal' });
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
@@ -91,13 +89,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await admin.delete(iopRef()).catch(() => undefined);
   // Let a running leader uninstall; then make sure nothing is left holding the namespace.
-  await waitFor(
-    async () => (await admin.get(iopRef())) === undefined,
-    30_000,
-    'IstioOperator finalized',
-  ).catch(() => admin.mergePatch(iopRef(), { metadata: { finalizers: null } }).catch(() => undefined));
+  if (ns) await removeIop(admin, ns, 'minimal', 30_000);
   for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGTERM');
   await Promise.all(procs.map((p) => p.exit));
   if (ns) await deleteNamespace(ns);
@@ -122,24 +115,8 @@ describe('two meshwright operator processes', () => {
     expect((await fetch(`http://127.0.0.1:${standby.port}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${leader.port}/healthz`)).status).toBe(200);
 
-    await admin.create({
-      apiVersion: IOP,
-      kind: 'IstioOperator',
-      metadata: { name: 'minimal', namespace: ns },
-      spec: { profile: 'minimal', namespace: ns },
-    } as KubernetesObject);
-    await waitFor(
-      async () =>
-        ((await admin.get(iopRef())) as KubernetesObject & { status?: { status?: string } }).status
-          ?.status === 'HEALTHY',
-      120_000,
-      'minimal profile HEALTHY',
-      500,
-    );
-    const status = (
-      (await admin.get(iopRef())) as KubernetesObject & { status?: { meshwright?: { version?: string } } }
-    ).status;
-    expect(status?.meshwright?.version).toBe('1.30.5');
+    const status = await installMinimalIop(admin, ns, 'minimal', 120_000);
+    expect(status.meshwright?.version).toBe('1.30.5');
     await waitFor(async () => applied(leader) > 0, 10_000, 'the leader logging its applies');
     expect(applied(standby)).toBe(0);
     expect(await leaderGauge(standby)).toBe(0);

@@ -4,7 +4,6 @@
 // operator creates the namespace, becomes leader, says so on /readyz, and installs an IstioOperator.
 // Watching all namespaces, it would also act on IstioOperators of integration tests running in parallel
 // workers; on this project's 2-core machines jest runs the files one at a time.
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { LEASE_NAME } from '../../operator/controller/manager';
 import { installIstioOperatorCrd } from './support/iop-crd';
+import { installMinimalIop, removeIop } from './support/minimal-iop';
 import {
   coreApi,
   createTestNamespace,
@@ -25,7 +25,6 @@ jest.setTimeout(240_000);
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'meshwright.js');
-const IOP = 'install.istio.io/v1alpha1';
 const LEASE_NS = 'istio-operator';
 const HEALTH = 'http://127.0.0.1:8081';
 
@@ -34,7 +33,6 @@ let ns = '';
 let child: ChildProcess | undefined;
 let exit: Promise<number | null> | undefined;
 const log: string[] = [];
-const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: ns, name: 'readme' });
 
 async function namespaceExists(name: string): Promise<boolean> {
   try {
@@ -68,14 +66,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (ns) {
-    await admin.delete(iopRef()).catch(() => undefined);
-    await waitFor(
-      async () => (await admin.get(iopRef())) === undefined,
-      60_000,
-      'IstioOperator finalized',
-    ).catch(() => admin.mergePatch(iopRef(), { metadata: { finalizers: null } }).catch(() => undefined));
-  }
+  if (ns) await removeIop(admin, ns, 'readme', 60_000);
   if (child && child.exitCode === null) child.kill('SIGTERM');
   await exit;
   if (ns) await deleteNamespace(ns);
@@ -123,20 +114,7 @@ describe('meshwright operator --kubeconfig <kubeconfig> (the README command) wit
     );
     expect(ready.body).toBe(`ok: leader (lease ${LEASE_NS}/${LEASE_NAME}), reconciling\n`);
 
-    await admin.create({
-      apiVersion: IOP,
-      kind: 'IstioOperator',
-      metadata: { name: 'readme', namespace: ns },
-      spec: { profile: 'minimal', namespace: ns },
-    } as KubernetesObject);
-    await waitFor(
-      async () =>
-        ((await admin.get(iopRef())) as KubernetesObject & { status?: { status?: string } }).status
-          ?.status === 'HEALTHY',
-      150_000,
-      'minimal profile HEALTHY',
-      500,
-    );
+    await installMinimalIop(admin, ns, 'readme', 150_000);
     expect(log.some((l) => l.includes('"message":"applied object"'))).toBe(true);
     expect(child.exitCode).toBeNull();
   });

@@ -42,6 +42,7 @@ import {
   waitFor,
 } from './support/cluster';
 import { seedInjectorConfigMaps } from './support/injector-config';
+import { errorMessage } from '../../lib/errors';
 
 const ROOT = join(__dirname, '..', '..');
 const LOAD_SECONDS = Number(process.env.WEBHOOK_FAULTS_LOAD_SECONDS ?? 15);
@@ -161,7 +162,7 @@ async function admit(port: number, agent: Agent, i: number): Promise<Sample> {
     return { ok: true, ms, startedAt, fingerprint: r.fingerprint, cpu: proxy?.resources?.requests?.cpu };
   } catch (err) {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    return { ok: false, ms, startedAt, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, ms, startedAt, error: errorMessage(err) };
   }
 }
 

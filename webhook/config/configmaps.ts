@@ -2,7 +2,7 @@
 // `istio` / `istio-<rev>` hold the mesh config (key `mesh`), `istio-sidecar-injector` /
 // `istio-sidecar-injector-<rev>` the injector's `values` (JSON) and `config` (YAML).
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
-import { errorMessage } from '../../lib/log';
+import { errorMessage } from '../../lib/errors';
 import { injectPod } from '../inject';
 import { injectorTemplateAliases, injectorTemplates } from './templates';
 import { InjectionConfigError, injectionConfigFromConfigMaps } from '../inject/config';

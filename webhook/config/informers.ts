@@ -13,7 +13,7 @@ import type { NativeSidecarMode } from '../inject/api';
 import { versionNotice, type ResolvedVersion } from '../inject/versions';
 import type { TemplateProblem } from '../inject/templates';
 import { buildFromConfigMaps, type ConfigMapBuilder } from './configmaps';
-import { ManagedInformer } from './managed-informer';
+import { RestartingInformer } from '../../lib/kube/restarting-informer';
 import { kubeletVersions, makeNodeInformer } from './nodes';
 import { ConfigStore } from './store';
 
@@ -42,7 +42,7 @@ export function startClusterConfig(opts: ClusterConfigOptions): ClusterConfig {
   const { kubeConfig, istioNamespace, log } = opts;
   const core = kubeConfig.makeApiClient(CoreV1Api);
 
-  const namespaces = new ManagedInformer<V1Namespace>(
+  const namespaces = new RestartingInformer<V1Namespace>(
     'namespaces',
     makeInformer(kubeConfig, '/api/v1/namespaces', () => core.listNamespace()),
     log,
@@ -76,7 +76,7 @@ export function startClusterConfig(opts: ClusterConfigOptions): ClusterConfig {
       },
     },
   );
-  const configMaps = new ManagedInformer<V1ConfigMap>(
+  const configMaps = new RestartingInformer<V1ConfigMap>(
     'configmaps',
     makeInformer(kubeConfig, `/api/v1/namespaces/${istioNamespace}/configmaps`, () =>
       core.listNamespacedConfigMap({ namespace: istioNamespace }),
@@ -87,7 +87,7 @@ export function startClusterConfig(opts: ClusterConfigOptions): ClusterConfig {
   configMaps.informer.on('update', (cm) => store.upsertConfigMap(cm));
   configMaps.informer.on('delete', (cm) => store.deleteConfigMap(cm));
 
-  const nodes = new ManagedInformer<V1Node>('nodes', makeNodeInformer(kubeConfig, core), log);
+  const nodes = new RestartingInformer<V1Node>('nodes', makeNodeInformer(kubeConfig, core), log);
   const refreshNodes = () => store.setNodeVersions(kubeletVersions(nodes.informer.list()));
   nodes.informer.on('add', refreshNodes);
   nodes.informer.on('update', refreshNodes);

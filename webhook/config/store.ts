@@ -6,6 +6,7 @@ import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
 import type { ConfigLookup, ConfigSource } from '../server/review';
 import { templateProblems, type TemplateProblem } from '../inject/templates';
 import { type ConfigMapBuilder, configMapRole, injectorConfigMapName, meshConfigMapName } from './configmaps';
+import { errorMessage } from '../../lib/errors';
 
 interface RevisionState {
   config?: InjectionConfig;
@@ -139,7 +140,7 @@ export class ConfigStore implements ConfigSource {
       this.events.onTemplateProblems?.(revision, state.templateProblems);
       this.changed(revision);
     } catch (err) {
-      state.error = err instanceof Error ? err.message : String(err);
+      state.error = errorMessage(err);
       this.revisions.set(revision, state);
       this.events.onError?.(revision, state.error);
     }

@@ -1,6 +1,7 @@
 // The injection templates of an `istio-sidecar-injector` ConfigMap: the `templates:` map of its `config`
 // key (Go text/template source by name), which istiod renders and which the engine therefore injects.
 import { parse as parseYaml } from 'yaml';
+import { errorMessage } from '../../lib/errors';
 import { InjectionConfigError } from '../inject/config';
 
 function configDoc(configYaml: string | undefined): Record<string, unknown> | undefined {
@@ -9,7 +10,7 @@ function configDoc(configYaml: string | undefined): Record<string, unknown> | un
   try {
     doc = parseYaml(configYaml);
   } catch (e) {
-    throw new InjectionConfigError(`cannot parse injector config (YAML): ${(e as Error).message.split('\n')[0]}`);
+    throw new InjectionConfigError(`cannot parse injector config (YAML): ${errorMessage(e).split('\n')[0]}`);
   }
   return doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
 }

@@ -8,6 +8,7 @@ import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merg
 import type { IopSpecOverlay } from '../inject/api';
 import { injectorTemplateAliases, injectorTemplates } from '../config/templates';
 import { KubeInjectError } from './transform';
+import { errorMessage } from '../../lib/errors';
 
 export function valuesOverlay(text: string, source: string): IopSpecOverlay {
   const doc = parseObject(text, source);
@@ -17,7 +18,7 @@ export function valuesOverlay(text: string, source: string): IopSpecOverlay {
     try {
       values = JSON.parse(raw);
     } catch (err) {
-      throw new KubeInjectError(`${source}: data.values is not JSON: ${(err as Error).message}`);
+      throw new KubeInjectError(`${source}: data.values is not JSON: ${errorMessage(err)}`);
     }
     if (!isPlainObject(values)) throw new KubeInjectError(`${source}: data.values must be a JSON object`);
     const data = isPlainObject(doc.data) ? doc.data : {};
@@ -80,7 +81,7 @@ export function injectConfigOverlay(text: string, source: string): InjectConfigO
       notes,
     };
   } catch (err) {
-    throw new KubeInjectError(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new KubeInjectError(`${source}: ${errorMessage(err)}`);
   }
 }
 
@@ -121,7 +122,7 @@ function parseObject(text: string, source: string): PlainObject {
   try {
     doc = parse(text);
   } catch (err) {
-    throw new KubeInjectError(`${source}: ${(err as Error).message}`);
+    throw new KubeInjectError(`${source}: ${errorMessage(err)}`);
   }
   if (doc === null || doc === undefined) return {};
   if (!isPlainObject(doc)) throw new KubeInjectError(`${source}: expected a YAML mapping`);

@@ -6,6 +6,7 @@ import type { PlainObject } from '../../lib/istio/merge';
 import type { InjectionConfig, Injector } from '../inject/api';
 import { goShapeList, goShapeWorkload, sortKeys } from './goshape';
 import { asWorkload, isList } from './workloads';
+import { errorMessage } from '../../lib/errors';
 
 export interface KubeInjectOptions {
   config: InjectionConfig;
@@ -81,7 +82,7 @@ function transformObject(value: unknown, opts: KubeInjectOptions, warnings: stri
       opts.config,
     );
   } catch (err) {
-    throw new KubeInjectError(`injecting ${id}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new KubeInjectError(`injecting ${id}: ${errorMessage(err)}`);
   }
   if (outcome.kind === 'rejected') throw new KubeInjectError(`${id}: ${outcome.message}`);
   if (outcome.kind === 'skipped') warnings.push(outcome.reason);

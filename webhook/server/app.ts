@@ -36,7 +36,8 @@ export function buildAdmissionApp(opts: AdmissionAppOptions): FastifyInstance {
     onConstructorPoisoning: 'error' as const,
     return503OnClosing: true,
   };
-  // The HTTPS and HTTP instances differ only in the raw server type; routes and hooks are the same.
+  // The HTTPS and HTTP instances differ only in the raw server type; routes and hooks are the same, so
+  // both are typed as the default instance (run.ts checks for the HTTPS server where it needs one).
   const app = (opts.https
     ? Fastify({ ...common, https: opts.https })
     : Fastify(common)) as unknown as FastifyInstance;

@@ -13,6 +13,7 @@ import {
 } from './admission';
 import type { InjectTarget } from './paths';
 import { applyPathOverrides } from './paths';
+import { errorMessage } from '../../lib/errors';
 
 /** `allowed`: not a pod CREATE (nothing to decide); the others are injection outcomes. */
 export type Decision = 'injected' | 'skipped' | 'rejected' | 'error' | 'allowed';
@@ -90,7 +91,7 @@ export function reviewRequest(req: AdmissionRequest, target: InjectTarget, deps:
       cfg,
     );
   } catch (err) {
-    const reason = `injection failed: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = `injection failed: ${errorMessage(err)}`;
     return { ...who, decision: 'error', reason, response: deny(req.uid, 500, reason, 'InternalError') };
   }
   switch (outcome.kind) {

@@ -1,7 +1,7 @@
 // Starts the listeners: HTTPS admission port plus plain-HTTP metrics and health ports. The serving
 // certificate can be swapped at any time (file reload, self-signed rotation) without a restart.
 import type { IncomingMessage, ServerResponse } from 'http';
-import type { Server as HttpsServer } from 'https';
+import { Server as HttpsServer } from 'https';
 import type { Socket } from 'net';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -72,6 +72,13 @@ function trackConnections(server: HttpsServer): { dropIdle(): void } {
   };
 }
 
+/** The admission app's raw server, checked to be the HTTPS one (fastify types every app as HTTP). */
+function httpsServerOf(app: FastifyInstance): HttpsServer {
+  const server: unknown = app.server;
+  if (!(server instanceof HttpsServer)) throw new Error('the admission server is not an HTTPS server');
+  return server;
+}
+
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<RunningWebhook> {
   let closing = false;
   const admission = buildAdmissionApp({ ...opts, https: secureServerOptions(opts.keyPair) });
@@ -85,7 +92,8 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<Ru
   } else {
     side.push(buildProbeApp({ registry: opts.registry }), buildProbeApp({ health }));
   }
-  const connections = trackConnections(admission.server as unknown as HttpsServer);
+  const tlsServer = httpsServerOf(admission);
+  const connections = trackConnections(tlsServer);
   await admission.listen({ host: opts.host, port: opts.port });
   await side[0].listen({ host: opts.host, port: opts.metricsPort });
   if (side[1]) await side[1].listen({ host: opts.host, port: opts.healthPort });
@@ -95,7 +103,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<Ru
     metricsPort,
     healthPort: side[1] ? boundPort(side[1]) : metricsPort,
     setKeyPair(pair) {
-      (admission.server as unknown as HttpsServer).setSecureContext(secureServerOptions(pair));
+      tlsServer.setSecureContext(secureServerOptions(pair));
     },
     markShuttingDown() {
       closing = true;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'fs';
 import { createSecureContext } from 'tls';
 import type { Logger } from '../../lib/log';
-import { errorMessage } from '../../lib/log';
+import { errorMessage } from '../../lib/errors';
 import type { KeyPair } from './options';
 
 export interface CertFiles {

@@ -1,6 +1,7 @@
 // Narrowing of errors thrown by client-node: it throws ApiException with an HTTP code and the
 // apiserver's Status body (as a string or a parsed object, depending on the call).
 import { ApiException } from '@kubernetes/client-node';
+import { errorMessage } from '../../../lib/errors';
 
 export function statusCode(err: unknown): number | undefined {
   if (err instanceof ApiException) return err.code;
@@ -20,7 +21,7 @@ export function apiMessage(err: unknown): string {
       return body.message;
     return `HTTP ${err.code}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 function safeParse(text: string): unknown {

@@ -42,6 +42,7 @@ export class IstioOperatorController {
   /** Managed kinds the apiserver did not serve when last looked at (not watched). */
   private readonly unserved: ManagedKind[] = [];
   private startOwnedWatch: ((k: ManagedKind) => Watch) | undefined;
+  private readonly watchesAbort = new AbortController();
 
   constructor(private readonly o: ControllerOptions) {
     this.queue = new WorkQueue(o.clock, new ControllerRateLimiter(o.clock), o.metrics.queueObserver());
@@ -76,7 +77,7 @@ export class IstioOperatorController {
         kinds: this.unserved.map((k) => `${k.apiVersion} ${k.kind}`).join(', '),
       });
     await Promise.race([
-      Promise.all(this.watches.map((w) => runWatch(w, this.o.log, () => this.stopped))),
+      Promise.all(this.watches.map((w) => runWatch(w, this.o.log, this.watchesAbort.signal))),
       this.stopping,
     ]);
     if (this.stopped) return;
@@ -91,6 +92,7 @@ export class IstioOperatorController {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watchesAbort.abort();
     this.signalStop();
     this.resyncTimer?.cancel();
     this.queue.shutdown();
@@ -114,7 +116,7 @@ export class IstioOperatorController {
       this.unserved.splice(this.unserved.indexOf(k), 1);
       const w = this.startOwnedWatch(k);
       this.o.log.info('kind now served, watching it', { controller: CONTROLLER_NAME, watch: w.name });
-      void runWatch(w, this.o.log, () => this.stopped);
+      void runWatch(w, this.o.log, this.watchesAbort.signal);
     }
   }
 

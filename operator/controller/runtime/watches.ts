@@ -1,7 +1,7 @@
 // Informers that turn watch events into work-queue keys: IstioOperators map to themselves, owned
 // objects (any kind the operator manages, selected by the owner label) map to their owning
 // IstioOperator, so an edit or delete of an installed object triggers its repair. client-node
-// informers stop on a watch error; they are restarted after a pause.
+// informers stop on a watch error; lib/kube/restarting-informer restarts them (one policy for both binaries).
 import {
   makeInformer,
   type Informer,
@@ -10,6 +10,7 @@ import {
   type KubernetesObject,
   type ObjectCache,
 } from '@kubernetes/client-node';
+import { RestartingInformer } from '../../../lib/kube/restarting-informer';
 import type { Logger } from '../../../lib/log';
 import { ANY_OWNER_SELECTOR, ownerKey, ownerOf } from '../apply/ownership';
 import { apiMessage, isNotFound } from '../kube/api-errors';
@@ -108,25 +109,10 @@ export function ownedWatch(
 }
 
 /**
- * Starts a watch and keeps it running across list and watch errors until `stopped()` says otherwise;
- * resolves once it listed successfully.
+ * Starts a watch and keeps it running across list and watch errors (lib/kube's restart policy) until
+ * `signal` fires; resolves once it listed successfully (or its kind is not served).
  */
-export async function runWatch(
-  w: Watch,
-  log: Logger,
-  stopped: () => boolean,
-  restartMs = 5000,
-): Promise<void> {
-  w.informer.on('error', (err: unknown) => {
-    if (stopped()) return;
-    log.warn('watch failed, restarting', { watch: w.name, error: apiMessage(err) });
-    setTimeout(() => {
-      if (!stopped())
-        w.informer
-          .start()
-          .catch((e: unknown) => log.warn('watch restart failed', { watch: w.name, error: apiMessage(e) }));
-    }, restartMs).unref();
-  });
-  await w.informer.start();
+export async function runWatch(w: Watch, log: Logger, signal: AbortSignal): Promise<void> {
+  new RestartingInformer(w.name, w.informer, log, { describeError: apiMessage }).start(signal);
   await w.synced;
 }

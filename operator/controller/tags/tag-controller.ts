@@ -46,6 +46,7 @@ export class RevisionTagController {
   private readonly watches: Watch[] = [];
   private workers: Promise<void>[] = [];
   private stopped = false;
+  private readonly watchesAbort = new AbortController();
   private isSynced = false;
   private resync: { cancel(): void } | undefined;
 
@@ -64,7 +65,7 @@ export class RevisionTagController {
     };
     this.watch(IOP_KIND, undefined, all);
     this.watch(MWC_RESOURCE, LABEL_TAG_OWNER, (o) => this.enqueue(o.metadata?.labels?.[LABEL_TAG_OWNER]));
-    await Promise.all(this.watches.map((w) => runWatch(w, this.o.log, () => this.stopped)));
+    await Promise.all(this.watches.map((w) => runWatch(w, this.o.log, this.watchesAbort.signal)));
     if (this.stopped) return;
     this.isSynced = true;
     this.o.log.info('watches synced, starting workers', { controller: TAG_CONTROLLER_NAME });
@@ -87,6 +88,7 @@ export class RevisionTagController {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watchesAbort.abort();
     this.resync?.cancel();
     this.queue.shutdown();
     await Promise.all(this.watches.map((w) => w.informer.stop().catch(() => undefined)));

@@ -7,6 +7,7 @@ import {
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { errorMessage } from '../../../lib/errors';
 
 /** Path of the admin kubeconfig (for kubectl-like use, or to hand to a process under test). */
 export function kubeconfigPath(): string {
@@ -58,7 +59,7 @@ export async function waitFor<T>(
       if (v !== undefined && v !== false) return v;
       last = '';
     } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
+      last = errorMessage(err);
     }
     if (Date.now() >= deadline) {
       throw new Error(

@@ -1,37 +1,13 @@
 // The install/uninstall commands' own handling before any cluster call: help, --dry-run, unreadable files,
 // bad durations, kubeconfig and context problems, each with its exit code and one clear line.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { commands } from '../../../cli/commands';
-import { runInstall, type CliIo } from '../../../cli/install';
+import { runInstall } from '../../../cli/install';
 import { runUninstall } from '../../../cli/uninstall';
+import { runCli as cli, unreachableKubeconfig } from './cli-fixtures';
 
-async function cli(run: (argv: string[], io: CliIo) => Promise<number>, argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    stdin: Readable.from([]),
-  });
-  return { code, out, err };
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'mw-install-cmd-'));
-// A kubeconfig with one context, pointing nowhere reachable (nothing here may connect).
-const kubeconfig = join(dir, 'kubeconfig');
-writeFileSync(
-  kubeconfig,
-  `apiVersion: v1
-kind: Config
-clusters: [{ name: c, cluster: { server: 'https://127.0.0.1:1' } }]
-users: [{ name: u, user: { token: t } }]
-contexts: [{ name: ctx, context: { cluster: c, user: u } }]
-current-context: ctx
-`,
-);
+const { dir, kubeconfig } = unreachableKubeconfig('mw-install-cmd-');
 
 describe('meshwright install (before the cluster)', () => {
   it('is registered next to uninstall', () => {

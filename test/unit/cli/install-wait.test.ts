@@ -96,8 +96,8 @@ describe('failureReport', () => {
   });
 });
 
-/** A client whose get() returns the scripted objects in turn (the last one repeats). */
-function scripted(objs: (IopSnapshot | undefined)[]): KubeClient {
+/** A client whose get() returns the scripted objects in turn (the last one repeats); list() is not scripted. */
+function scripted(objs: (IopSnapshot | undefined)[]): Pick<KubeClient, 'get' | 'list'> {
   let i = 0;
   const get = (_ref: ObjectRef): Promise<KubernetesObject | undefined> => {
     const s = objs[Math.min(i++, objs.length - 1)];
@@ -106,7 +106,8 @@ function scripted(objs: (IopSnapshot | undefined)[]): KubeClient {
         ({ metadata: { generation: s.generation, finalizers: ['f'] }, status: s.status } as KubernetesObject),
     );
   };
-  return { get } as unknown as KubeClient;
+  const list = () => Promise.reject(new Error('list() is not scripted in this test'));
+  return { get, list };
 }
 
 function fakeTime() {

@@ -1,13 +1,9 @@
 // `meshwright status`: the shaping of IstioOperator status into rows, the table, and the command's own
 // errors before and at the cluster (bad flags, an unreachable apiserver), each with its exit code.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { commands } from '../../../cli/commands';
-import type { CliIo } from '../../../cli/install';
 import { runStatus } from '../../../cli/status';
 import { renderStatusTable, rolloutCell, statusReport } from '../../../cli/status-report';
+import { runCli, unreachableKubeconfig } from './cli-fixtures';
 
 const canary = {
   metadata: { namespace: 'istio-system', name: 'canary' },
@@ -177,25 +173,8 @@ describe('renderStatusTable', () => {
 });
 
 describe('meshwright status (command)', () => {
-  async function cli(argv: string[]) {
-    let out = '';
-    let err = '';
-    const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), stdin: Readable.from([]) };
-    const code = await runStatus(argv, io);
-    return { code, out, err };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'mw-status-cmd-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{ name: c, cluster: { server: 'https://127.0.0.1:1' } }]
-users: [{ name: u, user: { token: t } }]
-contexts: [{ name: ctx, context: { cluster: c, user: u } }]
-current-context: ctx
-`,
-  );
+  const cli = (argv: string[]) => runCli(runStatus, argv);
+  const { kubeconfig } = unreachableKubeconfig('mw-status-cmd-');
 
   it('is registered and documents its flags', async () => {
     expect(commands.map((c) => c.name)).toContain('status');

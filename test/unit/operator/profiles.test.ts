@@ -116,6 +116,7 @@ describe('spec resolution', () => {
   });
 
   it('turns numeric tags into strings', () => {
+    // YAML gives numbers where the type says string: the cast is the bad input under test.
     expect(resolveSpec({ tag: 2 as unknown as string, components: { pilot: { tag: 3 } } })).toMatchObject({
       tag: '2',
       components: { pilot: { tag: '3' } },

@@ -37,6 +37,18 @@ describe('release version of an IstioOperator', () => {
     expect(() => releaseVersionOf(iop({}), '1.30.3', 'stable')).toThrow(/not an Istio version/);
   });
 
+  it('reads an unvalidated map (manifest generate before render) and skips tags of the wrong shape', () => {
+    const raw = { spec: { tag: ['1.31.1'], values: { global: { tag: 1.3 } } } };
+    expect(releaseVersionOf(raw, '1.30.3')).toEqual({ version: '1.30.3', from: 'default' });
+    const fromValues = { spec: { tag: { v: 1 }, values: { global: { tag: '1.30.5-distroless' } } } };
+    expect(releaseVersionOf(fromValues, '1.30.3')).toEqual({
+      version: '1.30.5',
+      from: 'spec.values.global.tag',
+    });
+    expect(releaseVersionOf({ spec: 'not a map' }, '1.30.3').from).toBe('default');
+    expect(releaseVersionOf({}, '1.30.3').from).toBe('default');
+  });
+
   it('orders pre-releases before their release', () => {
     const v = (s: string) => parseIstioVersion(s)!;
     expect(compareIstioVersions(v('1.31.0-rc.0'), v('1.31.0'))).toBeLessThan(0);
