@@ -1,8 +1,6 @@
 // `meshwright operator`: runs the IstioOperator controller in a cluster (or against --kubeconfig).
 // Flags follow the removed upstream operator and controller-runtime conventions.
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseFlags, usage, UsageError, type FlagSpec, type FlagValues } from '../lib/flags';
 import { loadKubeConfig } from '../lib/kubeconfig';
@@ -12,7 +10,6 @@ import { Shutdown } from '../lib/shutdown';
 import { OperatorManager } from '../operator/controller/manager';
 import { parseDuration } from '../operator/controller/runtime/duration';
 import { MANAGED_KINDS } from '../operator/render/gvk';
-import { loadCrds } from '../operator/render/load-crds';
 import { renderOutcome } from '../operator/render/outcome';
 import type { V1CustomResourceDefinition, KubernetesObject } from '@kubernetes/client-node';
 import type { RenderFn, RenderOutcome } from '../operator/controller/reconcile/desired';
@@ -69,14 +66,10 @@ const FLAGS: Record<string, FlagSpec> = {
     default: '1m',
     help: 'How old the outdated-sidecar counts in status may get: pods are listed this often (Go duration)',
   },
-  crds: {
-    kind: 'string',
-    help: 'Directory of Istio API CRD YAML files the Base component installs (default <install>/crds/istio)',
-  },
   ...RELEASE_FLAGS,
   render: {
     kind: 'string',
-    help: "charts: render through the release's own charts; builtin: the built-in renderer (default: charts when a release flag or MESHWRIGHT_RELEASE* variable is given, else builtin)",
+    help: "Accepted for compatibility: charts (the only renderer: the release's own charts through helm)",
   },
   'default-istio-version': {
     kind: 'string',
@@ -99,17 +92,10 @@ export interface OperatorFlags {
   healthPort: number;
   resyncPeriodMs: number;
   sidecarCensusIntervalMs: number;
-  crdsDir: string;
-  /** Chart rendering: where releases come from; undefined renders with the built-in renderer. */
-  releases?: ReleaseProviderOptions;
+  /** Where releases come from: the chain of releases dir, cache, mirror and official location. */
+  releases: ReleaseProviderOptions;
   defaultIstioVersion: string;
   helm: string;
-}
-
-function installRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
 }
 
 function port(value: unknown, flag: string): number {
@@ -150,7 +136,6 @@ export function parseOperatorFlags(
     healthPort: port(flags['health-port'], 'health-port'),
     resyncPeriodMs,
     sidecarCensusIntervalMs,
-    crdsDir: typeof flags.crds === 'string' ? flags.crds : join(installRoot(), 'crds', 'istio'),
     releases: chartReleases(flags, env),
     defaultIstioVersion: defaultVersionFlag(flags['default-istio-version']),
     helm: typeof flags.helm === 'string' && flags.helm !== '' ? flags.helm : helmBinary(env),
@@ -213,17 +198,18 @@ export function controllerRender(
 }
 
 /**
- * The release source when the operator renders through charts. The official location is always in the
- * chain, so "configured" means chosen: `--render=charts`, or any release flag or MESHWRIGHT_RELEASE*
- * variable (unless `--render=builtin`). Otherwise the built-in renderer stays the default for now.
+ * The release source: always the chain (releases dir, cache, mirror, official). `--render=charts` is
+ * accepted as a no-op for old manifests; the removed built-in renderer gets an error saying so.
  */
-function chartReleases(flags: FlagValues, env: NodeJS.ProcessEnv): ReleaseProviderOptions | undefined {
+function chartReleases(flags: FlagValues, env: NodeJS.ProcessEnv): ReleaseProviderOptions {
   const mode = flags.render;
-  if (mode !== undefined && mode !== 'charts' && mode !== 'builtin')
-    throw new UsageError(`--render must be charts or builtin, got ${JSON.stringify(mode)}`);
-  const source = releaseSourceFrom(flags, env);
-  if (mode === 'builtin') return undefined;
-  return mode === 'charts' || source.configured ? source.options : undefined;
+  if (mode === 'builtin')
+    throw new UsageError(
+      "--render=builtin: the built-in renderer was removed; the operator renders through the release's charts (drop the flag)",
+    );
+  if (mode !== undefined && mode !== 'charts')
+    throw new UsageError(`--render must be charts (the only renderer), got ${JSON.stringify(mode)}`);
+  return releaseSourceFrom(flags, env).options;
 }
 
 function defaultVersionFlag(v: unknown): string {
@@ -275,13 +261,11 @@ export const operator: Command = {
     const log = rootLogger();
     const kc = loadKubeConfig(parsed.kubeconfig);
     const releases = parsed.releases;
-    const render: RenderFn = releases
-      ? chartControllerRender({
-          releases: createReleaseProvider(releases),
-          cache: new RenderCache(new HelmProcessRenderer({ binary: parsed.helm })),
-          defaultVersion: parsed.defaultIstioVersion,
-        })
-      : controllerRender(loadCrds(parsed.crdsDir));
+    const render: RenderFn = chartControllerRender({
+      releases: createReleaseProvider(releases),
+      cache: new RenderCache(new HelmProcessRenderer({ binary: parsed.helm })),
+      defaultVersion: parsed.defaultIstioVersion,
+    });
     const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`;
     const shutdown = new Shutdown(log);
     let lostLeadership = false;
@@ -322,7 +306,7 @@ export const operator: Command = {
       identity,
       namespace: parsed.namespaceToWatch ?? '*',
       leaderElect: parsed.leaderElect,
-      renderer: releases ? `helm ${parsed.helm}, ${describeSource(releases)}` : `built-in, ${parsed.crdsDir}`,
+      renderer: `helm ${parsed.helm}, ${describeSource(releases)}`,
       ports: manager.ports(),
     });
     // Runs until a signal; the shutdown hooks end the process. The interval keeps the event loop alive

@@ -53,6 +53,32 @@ describe('chartControllerRender', () => {
     expect(r.desired.sidecar?.injection).toBeDefined();
   });
 
+  it('names the proxy image, namespace and injection config of the default version when no tag is given', async () => {
+    const r = await render(iop({ profile: 'minimal', values: { global: { istioNamespace: 'mesh' } } }));
+    if (!r.ok) throw new Error(r.message);
+    expect(r.desired.sidecar).toMatchObject({
+      expectedImage: 'docker.io/istio/proxyv2:1.30.3',
+      revision: '',
+      controlPlaneNamespace: 'mesh',
+      injectionKey: expect.any(String),
+    });
+    // The injection config the rendered injector and mesh ConfigMaps give, as the webhook builds it.
+    expect(r.desired.sidecar?.injection).toMatchObject({
+      revision: 'default',
+      values: { global: { istioNamespace: 'mesh' } },
+    });
+    expect(r.desired.components.map((c) => c.component)).toEqual(['Base', 'Pilot']);
+  });
+
+  it('an unknown profile is InvalidSpec', async () => {
+    const r = await render(iop({ profile: 'no-such-profile' }));
+    expect(r).toMatchObject({
+      ok: false,
+      reason: 'InvalidSpec',
+      message: expect.stringContaining('no-such-profile'),
+    });
+  });
+
   it('a release that cannot be had is RenderFailed naming version and source', async () => {
     const r = await render(iop({ profile: 'minimal', tag: '1.29.9' }));
     expect(r).toEqual({
