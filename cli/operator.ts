@@ -10,10 +10,8 @@ import { Shutdown } from '../lib/shutdown';
 import { OperatorManager } from '../operator/controller/manager';
 import { parseDuration } from '../operator/controller/runtime/duration';
 import { MANAGED_KINDS } from '../operator/render/gvk';
-import { renderOutcome } from '../operator/render/outcome';
-import type { V1CustomResourceDefinition, KubernetesObject } from '@kubernetes/client-node';
-import type { RenderFn, RenderOutcome } from '../operator/controller/reconcile/desired';
-import type { RenderedManifest } from '../operator/render/types';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { RenderFn } from '../operator/controller/reconcile/desired';
 import { injectionConfigFromConfigMaps } from '../webhook/inject/config';
 import type { InjectionConfig } from '../webhook/inject/api';
 import { proxyImage } from '../webhook/inject/images';
@@ -148,7 +146,7 @@ export function parseOperatorFlags(
  * the manifest has no injector ConfigMap (Pilot disabled).
  */
 export function renderedInjection(
-  m: Pick<RenderedManifest, 'revision'> & {
+  m: { revision: string } & {
     values: { global: { istioNamespace?: string } };
     components: readonly { namespace: string; objects: readonly KubernetesObject[] }[];
   },
@@ -173,28 +171,6 @@ export function renderedInjection(
     injectorConfigYaml: injector.config,
   });
   return { injection, injectionKey: JSON.stringify([injector.values, injector.config ?? '', mesh]) };
-}
-
-/**
- * The controller's view of render: the rendered manifest plus the sidecar image and injection config new
- * pods get (for the sidecar census and rollout). spec.sidecarRollout is the controller's own setting, read by it from
- * the raw resource; the renderer accepts and ignores it.
- */
-export function controllerRender(
-  crds: V1CustomResourceDefinition[],
-): (iop: KubernetesObject) => RenderOutcome {
-  return (iop: KubernetesObject & { spec?: unknown }) => {
-    const r = renderOutcome(iop, { crds });
-    if (!r.ok) return r;
-    const m = r.desired;
-    const sidecar = {
-      expectedImage: proxyImage(m.values, m.values.meshConfig?.defaultConfig ?? {}, {}),
-      revision: m.revision,
-      controlPlaneNamespace: m.values.global.istioNamespace ?? 'istio-system',
-      ...renderedInjection(m),
-    };
-    return { ok: true, desired: { ...m, sidecar } };
-  };
 }
 
 /**

@@ -4,10 +4,10 @@
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
+import { operatorReleaseEnv, releasesWithCrds } from './support/chart-render';
 import { installIstioOperatorCrd } from './support/iop-crd';
 import {
   appsApi,
@@ -36,7 +36,7 @@ const admin = new RawKubeClient(kubeConfig());
 let ns = '';
 const procs: OperatorProcess[] = [];
 
-function startOperator(name: string, crdsDir: string): OperatorProcess {
+function startOperator(name: string, releasesDir: string): OperatorProcess {
   const args = [
     CLI,
     'operator',
@@ -45,12 +45,11 @@ function startOperator(name: string, crdsDir: string): OperatorProcess {
     `--leader-election-namespace=${ns}`,
     '--metrics-port=0',
     '--health-port=0',
-    `--crds=${crdsDir}`,
-    // Reported as status.meshwright.version of an IstioOperator that names no release.
-    '--default-istio-version=1.30.5',
+    // Rendered, and reported as status.meshwright.version, for an IstioOperator that names no release.
+    '--default-istio-version=1.31.0-rc.0',
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, POD_NAME: name, LOG_LEVEL: 'info' },
+    env: { ...process.env, ...operatorReleaseEnv(releasesDir), POD_NAME: name, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const p: OperatorProcess = { name, child, log: [] };
@@ -105,9 +104,10 @@ afterAll(async () => {
 
 describe('two meshwright operator processes', () => {
   it('elect one leader that installs while the standby stays silent, then hand over on SIGTERM', async () => {
-    const crdsDir = mkdtempSync(join(tmpdir(), 'mw-no-crds-'));
-    const a = startOperator('proc-a', crdsDir);
-    const b = startOperator('proc-b', crdsDir);
+    // The reference releases with a Base chart that installs no CRDs (the shared Istio CRDs stay untouched).
+    const releasesDir = releasesWithCrds([], '1.31.0-rc.0');
+    const a = startOperator('proc-a', releasesDir);
+    const b = startOperator('proc-b', releasesDir);
     await waitFor(async () => a.port !== undefined && b.port !== undefined, 30_000, 'both operators serving');
     const [leader, standby] = await waitFor(
       async () => {
@@ -139,7 +139,7 @@ describe('two meshwright operator processes', () => {
     const status = (
       (await admin.get(iopRef())) as KubernetesObject & { status?: { meshwright?: { version?: string } } }
     ).status;
-    expect(status?.meshwright?.version).toBe('1.30.5');
+    expect(status?.meshwright?.version).toBe('1.31.0-rc.0');
     await waitFor(async () => applied(leader) > 0, 10_000, 'the leader logging its applies');
     expect(applied(standby)).toBe(0);
     expect(await leaderGauge(standby)).toBe(0);

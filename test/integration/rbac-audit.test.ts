@@ -36,6 +36,7 @@ import {
   type PrivateControlPlane,
   type Request,
 } from './support/audit';
+import { operatorReleaseEnv } from './support/chart-render';
 import { waitFor } from './support/cluster';
 
 jest.setTimeout(420_000);
@@ -234,7 +235,7 @@ describe('least-privilege RBAC from the audit log', () => {
       await serviceAccountKubeconfig(kc, SYSTEM, WEBHOOK_SA, kubeconfigs.webhook, admin);
       const [opMetrics, opHealth, ...webhookPorts] = await freePorts(5);
 
-      // 1. The operator (shipped flags: leader election in meshwright-system, all namespaces, real Istio CRDs).
+      // 1. The operator (shipped flags: leader election in meshwright-system, all namespaces; the 1.30.3 release's charts, real Istio CRDs).
       procs.push(
         startCli(
           'operator',
@@ -246,7 +247,7 @@ describe('least-privilege RBAC from the audit log', () => {
             `--metrics-port=${opMetrics}`,
             `--health-port=${opHealth}`,
           ],
-          { LOG_LEVEL: 'debug' },
+          { ...operatorReleaseEnv(), LOG_LEVEL: 'debug' },
         ),
       );
       const sample = parseYamlStream(

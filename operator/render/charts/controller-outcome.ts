@@ -60,9 +60,23 @@ function specDocument(iop: PlainObject): PlainObject {
     const spec = deepClone(iop.spec);
     // Meshwright's own controller setting, not an istioctl field.
     delete spec.sidecarRollout;
+    controlPlaneNamespace(spec);
     doc.spec = spec;
   }
   return doc;
+}
+
+/**
+ * spec.namespace is the IstioOperator API's "namespace to install control plane resources into"; the
+ * charts read values.global.istioNamespace, which the profiles set to istio-system, so an explicit
+ * spec.namespace becomes that value unless the user set the value itself (which then wins).
+ */
+function controlPlaneNamespace(spec: PlainObject): void {
+  const ns = spec.namespace;
+  if (typeof ns !== 'string' || ns === '') return;
+  const values = isPlainObject(spec.values) ? spec.values : (spec.values = {});
+  const global = isPlainObject(values.global) ? values.global : (values.global = {});
+  if (global.istioNamespace === undefined) global.istioNamespace = ns;
 }
 
 /**

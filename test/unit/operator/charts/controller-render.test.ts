@@ -70,6 +70,23 @@ describe('chartControllerRender', () => {
     expect(r.desired.components.map((c) => c.component)).toEqual(['Base', 'Pilot']);
   });
 
+  it('installs into spec.namespace, unless values.global.istioNamespace says otherwise', async () => {
+    const where = async (spec: Record<string, unknown>) => {
+      const r = await render(iop({ profile: 'minimal', ...spec }));
+      if (!r.ok) throw new Error(r.message);
+      const istiod = r.desired.components
+        .flatMap((c) => c.objects)
+        .find((o) => o.kind === 'Deployment' && o.metadata?.name === 'istiod');
+      return [istiod?.metadata?.namespace, r.desired.sidecar?.controlPlaneNamespace];
+    };
+    expect(await where({ namespace: 'ctl' })).toEqual(['ctl', 'ctl']);
+    expect(await where({ namespace: 'ctl', values: { global: { istioNamespace: 'v' } } })).toEqual([
+      'v',
+      'v',
+    ]);
+    expect(await where({})).toEqual(['istio-system', 'istio-system']);
+  });
+
   it('an unknown profile is InvalidSpec', async () => {
     const r = await render(iop({ profile: 'no-such-profile' }));
     expect(r).toMatchObject({
