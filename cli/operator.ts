@@ -17,6 +17,8 @@ import type { InjectionConfig } from '../webhook/inject/api';
 import { proxyImage } from '../webhook/inject/images';
 import { chartRenderOutcome } from '../operator/render/charts/controller-outcome';
 import { RenderCache } from '../operator/render/charts/render-cache';
+import { DEFAULT_KUBE_VERSION } from '../operator/render/charts/render';
+import { serverKubeVersion } from '../operator/controller/kube/server-version';
 import { getMap } from '../operator/render/charts/values-map';
 import { HelmProcessRenderer, helmBinary } from '../operator/render/helm/helm-process';
 import { RELEASE_FLAGS } from '../release/flags';
@@ -203,6 +205,8 @@ export function chartControllerRender(o: {
   releases: ReleaseProvider;
   cache: RenderCache;
   defaultVersion: string;
+  /** The cluster's Kubernetes version (helm's --kube-version); helm's default when undefined. */
+  kubeVersion?: string;
 }): RenderFn {
   return async (iop: KubernetesObject) => {
     const r = await chartRenderOutcome(iop, { ...o });
@@ -237,10 +241,19 @@ export const operator: Command = {
     const log = rootLogger();
     const kc = loadKubeConfig(parsed.kubeconfig);
     const releases = parsed.releases;
+    // Once at start: charts branch on the Kubernetes version, so render for this cluster's.
+    const kubeVersion = await serverKubeVersion(kc).catch((err: unknown) => {
+      log.warn('cannot read the Kubernetes version (GET /version); charts render for the default', {
+        error: err instanceof Error ? err.message : String(err),
+        kubeVersion: DEFAULT_KUBE_VERSION,
+      });
+      return undefined;
+    });
     const render: RenderFn = chartControllerRender({
       releases: createReleaseProvider(releases),
       cache: new RenderCache(new HelmProcessRenderer({ binary: parsed.helm })),
       defaultVersion: parsed.defaultIstioVersion,
+      kubeVersion,
     });
     const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`;
     const shutdown = new Shutdown(log);
@@ -283,6 +296,7 @@ export const operator: Command = {
       namespace: parsed.namespaceToWatch ?? '*',
       leaderElect: parsed.leaderElect,
       renderer: `helm ${parsed.helm}, ${describeSource(releases)}`,
+      kubeVersion: kubeVersion ?? DEFAULT_KUBE_VERSION,
       ports: manager.ports(),
     });
     // Runs until a signal; the shutdown hooks end the process. The interval keeps the event loop alive

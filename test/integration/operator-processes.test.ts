@@ -80,6 +80,8 @@ async function leaderGauge(p: OperatorProcess): Promise<number | undefined> {
 }
 
 const applied = (p: OperatorProcess) => p.log.filter((l) => l.includes('"message":"applied object"')).length;
+/** The local control plane's version (hack/versions.sh pins kube v1.35.8). */
+const KUBE_VERSION = '1.35.8';
 const iopRef = () => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: ns, name: 'minimal' });
 
 beforeAll(async () => {
@@ -109,6 +111,14 @@ describe('two meshwright operator processes', () => {
     const a = startOperator('proc-a', releasesDir);
     const b = startOperator('proc-b', releasesDir);
     await waitFor(async () => a.port !== undefined && b.port !== undefined, 30_000, 'both operators serving');
+    // Both read the cluster's Kubernetes version at start (GET /version) and render charts for it.
+    for (const p of [a, b]) {
+      const started = p.log
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((r) => r.message === 'operator started');
+      expect(started?.kubeVersion).toBe(KUBE_VERSION);
+    }
     const [leader, standby] = await waitFor(
       async () => {
         const [ga, gb] = [await leaderGauge(a), await leaderGauge(b)];

@@ -42,6 +42,8 @@ export interface ChartOutcomeOptions {
   readonly cache: RenderCache;
   /** The release rendered when the spec's tag names none. */
   readonly defaultVersion: string;
+  /** The cluster's Kubernetes version, for helm's --kube-version (charts branch on it); else helm's default. */
+  readonly kubeVersion?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -129,6 +131,8 @@ export async function chartRenderOutcome(iop: unknown, o: ChartOutcomeOptions): 
     source = release.source;
     const manifest = await o.cache.render(specDocument(iop), release, {
       imageDefaults: { hub: 'docker.io/istio', tag: release.version },
+      // Part of the render cache key, like every option.
+      ...(o.kubeVersion ? { kubeVersion: o.kubeVersion } : {}),
       signal: o.signal,
     });
     const unmanaged = [
