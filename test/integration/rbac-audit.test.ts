@@ -354,12 +354,15 @@ describe('least-privilege RBAC from the audit log', () => {
           `the app and db pods re-injected with ${image}`,
         );
       };
-      await rollTo('1.30.2', {});
+      // Releases ../shared/reference holds: up to 1.31.0-rc.0, then back to 1.30.3 with more components.
+      await rollTo('1.31.0-rc.0', {});
       await rollTo(
-        '1.30.1',
+        '1.30.3',
         {
           profile: 'default',
           components: { cni: { enabled: true }, pilot: { k8s: { hpaSpec: { minReplicas: 2 } } } },
+          // 1.30's charts render istiod's PDB from values.pilot.autoscaleMin (k8s.hpaSpec only patches the HPA).
+          values: { pilot: { autoscaleMin: 2 } },
         },
         2,
       );
