@@ -1,27 +1,25 @@
 // `meshwright operator`: runs the IstioOperator controller in a cluster (or against --kubeconfig).
 // Flags follow the removed upstream operator and controller-runtime conventions.
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseFlags, usage, UsageError, type FlagSpec, type FlagValues } from '../lib/flags';
 import { loadKubeConfig } from '../lib/kube/kubeconfig';
+import { errorMessage } from '../lib/errors';
 import { rootLogger } from '../lib/log';
 import { createRegistry } from '../lib/metrics';
 import { Shutdown } from '../lib/shutdown';
 import { OperatorManager } from '../operator/controller/manager';
 import { parseDuration } from '../operator/controller/runtime/duration';
 import { MANAGED_KINDS } from '../operator/render/gvk';
-import { loadCrds } from '../operator/render/load-crds';
-import { renderOutcome } from '../operator/render/outcome';
-import type { V1CustomResourceDefinition, KubernetesObject } from '@kubernetes/client-node';
-import type { RenderFn, RenderOutcome } from '../operator/controller/reconcile/desired';
-import type { RenderedManifest } from '../operator/render/types';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { RenderFn } from '../operator/controller/reconcile/desired';
 import { injectionConfigFromConfigMaps } from '../webhook/inject/config';
 import type { InjectionConfig } from '../webhook/inject/api';
 import { proxyImage } from '../webhook/inject/images';
 import { chartRenderOutcome } from '../operator/render/charts/controller-outcome';
 import { RenderCache } from '../operator/render/charts/render-cache';
+import { DEFAULT_KUBE_VERSION } from '../operator/render/charts/render';
+import { serverKubeVersion } from '../operator/controller/kube/server-version';
 import { getMap } from '../operator/render/charts/values-map';
 import type { InjectionOptions } from '../operator/render/charts/meshwright-adjustments';
 import { parseInjectionTarget } from '../operator/render/injection/injection-target';
@@ -71,14 +69,10 @@ const FLAGS: Record<string, FlagSpec> = {
     default: '1m',
     help: 'How old the outdated-sidecar counts in status may get: pods are listed this often (Go duration)',
   },
-  crds: {
-    kind: 'string',
-    help: 'Directory of Istio API CRD YAML files the Base component installs (default <install>/crds/istio)',
-  },
   ...RELEASE_FLAGS,
   render: {
     kind: 'string',
-    help: "charts: render through the release's own charts; builtin: the built-in renderer (default: charts when a release flag or MESHWRIGHT_RELEASE* variable is given, else builtin)",
+    help: "Accepted for compatibility: charts (the only renderer: the release's own charts through helm)",
   },
   'default-istio-version': {
     kind: 'string',
@@ -115,19 +109,12 @@ export interface OperatorFlags {
   healthPort: number;
   resyncPeriodMs: number;
   sidecarCensusIntervalMs: number;
-  crdsDir: string;
-  /** Chart rendering: where releases come from; undefined renders with the built-in renderer. */
-  releases?: ReleaseProviderOptions;
+  /** Where releases come from: the chain of releases dir, cache, mirror and official location. */
+  releases: ReleaseProviderOptions;
   defaultIstioVersion: string;
   helm: string;
   /** Where injection MWCs point; undefined leaves them out (the static default-revision MWC serves). */
   injection?: InjectionOptions;
-}
-
-function installRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
 }
 
 function port(value: unknown, flag: string): number {
@@ -168,7 +155,6 @@ export function parseOperatorFlags(
     healthPort: port(flags['health-port'], 'health-port'),
     resyncPeriodMs,
     sidecarCensusIntervalMs,
-    crdsDir: typeof flags.crds === 'string' ? flags.crds : join(installRoot(), 'crds', 'istio'),
     releases: chartReleases(flags, env),
     defaultIstioVersion: defaultVersionFlag(flags['default-istio-version']),
     helm: typeof flags.helm === 'string' && flags.helm !== '' ? flags.helm : helmBinary(env),
@@ -199,7 +185,7 @@ function injectionFlags(flags: FlagValues): InjectionOptions | undefined {
  * the manifest has no injector ConfigMap (Pilot disabled).
  */
 export function renderedInjection(
-  m: Pick<RenderedManifest, 'revision'> & {
+  m: { revision: string } & {
     values: { global: { istioNamespace?: string } };
     components: readonly { namespace: string; objects: readonly KubernetesObject[] }[];
   },
@@ -227,39 +213,18 @@ export function renderedInjection(
 }
 
 /**
- * The controller's view of render: the rendered manifest plus the sidecar image and injection config new
- * pods get (for the sidecar census and rollout). spec.sidecarRollout is the controller's own setting, read by it from
- * the raw resource; the renderer accepts and ignores it.
+ * The release source: always the chain (releases dir, cache, mirror, official). `--render=charts` is
+ * accepted as a no-op for old manifests; the removed built-in renderer gets an error saying so.
  */
-export function controllerRender(
-  crds: V1CustomResourceDefinition[],
-): (iop: KubernetesObject) => RenderOutcome {
-  return (iop: KubernetesObject & { spec?: unknown }) => {
-    const r = renderOutcome(iop, { crds });
-    if (!r.ok) return r;
-    const m = r.desired;
-    const sidecar = {
-      expectedImage: proxyImage(m.values, m.values.meshConfig?.defaultConfig ?? {}, {}),
-      revision: m.revision,
-      controlPlaneNamespace: m.values.global.istioNamespace ?? 'istio-system',
-      ...renderedInjection(m),
-    };
-    return { ok: true, desired: { ...m, sidecar } };
-  };
-}
-
-/**
- * The release source when the operator renders through charts. The official location is always in the
- * chain, so "configured" means chosen: `--render=charts`, or any release flag or MESHWRIGHT_RELEASE*
- * variable (unless `--render=builtin`). Otherwise the built-in renderer stays the default for now.
- */
-function chartReleases(flags: FlagValues, env: NodeJS.ProcessEnv): ReleaseProviderOptions | undefined {
+function chartReleases(flags: FlagValues, env: NodeJS.ProcessEnv): ReleaseProviderOptions {
   const mode = flags.render;
-  if (mode !== undefined && mode !== 'charts' && mode !== 'builtin')
-    throw new UsageError(`--render must be charts or builtin, got ${JSON.stringify(mode)}`);
-  const source = releaseSourceFrom(flags, env);
-  if (mode === 'builtin') return undefined;
-  return mode === 'charts' || source.configured ? source.options : undefined;
+  if (mode === 'builtin')
+    throw new UsageError(
+      "--render=builtin: the built-in renderer was removed; the operator renders through the release's charts (drop the flag)",
+    );
+  if (mode !== undefined && mode !== 'charts')
+    throw new UsageError(`--render must be charts (the only renderer), got ${JSON.stringify(mode)}`);
+  return releaseSourceFrom(flags, env).options;
 }
 
 function defaultVersionFlag(v: unknown): string {
@@ -278,6 +243,8 @@ export function chartControllerRender(o: {
   cache: RenderCache;
   defaultVersion: string;
   injection?: InjectionOptions;
+  /** The cluster's Kubernetes version (helm's --kube-version); helm's default when undefined. */
+  kubeVersion?: string;
 }): RenderFn {
   return async (iop: KubernetesObject) => {
     const r = await chartRenderOutcome(iop, { ...o });
@@ -312,14 +279,21 @@ export const operator: Command = {
     const log = rootLogger();
     const kc = loadKubeConfig(parsed.kubeconfig);
     const releases = parsed.releases;
-    const render: RenderFn = releases
-      ? chartControllerRender({
-          releases: createReleaseProvider(releases),
-          cache: new RenderCache(new HelmProcessRenderer({ binary: parsed.helm })),
-          defaultVersion: parsed.defaultIstioVersion,
-          injection: parsed.injection,
-        })
-      : controllerRender(loadCrds(parsed.crdsDir));
+    // Once at start: charts branch on the Kubernetes version, so render for this cluster's.
+    const kubeVersion = await serverKubeVersion(kc).catch((err: unknown) => {
+      log.warn('cannot read the Kubernetes version (GET /version); charts render for the default', {
+        error: errorMessage(err),
+        kubeVersion: DEFAULT_KUBE_VERSION,
+      });
+      return undefined;
+    });
+    const render: RenderFn = chartControllerRender({
+      releases: createReleaseProvider(releases),
+      cache: new RenderCache(new HelmProcessRenderer({ binary: parsed.helm })),
+      defaultVersion: parsed.defaultIstioVersion,
+      kubeVersion,
+      injection: parsed.injection,
+    });
     const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`;
     const shutdown = new Shutdown(log);
     let lostLeadership = false;
@@ -361,7 +335,8 @@ export const operator: Command = {
       identity,
       namespace: parsed.namespaceToWatch ?? '*',
       leaderElect: parsed.leaderElect,
-      renderer: releases ? `helm ${parsed.helm}, ${describeSource(releases)}` : `built-in, ${parsed.crdsDir}`,
+      renderer: `helm ${parsed.helm}, ${describeSource(releases)}`,
+      kubeVersion: kubeVersion ?? DEFAULT_KUBE_VERSION,
       ports: manager.ports(),
     });
     // Runs until a signal; the shutdown hooks end the process. The interval keeps the event loop alive

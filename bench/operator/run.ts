@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
-import { controllerRender } from '../../cli/operator';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { injectPod } from '../../webhook/inject';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
@@ -20,6 +20,7 @@ import { table, type Section } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { auditOffset, type WriteCount, writesSince } from './audit';
 import { errorMessage } from '../../lib/errors';
+import { benchReleases, benchRender, operatorReleaseFlags, type BenchReleases } from './releases';
 
 const IOP_PATH = '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators';
 const HEALTHY_TIMEOUT_MS = 600_000;
@@ -153,8 +154,12 @@ async function createPods(kube: KubeRest, ns: string, n: number, pod: V1Pod): Pr
  * A Deployment's pod as the default revision's webhook would have admitted it with `iop`'s settings
  * (the census judges such pods by re-injecting them); this suite runs no webhook, so the bench injects.
  */
-function injectedPod(iop: Record<string, unknown>, ns: string): V1Pod {
-  const r = controllerRender([])(iop as Parameters<ReturnType<typeof controllerRender>>[0]);
+async function injectedPod(
+  releases: BenchReleases,
+  iop: Record<string, unknown>,
+  ns: string,
+): Promise<V1Pod> {
+  const r = await benchRender(releases)(iop as KubernetesObject);
   const injection = r.ok ? r.desired.sidecar?.injection : undefined;
   if (!injection) throw new Error(`no injection config rendered${r.ok ? '' : `: ${r.message}`}`);
   const pod: V1Pod = {
@@ -196,6 +201,7 @@ export async function runOperatorBench(o: {
   const fillerPods = Number(process.env.BENCH_OPERATOR_PODS ?? (o.quick ? 200 : 5000));
   const censusIntervalS = o.quick ? 10 : 60;
   const r: OperatorResults = { healthySeconds: {}, load1: [load1()] };
+  const releases = benchReleases(o.root);
   const cluster = await startBenchCluster(o.root, o.say);
   const kube = cluster.kube;
   let operator: Child | undefined;
@@ -216,6 +222,8 @@ export async function runOperatorBench(o: {
         `--health-port=${healthPort}`,
         // The deployed default in the full run; shorter in the quick one, so its census figures come in time.
         `--sidecar-census-interval=${censusIntervalS}s`,
+        // The release's charts through the pinned helm, from local releases (the bench has no network).
+        ...operatorReleaseFlags(releases),
       ],
       join(o.logDir, 'operator.log'),
       // e.g. BENCH_OPERATOR_NODE_FLAGS=--trace-gc to see GC pauses in operator.log.
@@ -320,7 +328,12 @@ export async function runOperatorBench(o: {
       return s;
     };
     await ensureNamespace(kube, 'bench-filler', { 'istio-injection': 'enabled' });
-    await createPods(kube, 'bench-filler', fillerPods, injectedPod(installed, 'bench-filler'));
+    await createPods(
+      kube,
+      'bench-filler',
+      fillerPods,
+      await injectedPod(releases, installed, 'bench-filler'),
+    );
     await waitRunning(kube, 'bench-filler', fillerPods, 600_000);
     let judged = before;
     await waitFor(

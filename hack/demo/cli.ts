@@ -5,7 +5,7 @@
 //   node dist/hack/demo/cli.js down   stops what `up` started and removes what it applied
 // Every step says what it does; a failing step names itself, why, and whose component it is.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../cluster/binaries';
 import { stopProcess, type RunningProcess } from '../cluster/processes';
@@ -247,6 +247,7 @@ async function up(): Promise<number> {
     },
     webhookHost: process.env.DEMO_WEBHOOK_HOST ?? '127.0.0.1',
     listenHost: process.env.DEMO_WEBHOOK_HOST ? '0.0.0.0' : '127.0.0.1',
+    render: demoRender(root),
   };
   const state: DemoState = {
     mode,
@@ -529,3 +530,16 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/**
+ * The operator renders the release's charts with the pinned helm (hack/build-helm.sh); releases come from
+ * MESHWRIGHT_RELEASES_DIR, else ../shared/reference when this checkout has it, else the official download.
+ */
+function demoRender(root: string): { helm: string; releasesDir?: string } {
+  const built = spawnSync('bash', [join(root, 'hack', 'build-helm.sh')], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`hack/build-helm.sh failed: ${built.stderr.trim()}`);
+  const helm = built.stdout.trim().split('\n').pop() ?? '';
+  const reference = join(root, '..', 'shared', 'reference');
+  const releasesDir = process.env.MESHWRIGHT_RELEASES_DIR ?? (existsSync(reference) ? reference : undefined);
+  return { helm, releasesDir };
+}

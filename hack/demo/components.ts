@@ -22,6 +22,11 @@ export interface StartComponentOptions {
   webhookHost: string;
   /** Address the webhook listens on. */
   listenHost: string;
+  /**
+   * What the operator renders with: the pinned helm, and optionally a local releases dir (else the operator's
+   * chain: its cache, then the official download of the default version).
+   */
+  render: { helm: string; releasesDir?: string };
 }
 
 const cliPath = (root: string) => join(root, 'bin', 'meshwright.js');
@@ -53,6 +58,8 @@ export function operatorArgs(o: StartComponentOptions): string[] {
     '--leader-election-namespace=meshwright-system',
     `--metrics-port=${o.ports.operatorMetrics}`,
     `--health-port=${o.ports.operatorHealth}`,
+    `--helm=${o.render.helm}`,
+    ...(o.render.releasesDir ? [`--releases-dir=${o.render.releasesDir}`] : []),
   ];
 }
 

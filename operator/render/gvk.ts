@@ -1,7 +1,5 @@
 // The (group, version, kind) set the renderer can produce: what the reconcile controller lists for pruning
 // and what its ClusterRole must allow.
-import type { RenderedManifest } from './types';
-
 export interface GroupVersionKind {
   group: string;
   version: string;
@@ -86,12 +84,4 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 export function managedKindOf(o: { apiVersion: string; kind: string }): GroupVersionKind | undefined {
   const { group, version } = splitApiVersion(o.apiVersion);
   return MANAGED_KINDS.find((k) => k.group === group && k.version === version && k.kind === o.kind);
-}
-
-/** Kinds present in a manifest that are not in MANAGED_KINDS (an overlay cannot add any; this guards it). */
-export function unmanagedKinds(m: RenderedManifest): string[] {
-  const out = new Set<string>();
-  for (const c of m.components)
-    for (const o of c.objects) if (!managedKindOf(o)) out.add(`${o.apiVersion}/${o.kind}`);
-  return [...out];
 }

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runInstall, type CliIo } from '../../cli/install';
-import { controllerRender } from '../../cli/operator';
 import { runUninstall } from '../../cli/uninstall';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
@@ -18,6 +17,7 @@ import { ownerSelector } from '../../operator/controller/apply/ownership';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { OperatorManager } from '../../operator/controller/manager';
 import { MANAGED_KINDS } from '../../operator/render/gvk';
+import { chartRender, releasesWithCrds } from './support/chart-render';
 import { installIstioOperatorCrd } from './support/iop-crd';
 import {
   clusterDir,
@@ -75,8 +75,8 @@ beforeAll(async () => {
   manager = new OperatorManager({
     kc,
     client: new RawKubeClient(kc),
-    // No Istio API CRDs for Base: other test files use the shared ones concurrently.
-    render: controllerRender([]),
+    // The release's charts, with no Istio API CRDs for Base: other test files use the shared ones concurrently.
+    render: chartRender({ releasesDir: releasesWithCrds([]) }),
     managedKinds: MANAGED_KINDS,
     namespace: ns,
     leaderElect: true,

@@ -1,9 +1,9 @@
 // kube-inject against a real apiserver, as istioctl does without files: the revision's ConfigMaps are read
 // from the Istio namespace with the kubeconfig's credentials, the version from their labels.
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { runKubeInject } from '../../cli/kube-inject';
-import { render } from '../../operator/render';
+import { chartRender } from './support/chart-render';
 import { coreApi, createTestNamespace, deleteNamespace, kubeconfigPath } from './support/cluster';
 
 jest.setTimeout(60_000);
@@ -29,21 +29,21 @@ spec:
       containers: [{name: hello, image: hello:1}]
 `;
 
-function configMapsOf(revision: string): V1ConfigMap[] {
-  const m = render(
-    {
-      apiVersion: 'install.istio.io/v1alpha1',
-      kind: 'IstioOperator',
-      spec: { profile: 'minimal', revision },
-    },
-    { crds: [] },
-  );
-  return m.components
+/** The revision's ConfigMaps as the operator renders them (the 1.30.3 release's charts). */
+async function configMapsOf(revision: string): Promise<V1ConfigMap[]> {
+  const r = await chartRender()({
+    apiVersion: 'install.istio.io/v1alpha1',
+    kind: 'IstioOperator',
+    metadata: { name: 'kube-inject', namespace: 'istio-system' },
+    spec: { profile: 'minimal', revision },
+  } as KubernetesObject);
+  if (!r.ok) throw new Error(r.message);
+  return r.desired.components
     .flatMap((c) => c.objects)
     .filter(
       (o) =>
         o.kind === 'ConfigMap' &&
-        [`istio-sidecar-injector-${revision}`, `istio-${revision}`].includes(o.metadata.name),
+        [`istio-sidecar-injector-${revision}`, `istio-${revision}`].includes(o.metadata?.name ?? ''),
     )
     .map((o) => o as unknown as V1ConfigMap);
 }
@@ -66,7 +66,7 @@ function io(files: Record<string, string>) {
 describe('meshwright kube-inject --kubeconfig', () => {
   it("reads the revision's ConfigMaps from the cluster and injects as that revision", async () => {
     const core = coreApi();
-    const cms = configMapsOf('blue');
+    const cms = await configMapsOf('blue');
     expect(cms.map((c) => c.metadata?.name).sort()).toEqual(['istio-blue', 'istio-sidecar-injector-blue']);
     for (const cm of cms) {
       const body: V1ConfigMap = {

@@ -13,11 +13,9 @@
 //   (startPrivateControlPlane, about 5 s).
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { controllerRender } from '../../cli/operator';
 import { freePorts } from '../../hack/cluster/ports';
 import { ownerSelector } from '../../operator/controller/apply/ownership';
 import { apiMessage } from '../../operator/controller/kube/api-errors';
@@ -30,6 +28,7 @@ import {
   type CliProcess,
   type PrivateControlPlane,
 } from './support/audit';
+import { chartRender, operatorReleaseEnv, releasesWithCrds } from './support/chart-render';
 import { createTestNamespace, deleteNamespace, kubeConfig, kubeconfigPath, waitFor } from './support/cluster';
 
 jest.setTimeout(240_000);
@@ -51,7 +50,9 @@ interface DeploymentLike extends KubernetesObject {
 }
 
 const admin = new RawKubeClient(kubeConfig());
-const noCrds = mkdtempSync(join(tmpdir(), 'mw-faults-no-crds-'));
+// The 1.30.3 release with a Base chart that installs no CRDs, so the shared Istio CRDs stay untouched.
+const noCrds = releasesWithCrds([]);
+const render = chartRender({ releasesDir: noCrds });
 const procs: CliProcess[] = [];
 let ns = '';
 const rev = `f${Math.random().toString(16).slice(2, 8)}`;
@@ -106,10 +107,9 @@ async function startOperator(name: string, kubeconfig: string, extra: string[] =
       `--kubeconfig=${kubeconfig}`,
       `--metrics-port=${metrics}`,
       `--health-port=${health}`,
-      `--crds=${noCrds}`,
       ...extra,
     ],
-    { POD_NAME: name, LOG_LEVEL: 'info' },
+    { ...operatorReleaseEnv(noCrds), POD_NAME: name, LOG_LEVEL: 'info' },
   );
   procs.push(p);
   return p;
@@ -133,10 +133,10 @@ async function waitHealthy(what: string, timeoutMs = 150_000): Promise<Status> {
 
 const objectKey = (o: KubernetesObject) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
 
-/** What the operator renders for the current spec (the CLI's own render, no Istio CRDs as --crds). */
+/** What the operator renders for the current spec (the CLI's own chart render over the same release). */
 async function renderedKeys(): Promise<string[]> {
   const iop = (await admin.get(iopRef())) as KubernetesObject;
-  const outcome = controllerRender([])(iop);
+  const outcome = await render(iop);
   if (!outcome.ok) throw new Error(`render failed: ${outcome.message}`);
   return outcome.desired.components.flatMap((c) => c.objects.map(objectKey)).sort();
 }

@@ -3,10 +3,10 @@
 // leader releases the Lease and exits 0, and the standby takes over and repairs drift.
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
+import { operatorReleaseEnv, releasesWithCrds } from './support/chart-render';
 import { installIstioOperatorCrd } from './support/iop-crd';
 import { installMinimalIop, removeIop } from './support/minimal-iop';
 import {
@@ -35,7 +35,7 @@ const admin = new RawKubeClient(kubeConfig());
 let ns = '';
 const procs: OperatorProcess[] = [];
 
-function startOperator(name: string, crdsDir: string): OperatorProcess {
+function startOperator(name: string, releasesDir: string): OperatorProcess {
   const args = [
     CLI,
     'operator',
@@ -44,12 +44,11 @@ function startOperator(name: string, crdsDir: string): OperatorProcess {
     `--leader-election-namespace=${ns}`,
     '--metrics-port=0',
     '--health-port=0',
-    `--crds=${crdsDir}`,
-    // Reported as status.meshwright.version of an IstioOperator that names no release.
-    '--default-istio-version=1.30.5',
+    // Rendered, and reported as status.meshwright.version, for an IstioOperator that names no release.
+    '--default-istio-version=1.31.0-rc.0',
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, POD_NAME: name, LOG_LEVEL: 'info' },
+    env: { ...process.env, ...operatorReleaseEnv(releasesDir), POD_NAME: name, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const p: OperatorProcess = { name, child, log: [] };
@@ -80,6 +79,8 @@ async function leaderGauge(p: OperatorProcess): Promise<number | undefined> {
 }
 
 const applied = (p: OperatorProcess) => p.log.filter((l) => l.includes('"message":"applied object"')).length;
+/** The local control plane's version (hack/versions.sh pins kube v1.35.8). */
+const KUBE_VERSION = '1.35.8';
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
@@ -98,10 +99,19 @@ afterAll(async () => {
 
 describe('two meshwright operator processes', () => {
   it('elect one leader that installs while the standby stays silent, then hand over on SIGTERM', async () => {
-    const crdsDir = mkdtempSync(join(tmpdir(), 'mw-no-crds-'));
-    const a = startOperator('proc-a', crdsDir);
-    const b = startOperator('proc-b', crdsDir);
+    // The reference releases with a Base chart that installs no CRDs (the shared Istio CRDs stay untouched).
+    const releasesDir = releasesWithCrds([], '1.31.0-rc.0');
+    const a = startOperator('proc-a', releasesDir);
+    const b = startOperator('proc-b', releasesDir);
     await waitFor(async () => a.port !== undefined && b.port !== undefined, 30_000, 'both operators serving');
+    // Both read the cluster's Kubernetes version at start (GET /version) and render charts for it.
+    for (const p of [a, b]) {
+      const started = p.log
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((r) => r.message === 'operator started');
+      expect(started?.kubeVersion).toBe(KUBE_VERSION);
+    }
     const [leader, standby] = await waitFor(
       async () => {
         const [ga, gb] = [await leaderGauge(a), await leaderGauge(b)];
@@ -116,7 +126,7 @@ describe('two meshwright operator processes', () => {
     expect((await fetch(`http://127.0.0.1:${leader.port}/healthz`)).status).toBe(200);
 
     const status = await installMinimalIop(admin, ns, 'minimal', 120_000);
-    expect(status.meshwright?.version).toBe('1.30.5');
+    expect(status.meshwright?.version).toBe('1.31.0-rc.0');
     await waitFor(async () => applied(leader) > 0, 10_000, 'the leader logging its applies');
     expect(applied(standby)).toBe(0);
     expect(await leaderGauge(standby)).toBe(0);

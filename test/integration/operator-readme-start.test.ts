@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { LEASE_NAME } from '../../operator/controller/manager';
+import { operatorReleaseEnv } from './support/chart-render';
 import { installIstioOperatorCrd } from './support/iop-crd';
 import { installMinimalIop, removeIop } from './support/minimal-iop';
 import {
@@ -75,8 +76,9 @@ afterAll(async () => {
 
 describe('meshwright operator --kubeconfig <kubeconfig> (the README command) without an istio-operator namespace', () => {
   it('creates the Lease namespace, becomes leader, reports it on /readyz and reconciles an IstioOperator', async () => {
-    // Exactly the README's arguments; nothing from a pod's environment.
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+    // Exactly the README's arguments; nothing from a pod's environment. The releases and helm come from the
+    // environment, as the image sets them (MESHWRIGHT_RELEASES_DIR, MESHWRIGHT_HELM): no download here.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...operatorReleaseEnv(), LOG_LEVEL: 'info' };
     delete env.POD_NAMESPACE;
     delete env.POD_NAME;
     delete env.KUBECONFIG;

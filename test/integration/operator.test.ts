@@ -5,9 +5,10 @@
 // operator managers only the Lease holder acts; deleting the IstioOperator removes everything.
 //
 // Each run installs into its own namespace (the demo profile with spec.namespace set), so the
-// cluster-scoped names (ClusterRoles, webhook) are unique too. The Base component gets a test CRD of
-// its own instead of the shared Istio CRDs, which other test files use concurrently.
-import type { KubernetesObject, V1CustomResourceDefinition, V1Deployment } from '@kubernetes/client-node';
+// cluster-scoped names (ClusterRoles, webhook) are unique too. It renders through the 1.30.3 release's
+// charts; the Base chart of that release copy installs a test CRD of its own instead of the shared Istio
+// CRDs, which other test files use concurrently.
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { installIstioOperatorCrd } from './support/iop-crd';
 import { OperatorManager } from '../../operator/controller/manager';
 import { MANAGED_KINDS } from '../../operator/render/gvk';
-import { controllerRender } from '../../cli/operator';
+import { chartRender, releasesWithCrds } from './support/chart-render';
 import {
   appsApi,
   clusterDir,
@@ -148,7 +149,7 @@ function startManager(identity: string) {
   const manager = new OperatorManager({
     kc,
     client,
-    render: controllerRender([crd as V1CustomResourceDefinition]),
+    render: chartRender({ releasesDir: releasesWithCrds([crd]) }),
     managedKinds: MANAGED_KINDS,
     namespace: ns,
     leaderElect: true,

@@ -36,6 +36,7 @@ import {
   type PrivateControlPlane,
   type Request,
 } from './support/audit';
+import { operatorReleaseEnv } from './support/chart-render';
 import { waitFor } from './support/cluster';
 
 jest.setTimeout(420_000);
@@ -280,7 +281,7 @@ describe('least-privilege RBAC from the audit log', () => {
       await serviceAccountKubeconfig(kc, SYSTEM, WEBHOOK_SA, kubeconfigs.webhook, admin);
       const [opMetrics, opHealth, ...webhookPorts] = await freePorts(5);
 
-      // 1. The operator (shipped flags: leader election in meshwright-system, all namespaces, real Istio CRDs).
+      // 1. The operator (shipped flags: leader election in meshwright-system, all namespaces; the 1.30.3 release's charts, real Istio CRDs).
       procs.push(
         startCli(
           'operator',
@@ -292,7 +293,7 @@ describe('least-privilege RBAC from the audit log', () => {
             `--metrics-port=${opMetrics}`,
             `--health-port=${opHealth}`,
           ],
-          { LOG_LEVEL: 'debug' },
+          { ...operatorReleaseEnv(), LOG_LEVEL: 'debug' },
         ),
       );
       const sample = parseYamlStream(
@@ -399,12 +400,15 @@ describe('least-privilege RBAC from the audit log', () => {
           `the app and db pods re-injected with ${image}`,
         );
       };
-      await rollTo('1.30.2', {});
+      // Releases ../shared/reference holds: up to 1.31.0-rc.0, then back to 1.30.3 with more components.
+      await rollTo('1.31.0-rc.0', {});
       await rollTo(
-        '1.30.1',
+        '1.30.3',
         {
           profile: 'default',
           components: { cni: { enabled: true }, pilot: { k8s: { hpaSpec: { minReplicas: 2 } } } },
+          // 1.30's charts render istiod's PDB from values.pilot.autoscaleMin (k8s.hpaSpec only patches the HPA).
+          values: { pilot: { autoscaleMin: 2 } },
         },
         2,
       );

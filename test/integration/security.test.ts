@@ -40,6 +40,7 @@ import {
   uniqueName,
   waitFor,
 } from './support/cluster';
+import { operatorReleaseEnv } from './support/chart-render';
 
 jest.setTimeout(180_000);
 
@@ -373,7 +374,8 @@ interface Proc {
 function run(args: string[]): Proc {
   const child = spawn(process.execPath, [CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'debug' },
+    // The operator renders through the reference releases with the pinned helm (no download).
+    env: { ...process.env, ...operatorReleaseEnv(), LOG_LEVEL: 'debug' },
   });
   const log: string[] = [];
   child.stdout?.on('data', (d: Buffer) => log.push(d.toString('utf8')));

@@ -1,7 +1,7 @@
 // Batched sidecar restarts after a tag change, with an opted-out namespace and an operator restart in the
-// middle, on the local control plane: the real operator (in-process OperatorManager, the CLI's render) and
+// middle, on the local control plane: the real operator (in-process OperatorManager, the CLI's render through the 1.30.3 release's charts) and
 // the real webhook (in-process, serving this run's revision by URL). Pods of four Deployments in three
-// namespaces are injected with proxyv2:1.30.3; values.global.tag moves to 1.30.4 with spec.sidecarRollout
+// namespaces are injected with proxyv2:1.30.3; values.global.tag moves to 1.31.0-rc.0 with spec.sidecarRollout
 // on (one workload per batch); the namespace labelled meshwright.io/sidecar-rollout=disabled keeps its old
 // sidecar and is reported outdated and opted out; the others are restarted once each, batch by batch,
 // with Events per batch, also across the operator restart; `meshwright status` prints the same counts.
@@ -12,19 +12,13 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type {
-  CoreV1Event,
-  KubernetesObject,
-  V1CustomResourceDefinition,
-  V1Pod,
-} from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { CliIo } from '../../cli/install';
 import { runStatus } from '../../cli/status';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { OperatorManager } from '../../operator/controller/manager';
 import { OPT_OUT_KEY } from '../../operator/controller/rollout/opt-out';
 import { RESTARTED_AT, RESTARTED_FOR } from '../../operator/controller/rollout/sidecar-rollout';
-import { loadCrds } from '../../operator/render/load-crds';
 import {
   appsApi,
   clusterDir,
@@ -48,7 +42,7 @@ jest.setTimeout(180_000);
 
 const IOP = 'install.istio.io/v1alpha1';
 const OLD_IMAGE = 'docker.io/istio/proxyv2:1.30.3';
-const NEW_IMAGE = 'docker.io/istio/proxyv2:1.30.4';
+const NEW_IMAGE = 'docker.io/istio/proxyv2:1.31.0-rc.0';
 
 interface Rollout {
   phase?: string;
@@ -78,7 +72,6 @@ const admin = new RawKubeClient(kc);
 const core = coreApi();
 const apps = appsApi();
 const rev = uniqueName('ro');
-const istioCrds: V1CustomResourceDefinition[] = loadCrds(join(__dirname, '..', '..', 'crds', 'istio'));
 const logDir = clusterDir() ? join(clusterDir()!, 'logs') : tmpdir();
 const mwcName = `meshwright-sidecar-injector-${rev}`;
 let cpNs = '';
@@ -95,7 +88,6 @@ const startOperator = (run: string): Promise<OperatorManager> =>
   startNamespaceOperator({
     kubeConfig: kc,
     namespace: cpNs,
-    istioCrds,
     identity: `rollout-test-${run}`,
     logFile: join(logDir, `operator-${rev}-${run}.log`),
   });
@@ -261,7 +253,7 @@ describe('batched sidecar restarts with an opted-out namespace', () => {
   it('restarts the others one batch at a time across an operator restart, never the opted-out one', async () => {
     await admin.mergePatch(iopRef(), {
       spec: {
-        values: { global: { tag: '1.30.4' } },
+        values: { global: { tag: '1.31.0-rc.0' } },
         sidecarRollout: { enabled: true, batchSize: 1, pauseSeconds: 1, readyTimeoutSeconds: 120 },
       },
     });
@@ -290,7 +282,7 @@ describe('batched sidecar restarts with an opted-out namespace', () => {
       'rollout Complete with only the opted-out pod outdated',
       500,
     );
-    expect(done.meshwright?.version).toBe('1.30.4');
+    expect(done.meshwright?.version).toBe('1.31.0-rc.0');
     expect(done.meshwright?.sidecars).toMatchObject({
       injected: 5,
       outdated: 1,
@@ -362,7 +354,7 @@ describe('batched sidecar restarts with an opted-out namespace', () => {
     const { columns, rows } = await iopTable();
     expect(columns).toEqual(['Name', 'Revision', 'Version', 'Status', 'Outdated', 'Rollout', 'Age']);
     expect(rows).toHaveLength(1);
-    expect(rows[0].slice(0, 6)).toEqual(['rollout', rev, '1.30.4', 'HEALTHY', 1, 'Complete']);
+    expect(rows[0].slice(0, 6)).toEqual(['rollout', rev, '1.31.0-rc.0', 'HEALTHY', 1, 'Complete']);
   });
 
   it('`meshwright status` prints the revision with its version and counts, and the opted-out workload', async () => {
@@ -383,14 +375,14 @@ describe('batched sidecar restarts with an opted-out namespace', () => {
       cpNs,
       'rollout',
       rev,
-      '1.30.4',
+      '1.31.0-rc.0',
       'HEALTHY',
       '5',
       '1',
       'Complete 3/3, 1 opted out',
     ]);
     expect(table.out).toContain(
-      `Revision ${rev} (${cpNs}/rollout, Istio 1.30.4):\n  1 workload(s) with outdated sidecars:\n    ${frozen}/Deployment/legacy   (opted out)\n`,
+      `Revision ${rev} (${cpNs}/rollout, Istio 1.31.0-rc.0):\n  1 workload(s) with outdated sidecars:\n    ${frozen}/Deployment/legacy   (opted out)\n`,
     );
     const json = await statusCommand(['-n', cpNs, '-o', 'json']);
     expect(JSON.parse(json.out)).toEqual({
@@ -399,7 +391,7 @@ describe('batched sidecar restarts with an opted-out namespace', () => {
           namespace: cpNs,
           name: 'rollout',
           revision: rev,
-          version: '1.30.4',
+          version: '1.31.0-rc.0',
           status: 'HEALTHY',
           injected: 5,
           outdated: 1,

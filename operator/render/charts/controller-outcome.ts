@@ -45,6 +45,8 @@ export interface ChartOutcomeOptions {
   readonly defaultVersion: string;
   /** Where the injection MWCs point (Meshwright's webhook); unset leaves them out of the install. */
   readonly injection?: InjectionOptions;
+  /** The cluster's Kubernetes version, for helm's --kube-version (charts branch on it); else helm's default. */
+  readonly kubeVersion?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -63,9 +65,23 @@ function specDocument(iop: PlainObject): PlainObject {
     const spec = deepClone(iop.spec);
     // Meshwright's own controller setting, not an istioctl field.
     delete spec.sidecarRollout;
+    controlPlaneNamespace(spec);
     doc.spec = spec;
   }
   return doc;
+}
+
+/**
+ * spec.namespace is the IstioOperator API's "namespace to install control plane resources into"; the
+ * charts read values.global.istioNamespace, which the profiles set to istio-system, so an explicit
+ * spec.namespace becomes that value unless the user set the value itself (which then wins).
+ */
+function controlPlaneNamespace(spec: PlainObject): void {
+  const ns = spec.namespace;
+  if (typeof ns !== 'string' || ns === '') return;
+  const values = isPlainObject(spec.values) ? spec.values : (spec.values = {});
+  const global = isPlainObject(values.global) ? values.global : (values.global = {});
+  if (global.istioNamespace === undefined) global.istioNamespace = ns;
 }
 
 /**
@@ -119,6 +135,8 @@ export async function chartRenderOutcome(iop: unknown, o: ChartOutcomeOptions): 
     const manifest = await o.cache.render(specDocument(iop), release, {
       imageDefaults: { hub: 'docker.io/istio', tag: release.version },
       ...(o.injection ? { injection: o.injection } : {}),
+      // Part of the render cache key, like every option.
+      ...(o.kubeVersion ? { kubeVersion: o.kubeVersion } : {}),
       signal: o.signal,
     });
     const unmanaged = [

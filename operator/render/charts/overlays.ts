@@ -2,7 +2,7 @@
 // the overlay's kind and name (apiVersion ignored) gets the path patches. istioctl drops a patch whose path
 // selects nothing without a word; Meshwright renders the same objects but reports it as a warning.
 import { isPlainObject, type PlainObject } from '../../../lib/istio/merge';
-import { applyPatch, OverlayError } from '../overlays';
+import { applyPatch, OverlayError } from './overlay-path';
 
 export function applyK8sOverlays(
   raw: PlainObject,

@@ -4,8 +4,7 @@
 // that let the operator install a revision and watch its pods get injected (upgrade, sidecar rollout).
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { controllerRender } from '../../../cli/operator';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { selfSignedServing } from '../../../lib/certs';
 import { createLogger } from '../../../lib/log';
 import { createRegistry } from '../../../lib/metrics';
@@ -13,6 +12,7 @@ import { OperatorManager } from '../../../operator/controller/manager';
 import { MANAGED_KINDS } from '../../../operator/render/gvk';
 import { injectPod } from '../../../webhook/inject';
 import { startWebhook } from '../../../webhook/server/start';
+import { chartRender } from './chart-render';
 import { admissionApi, waitFor } from './cluster';
 import { revisionWebhookConfiguration } from './revision-webhook';
 
@@ -65,19 +65,20 @@ export async function startLoopbackRevisionWebhook(o: {
 
 /**
  * A fresh in-process OperatorManager watching only one namespace (a restart is: stop it, start another),
- * rendering with the built-in renderer and the given Istio CRDs, logging at debug to its own file. Pods
+ * rendering through the release's charts (releasesDir, default ../shared/reference; the operator's default
+ * version 1.30.3), logging at debug to its own file. Pods
  * are not watched: a HEALTHY IstioOperator is re-queued when its sidecar census expires (every 2 s here).
  */
 export async function startNamespaceOperator(o: {
   kubeConfig: KubeConfig;
   namespace: string;
-  istioCrds: V1CustomResourceDefinition[];
+  releasesDir?: string;
   identity: string;
   logFile: string;
 }): Promise<OperatorManager> {
   const manager = new OperatorManager({
     kc: o.kubeConfig,
-    render: controllerRender(o.istioCrds),
+    render: chartRender({ releasesDir: o.releasesDir }),
     managedKinds: MANAGED_KINDS,
     namespace: o.namespace,
     leaderElect: false,

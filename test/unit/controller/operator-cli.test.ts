@@ -1,5 +1,5 @@
 import { UsageError } from '../../../lib/flags';
-import { controllerRender, parseOperatorFlags } from '../../../cli/operator';
+import { parseOperatorFlags } from '../../../cli/operator';
 import { parseDuration } from '../../../operator/controller/runtime/duration';
 
 describe('parseDuration', () => {
@@ -52,7 +52,6 @@ describe('meshwright operator flags', () => {
       '9443',
       '--resync-period=30s',
       '--sidecar-census-interval=5m',
-      '--crds=/x',
       '--releases-dir=/releases',
       '--default-istio-version=v1.31.0',
       '--helm=/opt/helm',
@@ -66,22 +65,18 @@ describe('meshwright operator flags', () => {
       healthPort: 9443,
       resyncPeriodMs: 30_000,
       sidecarCensusIntervalMs: 300_000,
-      crdsDir: '/x',
       releases: expect.objectContaining({ releasesDir: '/releases', official: true }),
       defaultIstioVersion: '1.31.0',
       helm: '/opt/helm',
     });
   });
 
-  it('renders through charts only when a release source is chosen (a flag, an env variable, --render)', () => {
+  it('always renders through charts: the release chain, whatever is (not) configured', () => {
     const releases = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
       const f = parseOperatorFlags(argv, env);
       return f === 'help' ? 'help' : f.releases;
     };
-    expect(releases([])).toBeUndefined();
-    expect(releases(['--render=builtin', '--releases-dir=/r'])).toBeUndefined();
-    // --render=charts alone: cache then the official downloads.
-    expect(releases(['--render=charts'], { XDG_CACHE_HOME: '/xdg' })).toEqual({
+    const chainOnly = {
       manifestsDir: undefined,
       releasesDir: undefined,
       mirrorUrl: undefined,
@@ -89,7 +84,10 @@ describe('meshwright operator flags', () => {
       cacheDir: '/xdg/meshwright/releases',
       timeoutMs: 300_000,
       insecureSkipVerify: false,
-    });
+    };
+    // Nothing configured: cache then the official downloads; --render=charts is the same (a no-op).
+    expect(releases([], { XDG_CACHE_HOME: '/xdg' })).toEqual(chainOnly);
+    expect(releases(['--render=charts'], { XDG_CACHE_HOME: '/xdg' })).toEqual(chainOnly);
     expect(
       releases([
         '--release-mirror=https://mirror.example/istio',
@@ -115,7 +113,10 @@ describe('meshwright operator flags', () => {
       '1.30.3',
     ]);
     expect(() => parseOperatorFlags(['--manifests=/m', '--releases-dir=/r'])).toThrow(/exclude each other/);
-    expect(() => parseOperatorFlags(['--render=helm'])).toThrow(/--render must be charts or builtin/);
+    expect(() => parseOperatorFlags(['--render=helm'])).toThrow(/--render must be charts/);
+    expect(() => parseOperatorFlags(['--render=builtin'])).toThrow(/built-in renderer was removed/);
+    // The built-in renderer's CRD directory went with it.
+    expect(() => parseOperatorFlags(['--crds=/x'])).toThrow(UsageError);
     expect(() => parseOperatorFlags(['--release-mirror=ftp://x'])).toThrow(UsageError);
     expect(() => parseOperatorFlags(['--default-istio-version=latest'])).toThrow(UsageError);
   });
@@ -163,39 +164,5 @@ describe('meshwright operator flags', () => {
 
   it('answers --help', () => {
     expect(parseOperatorFlags(['--help'])).toBe('help');
-  });
-});
-
-describe('controllerRender', () => {
-  const render = controllerRender([]);
-  const iop = (spec: unknown) => ({
-    apiVersion: 'install.istio.io/v1alpha1',
-    kind: 'IstioOperator',
-    metadata: { name: 'x', namespace: 'mesh' },
-    spec,
-  });
-
-  it('renders and names the proxy image new pods get, ignoring the controller-only sidecarRollout', () => {
-    const r = render(
-      iop({ profile: 'minimal', namespace: 'mesh', tag: '1.30.1', sidecarRollout: { enabled: true } }),
-    );
-    if (!r.ok) throw new Error(r.message);
-    expect(r.desired.sidecar).toMatchObject({
-      expectedImage: 'docker.io/istio/proxyv2:1.30.1',
-      revision: '',
-      controlPlaneNamespace: 'mesh',
-      injectionKey: expect.any(String),
-    });
-    // The injection config the rendered injector and mesh ConfigMaps give, as the webhook builds it.
-    expect(r.desired.sidecar?.injection).toMatchObject({
-      revision: 'default',
-      values: { global: { tag: '1.30.1', istioNamespace: 'mesh' } },
-    });
-    expect(r.desired.components.map((c) => c.component)).toEqual(['Base', 'Pilot']);
-  });
-
-  it('reports an invalid spec as InvalidSpec', () => {
-    const r = render(iop({ profile: 'no-such-profile' }));
-    expect(r).toMatchObject({ ok: false, reason: 'InvalidSpec' });
   });
 });

@@ -66,7 +66,7 @@ describe('meshwright operator start-up', () => {
       join(tmp, 'kubeconfig'),
       '--metrics-port=0',
       '--health-port=0',
-      `--crds=${tmp}`,
+      `--releases-dir=${tmp}`,
     ]);
     await expect(run).rejects.toThrow(
       'leader election: the Lease namespace "istio-operator" does not exist and could not be created ' +
@@ -74,6 +74,11 @@ describe('meshwright operator start-up', () => {
         '--leader-election-namespace=<an existing namespace>, or run a single replica with --leader-elect=false',
     );
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(requests).toEqual(['GET /api/v1/namespaces/istio-operator', 'POST /api/v1/namespaces']);
+    // The Kubernetes version first (charts render for it), then the Lease namespace.
+    expect(requests).toEqual([
+      'GET /version',
+      'GET /api/v1/namespaces/istio-operator',
+      'POST /api/v1/namespaces',
+    ]);
   });
 });

@@ -2,7 +2,6 @@
 // re-injected with the current config must keep its injected containers, as the webhook made them.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { Writable } from 'stream';
-import { controllerRender } from '../../../cli/operator';
 import { createLogger } from '../../../lib/log';
 import type { RolloutProgress } from '../../../operator/controller/rollout/rollout-step';
 import {
@@ -21,23 +20,60 @@ import {
 import { ReinjectionCache } from '../../../operator/controller/rollout/reinjection-cache';
 import { injectPod, type InjectionConfig } from '../../../webhook/inject';
 import { parseStatus } from '../../../webhook/inject/status';
+import { chartControllerRender } from '../../../cli/operator';
+import { RenderCache } from '../../../operator/render/charts/render-cache';
+import { ReleasesDirProvider } from '../../../release/local';
+import { REFERENCE, renderer } from '../operator/charts/parity-helpers';
 import { FakeClock } from './fake-clock';
 import { FakeKube } from './fake-kube';
 
-const render = controllerRender([]);
+jest.setTimeout(120_000);
+
+// Targets come from the operator's own render (the 1.30.3 release's charts through helm), rendered once
+// before the tests for each spec they use, so the tests themselves stay synchronous.
+const render = chartControllerRender({
+  releases: new ReleasesDirProvider(REFERENCE),
+  cache: new RenderCache(renderer()),
+  defaultVersion: '1.30.3',
+});
+const RESOURCES = {
+  values: {
+    global: {
+      proxy: { resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } } },
+    },
+  },
+};
+const RESOURCES_AGAIN = {
+  values: { global: { proxy: { resources: { requests: { cpu: '300m', memory: '256Mi' } } } } },
+};
+// Another image of the same release (a tag would pick another release).
+const OTHER_HUB = { hub: 'mirror.example/istio' };
+const CANARY = { revision: 'canary' };
+const rendered = new Map<string, SidecarTarget>();
+
+beforeAll(async () => {
+  for (const spec of [{}, RESOURCES, RESOURCES_AGAIN, OTHER_HUB, CANARY]) {
+    const r = await render({
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      metadata: { name: 'x', namespace: 'istio-system' },
+      spec: { profile: 'minimal', ...spec },
+    } as KubernetesObject);
+    if (!r.ok) throw new Error(r.message);
+    if (!r.desired.sidecar?.injection) throw new Error('no injection config rendered');
+    rendered.set(JSON.stringify(spec), r.desired.sidecar);
+  }
+});
+
+function sidecarOf(spec: Record<string, unknown>): SidecarTarget {
+  const t = rendered.get(JSON.stringify(spec));
+  if (!t) throw new Error(`no target rendered for ${JSON.stringify(spec)}`);
+  return t;
+}
 
 function target(spec: Record<string, unknown>): { image: string; cfg: InjectionConfig; revision: string } {
-  const iop = {
-    apiVersion: 'install.istio.io/v1alpha1',
-    kind: 'IstioOperator',
-    metadata: { name: 'x', namespace: 'istio-system' },
-    spec: { profile: 'minimal', tag: '1.30.3', ...spec },
-  };
-  const r = render(iop);
-  if (!r.ok) throw new Error(r.message);
-  const s = r.desired.sidecar;
-  if (!s?.injection) throw new Error('no injection config rendered');
-  return { image: s.expectedImage, cfg: s.injection, revision: s.revision };
+  const s = sidecarOf(spec);
+  return { image: s.expectedImage, cfg: s.injection!, revision: s.revision };
 }
 
 function appPod(): V1Pod {
@@ -130,14 +166,6 @@ function census(
   });
 }
 
-const RESOURCES = {
-  values: {
-    global: {
-      proxy: { resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } } },
-    },
-  },
-};
-
 describe('sidecar census: injection settings', () => {
   it('does not count a pod injected with the current settings, also as the apiserver stores it', () => {
     const t = target({});
@@ -177,7 +205,7 @@ describe('sidecar census: injection settings', () => {
 
   it('counts an image change outdated without needing the pod', () => {
     const t = target({});
-    const pod = view(injected(target({ tag: '1.30.2' }).cfg));
+    const pod = view(injected(target(OTHER_HUB).cfg));
     delete pod.pod;
     const c = sidecarCensus({
       pods: [pod],
@@ -192,7 +220,7 @@ describe('sidecar census: injection settings', () => {
   });
 
   it('counts a pod another revision injected when it is in this revision census scope only', () => {
-    const canary = target({ revision: 'canary' });
+    const canary = target(CANARY);
     const byDefault = injected(target({}).cfg);
     // The namespace now selects canary; the pod still runs what the default revision injected.
     expect(census([byDefault], canary, { 'istio.io/rev': 'canary' })).toMatchObject({
@@ -247,8 +275,12 @@ describe('sidecar census: cached re-injection verdicts', () => {
     };
   }
 
-  const current = target(RESOURCES);
-  const stale = target({}).cfg;
+  let current: ReturnType<typeof target>;
+  let stale: InjectionConfig;
+  beforeAll(() => {
+    current = target(RESOURCES);
+    stale = target({}).cfg;
+  });
 
   it('gives the census the verdicts it computes itself, and re-injects nothing for unchanged pods', async () => {
     const pods = stored(9, current.cfg, stale);
@@ -321,17 +353,7 @@ describe('sidecar census: cached re-injection verdicts', () => {
 describe('sidecar rollout: keyed by the injection target', () => {
   const quiet = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }) });
 
-  function sidecarTarget(spec: Record<string, unknown>): SidecarTarget {
-    const iop = {
-      apiVersion: 'install.istio.io/v1alpha1',
-      kind: 'IstioOperator',
-      metadata: { name: 'x', namespace: 'istio-system' },
-      spec: { profile: 'minimal', tag: '1.30.3', ...spec },
-    };
-    const r = render(iop);
-    if (!r.ok || !r.desired.sidecar) throw new Error('no sidecar target rendered');
-    return r.desired.sidecar;
-  }
+  const sidecarTarget = sidecarOf;
 
   it('restarts a workload again after a settings-only change, and once per target', async () => {
     const clock = new FakeClock();
@@ -356,9 +378,7 @@ describe('sidecar rollout: keyed by the injection target', () => {
     } as KubernetesObject);
     const original = sidecarTarget({});
     const resized = sidecarTarget(RESOURCES);
-    const resizedAgain = sidecarTarget({
-      values: { global: { proxy: { resources: { requests: { cpu: '300m', memory: '256Mi' } } } } },
-    });
+    const resizedAgain = sidecarTarget(RESOURCES_AGAIN);
     expect(resized.expectedImage).toBe(original.expectedImage);
     expect(resizedAgain.expectedImage).toBe(original.expectedImage);
     /** The running pod, injected with `t`'s settings (what a rolled-out restart leaves behind). */

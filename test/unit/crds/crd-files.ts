@@ -93,7 +93,7 @@ export interface Crd {
 }
 
 export interface CrdFile {
-  /** Path relative to the repository root, e.g. crds/istio/gateway.yaml. */
+  /** Path relative to the repository root, e.g. crds/istiooperator.yaml. */
   file: string;
   crd: Crd;
 }

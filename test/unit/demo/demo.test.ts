@@ -32,6 +32,7 @@ const opts: StartComponentOptions = {
   },
   webhookHost: '127.0.0.1',
   listenHost: '127.0.0.1',
+  render: { helm: '/opt/helm', releasesDir: '/releases' },
 };
 
 describe('URL registration', () => {
@@ -83,6 +84,8 @@ describe('component arguments', () => {
       leaderElect: true,
       leaderElectionNamespace: 'meshwright-system',
       healthPort: 40005,
+      helm: '/opt/helm',
+      releases: expect.objectContaining({ releasesDir: '/releases' }),
     });
   });
 });

@@ -1,11 +1,10 @@
 // PROXY_CONFIG is cleaned of default-valued fields, as istiod's cleanProxyConfig does.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { defaultProxyConfig, type ProxyConfig } from '../../../lib/istio/mesh';
-import { render } from '../../../operator/render';
+import { find, operatorObjects } from '../operator/charts/operator-render';
 import { injectPod } from '../../../webhook/inject';
 import { injectionConfigFromConfigMaps } from '../../../webhook/inject/config';
 import { cleanProxyConfig, proxyConfigJson } from '../../../webhook/inject/proxy-config-json';
-import { find } from '../operator/golden-helpers';
 import { config } from './fixtures';
 
 const CLEANED = [
@@ -83,12 +82,8 @@ describe('PROXY_CONFIG of an installation', () => {
     return proxy?.env?.find((e) => e.name === 'PROXY_CONFIG')?.value;
   };
 
-  it('is {} for the default mesh config the operator writes', () => {
-    const m = render(
-      { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec: { profile: 'minimal' } },
-      { crds: [] },
-    );
-    const objects = m.components.flatMap((c) => c.objects);
+  it('is {} for the default mesh config the operator writes', async () => {
+    const objects = await operatorObjects({ profile: 'minimal' });
     const injector = find(objects, 'ConfigMap', 'istio-sidecar-injector') as V1ConfigMap;
     const mesh = find(objects, 'ConfigMap', 'istio') as V1ConfigMap;
     const cfg = injectionConfigFromConfigMaps(injector.data!.values, mesh.data!.mesh, {

@@ -4,9 +4,8 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { runKubeInject, type KubeInjectIO } from '../../../cli/kube-inject';
-import { render } from '../../../operator/render';
 import type { ConfigMapReader } from '../../../webhook/kube-inject';
-import { find } from '../operator/golden-helpers';
+import { find, operatorObjects } from '../operator/charts/operator-render';
 
 const app = `apiVersion: apps/v1
 kind: Deployment
@@ -19,22 +18,27 @@ spec:
       containers: [{name: hello, image: hello:1}]
 `;
 
-// The ConfigMaps an installation holds (as the operator renders them), for `kubectl get configmap ...`.
+jest.setTimeout(120_000);
+
+// The ConfigMaps an installation holds (as the operator renders them: the 1.30.3 release's charts), for
+// `kubectl get configmap ...`; rendered once before the tests, for the default revision and canary.
+const rendered = new Map<string, { injector: V1ConfigMap; mesh: V1ConfigMap }>();
+
+beforeAll(async () => {
+  for (const revision of [undefined, 'canary']) {
+    const objects = await operatorObjects({ profile: 'minimal', ...(revision ? { revision } : {}) });
+    const suffix = revision ? `-${revision}` : '';
+    rendered.set(revision ?? '', {
+      injector: find(objects, 'ConfigMap', `istio-sidecar-injector${suffix}`) as V1ConfigMap,
+      mesh: find(objects, 'ConfigMap', `istio${suffix}`) as V1ConfigMap,
+    });
+  }
+});
+
 function installed(revision?: string): { injector: V1ConfigMap; mesh: V1ConfigMap } {
-  const m = render(
-    {
-      apiVersion: 'install.istio.io/v1alpha1',
-      kind: 'IstioOperator',
-      spec: { profile: 'minimal', revision },
-    },
-    { crds: [] },
-  );
-  const objects = m.components.flatMap((c) => c.objects);
-  const suffix = revision ? `-${revision}` : '';
-  return {
-    injector: find(objects, 'ConfigMap', `istio-sidecar-injector${suffix}`) as V1ConfigMap,
-    mesh: find(objects, 'ConfigMap', `istio${suffix}`) as V1ConfigMap,
-  };
+  const r = rendered.get(revision ?? '');
+  if (!r) throw new Error(`no installation rendered for revision ${revision ?? 'default'}`);
+  return r;
 }
 
 function fakeIO(files: Record<string, string>, configMaps?: Record<string, V1ConfigMap>) {
@@ -85,13 +89,16 @@ function podOf(stream: string) {
 const env = (c: Container | undefined, name: string) => c?.env?.find((e) => e.name === name)?.value;
 
 describe("Istio docs' flow: the ConfigMap keys as files", () => {
-  const { injector, mesh } = installed();
-  const files = {
-    'inject-config.yaml': injector.data!.config!,
-    'mesh-config.yaml': mesh.data!.mesh!,
-    'values.yaml': injector.data!.values!,
-    'app.yaml': app,
-  };
+  let files: Record<string, string> = {};
+  beforeAll(() => {
+    const { injector, mesh } = installed();
+    files = {
+      'inject-config.yaml': injector.data!.config!,
+      'mesh-config.yaml': mesh.data!.mesh!,
+      'values.yaml': injector.data!.values!,
+      'app.yaml': app,
+    };
+  });
 
   it('injects as the installation would, PROXY_CONFIG cleaned to {}', async () => {
     const { io, out } = fakeIO(files);

@@ -1,15 +1,15 @@
-// Contract with the injection webhook: the ConfigMaps Pilot renders must build the injection config the
+// Contract with the injection webhook: the ConfigMaps Pilot renders (the operator's chart render) must build the injection config the
 // webhook uses (webhook/inject/config.ts reads `values`, `config` and the mesh ConfigMap's `mesh`).
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { IstioOperatorSpec } from '../../../operator/api/types';
-import { render } from '../../../operator/render';
 import { injectionConfigFromConfigMaps } from '../../../webhook/inject/config';
-import { find } from './golden-helpers';
+import { find, operatorRender } from './charts/operator-render';
 
-function injectionConfig(spec: IstioOperatorSpec) {
-  const m = render({ apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec }, { crds: [] });
+jest.setTimeout(120_000);
+
+async function injectionConfig(spec: Record<string, unknown>) {
+  const m = await operatorRender(spec);
   const objects = m.components.flatMap((c) => c.objects);
-  const suffix = m.revision ? `-${m.revision}` : '';
+  const suffix = m.sidecar?.revision ? `-${m.sidecar.revision}` : '';
   const injector = find(objects, 'ConfigMap', `istio-sidecar-injector${suffix}`) as V1ConfigMap;
   const mesh = find(objects, 'ConfigMap', `istio${suffix}`) as V1ConfigMap;
   return injectionConfigFromConfigMaps(injector.data!.values, mesh.data!.mesh, {
@@ -18,16 +18,16 @@ function injectionConfig(spec: IstioOperatorSpec) {
 }
 
 describe('rendered injector ConfigMaps', () => {
-  it('build the default injection config', () => {
-    const cfg = injectionConfig({ profile: 'minimal' });
+  it('build the default injection config', async () => {
+    const cfg = await injectionConfig({ profile: 'minimal' });
     expect(cfg.revision).toBe('default');
     expect(cfg.values.pilot?.cni?.enabled).toBe(false);
     expect(cfg.values.global?.hub).toBe('docker.io/istio');
     expect(cfg.meshConfig.defaultConfig).toMatchObject({ discoveryAddress: 'istiod.istio-system.svc:15012' });
   });
 
-  it('carry the CNI switch, revision, policy, selectors and meshConfig', () => {
-    const cfg = injectionConfig({
+  it('carry the CNI switch, revision, policy, selectors and meshConfig', async () => {
+    const cfg = await injectionConfig({
       profile: 'minimal',
       revision: 'canary',
       components: { cni: { enabled: true } },

@@ -1,31 +1,30 @@
 // Profiles and spec resolution: profile layers, then the user's spec, then --set flags.
 import { ProfileError, profileLayers, SUPPORTED_PROFILES } from '../../../operator/api/profiles';
 import { mergeSpecs, resolveSpec } from '../../../operator/api/resolve';
-import { render } from '../../../operator/render';
-import type { IstioOperator, IstioOperatorSpec } from '../../../operator/api/types';
+import type { IstioOperatorSpec } from '../../../operator/api/types';
+import { operatorRender } from './charts/operator-render';
 
-const iop = (spec: IstioOperatorSpec): IstioOperator => ({
-  apiVersion: 'install.istio.io/v1alpha1',
-  kind: 'IstioOperator',
-  spec,
-});
-const componentsOf = (spec: IstioOperatorSpec) =>
-  render(iop(spec), { crds: [] }).components.map((c) =>
-    c.gateway ? `${c.component}:${c.gateway}` : c.component,
-  );
+jest.setTimeout(120_000);
 
-describe('built-in profiles', () => {
-  it('default renders base, pilot and the ingress gateway', () => {
-    expect(componentsOf({})).toEqual(['Base', 'Pilot', 'IngressGateways:istio-ingressgateway']);
-    expect(componentsOf({ profile: 'default' })).toEqual([
+/** Components the operator renders for `spec` (the 1.30.3 release's charts), gateways with their names. */
+const componentsOf = async (spec: IstioOperatorSpec) =>
+  (await operatorRender(spec as Record<string, unknown>)).components.map((c) => {
+    const gateway = c.objects.find((o) => o.kind === 'Deployment')?.metadata?.name;
+    return c.component.endsWith('Gateways') ? `${c.component}:${gateway}` : c.component;
+  });
+
+describe('profiles', () => {
+  it('default renders base, pilot and the ingress gateway', async () => {
+    expect(await componentsOf({})).toEqual(['Base', 'Pilot', 'IngressGateways:istio-ingressgateway']);
+    expect(await componentsOf({ profile: 'default' })).toEqual([
       'Base',
       'Pilot',
       'IngressGateways:istio-ingressgateway',
     ]);
   });
 
-  it('demo adds the egress gateway', () => {
-    expect(componentsOf({ profile: 'demo' })).toEqual([
+  it('demo adds the egress gateway', async () => {
+    expect(await componentsOf({ profile: 'demo' })).toEqual([
       'Base',
       'Pilot',
       'IngressGateways:istio-ingressgateway',
@@ -33,16 +32,18 @@ describe('built-in profiles', () => {
     ]);
   });
 
-  it('demo turns on stdout access logs, 100% tracing, small requests and no autoscaling', () => {
-    const m = render(iop({ profile: 'demo' }), { crds: [] });
-    expect(m.values.meshConfig.accessLogFile).toBe('/dev/stdout');
-    expect(m.values.pilot.traceSampling).toBe(100);
-    expect(m.values.global.proxy.resources).toEqual({
+  it('demo turns on stdout access logs, 100% tracing, small requests and no autoscaling', async () => {
+    const m = await operatorRender({ profile: 'demo' });
+    const values = m.sidecar?.injection?.values as {
+      global?: { proxy?: { resources?: unknown } };
+    };
+    expect(m.sidecar?.injection?.meshConfig.accessLogFile).toBe('/dev/stdout');
+    expect(values.global?.proxy?.resources).toEqual({
       requests: { cpu: '10m', memory: '40Mi' },
       limits: { cpu: '2000m', memory: '1024Mi' },
     });
     const objects = m.components.flatMap((c) => c.objects);
-    const istiod = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'istiod');
+    const istiod = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'istiod');
     const env = (
       istiod as {
         spec: {
@@ -56,16 +57,16 @@ describe('built-in profiles', () => {
     expect(env.resources).toEqual({ requests: { cpu: '10m', memory: '100Mi' } });
     expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toEqual([]);
     const ingressSvc = objects.find(
-      (o) => o.kind === 'Service' && o.metadata.name === 'istio-ingressgateway',
+      (o) => o.kind === 'Service' && o.metadata?.name === 'istio-ingressgateway',
     );
     expect((ingressSvc as { spec: { ports: { port: number }[] } }).spec.ports.map((p) => p.port)).toEqual([
       15021, 80, 443, 31400, 15443,
     ]);
   });
 
-  it('minimal renders base and pilot only; empty renders nothing', () => {
-    expect(componentsOf({ profile: 'minimal' })).toEqual(['Base', 'Pilot']);
-    expect(componentsOf({ profile: 'empty' })).toEqual([]);
+  it('minimal renders base and pilot only; empty renders nothing', async () => {
+    expect(await componentsOf({ profile: 'minimal' })).toEqual(['Base', 'Pilot']);
+    expect(await componentsOf({ profile: 'empty' })).toEqual([]);
   });
 
   it('rejects unsupported upstream profiles and unknown names with distinct messages', () => {

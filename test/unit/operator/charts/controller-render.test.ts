@@ -53,6 +53,49 @@ describe('chartControllerRender', () => {
     expect(r.desired.sidecar?.injection).toBeDefined();
   });
 
+  it('names the proxy image, namespace and injection config of the default version when no tag is given', async () => {
+    const r = await render(iop({ profile: 'minimal', values: { global: { istioNamespace: 'mesh' } } }));
+    if (!r.ok) throw new Error(r.message);
+    expect(r.desired.sidecar).toMatchObject({
+      expectedImage: 'docker.io/istio/proxyv2:1.30.3',
+      revision: '',
+      controlPlaneNamespace: 'mesh',
+      injectionKey: expect.any(String),
+    });
+    // The injection config the rendered injector and mesh ConfigMaps give, as the webhook builds it.
+    expect(r.desired.sidecar?.injection).toMatchObject({
+      revision: 'default',
+      values: { global: { istioNamespace: 'mesh' } },
+    });
+    expect(r.desired.components.map((c) => c.component)).toEqual(['Base', 'Pilot']);
+  });
+
+  it('installs into spec.namespace, unless values.global.istioNamespace says otherwise', async () => {
+    const where = async (spec: Record<string, unknown>) => {
+      const r = await render(iop({ profile: 'minimal', ...spec }));
+      if (!r.ok) throw new Error(r.message);
+      const istiod = r.desired.components
+        .flatMap((c) => c.objects)
+        .find((o) => o.kind === 'Deployment' && o.metadata?.name === 'istiod');
+      return [istiod?.metadata?.namespace, r.desired.sidecar?.controlPlaneNamespace];
+    };
+    expect(await where({ namespace: 'ctl' })).toEqual(['ctl', 'ctl']);
+    expect(await where({ namespace: 'ctl', values: { global: { istioNamespace: 'v' } } })).toEqual([
+      'v',
+      'v',
+    ]);
+    expect(await where({})).toEqual(['istio-system', 'istio-system']);
+  });
+
+  it('an unknown profile is InvalidSpec', async () => {
+    const r = await render(iop({ profile: 'no-such-profile' }));
+    expect(r).toMatchObject({
+      ok: false,
+      reason: 'InvalidSpec',
+      message: expect.stringContaining('no-such-profile'),
+    });
+  });
+
   it('a release that cannot be had is RenderFailed naming version and source', async () => {
     const r = await render(iop({ profile: 'minimal', tag: '1.29.9' }));
     expect(r).toEqual({

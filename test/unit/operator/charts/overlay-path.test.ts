@@ -1,9 +1,8 @@
-// Overlay path syntax and semantics, and the strategic merge used for k8s settings.
-import { applyPatch, applyOverlays, OverlayError, parseOverlayPath } from '../../../operator/render/overlays';
-import { strategicMerge } from '../../../operator/render/k8s-settings';
-import type { ManifestObject } from '../../../operator/render/types';
+// Overlay path syntax and semantics (the paths of k8s.overlays patches).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { applyPatch, parseOverlayPath } from '../../../../operator/render/charts/overlay-path';
 
-const deployment = (): ManifestObject =>
+const deployment = (): KubernetesObject =>
   ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -25,9 +24,9 @@ const deployment = (): ManifestObject =>
         },
       },
     },
-  }) as ManifestObject;
+  }) as KubernetesObject;
 
-const containersOf = (o: ManifestObject) =>
+const containersOf = (o: KubernetesObject) =>
   (o as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } }).spec.template
     .spec.containers;
 
@@ -70,7 +69,7 @@ describe('applyPatch', () => {
     applyPatch(d, 'spec.template.spec.containers.[name:discovery].args[0]', 'DISCOVERY', false);
     applyPatch(d, 'spec.template.spec.containers.[name:discovery].env.[name:B].value', '3', false);
     applyPatch(d, 'spec.template.spec.containers.[1].securityContext.runAsUser', 7, false);
-    const [discovery, other] = containersOf(d as unknown as ManifestObject);
+    const [discovery, other] = containersOf(d as unknown as KubernetesObject);
     expect(discovery.args).toEqual(['DISCOVERY', '--keepaliveMaxServerConnectionAge', '60m']);
     expect(discovery.env).toEqual([
       { name: 'A', value: '1' },
@@ -83,7 +82,7 @@ describe('applyPatch', () => {
     const d = deployment() as unknown as Record<string, unknown>;
     applyPatch(d, 'spec.template.spec.containers.[name:discovery].env.[name:A]', undefined, true);
     applyPatch(d, 'spec.template.spec.containers.[name:other].args', undefined, true);
-    const [discovery, other] = containersOf(d as unknown as ManifestObject);
+    const [discovery, other] = containersOf(d as unknown as KubernetesObject);
     expect(discovery.env).toEqual([{ name: 'B', value: '2' }]);
     expect(other).toEqual({ name: 'other' });
   });
@@ -96,7 +95,7 @@ describe('applyPatch', () => {
       'fieldRef:\n  fieldPath: x\n',
       false,
     );
-    expect(containersOf(d as unknown as ManifestObject)[0].env).toContainEqual({
+    expect(containersOf(d as unknown as KubernetesObject)[0].env).toContainEqual({
       name: 'A',
       value: '1',
       valueFrom: { fieldRef: { fieldPath: 'x' } },
@@ -111,65 +110,5 @@ describe('applyPatch', () => {
     expect(() => applyPatch(d, 'spec.template.spec.containers.[name:discovery].args.x', 'x', false)).toThrow(
       /not a map/,
     );
-  });
-});
-
-describe('applyOverlays', () => {
-  it('patches the selected object, warns for MutatingWebhookConfiguration and fails for unknown targets', () => {
-    const objs = [deployment()];
-    const warnings = applyOverlays(
-      objs,
-      [
-        { kind: 'Deployment', name: 'istiod', patches: [{ path: 'spec.replicas', value: 2 }] },
-        {
-          kind: 'MutatingWebhookConfiguration',
-          name: 'istio-sidecar-injector',
-          patches: [{ path: 'x', value: 1 }],
-        },
-      ],
-      'Pilot',
-    );
-    expect((objs[0] as unknown as { spec: { replicas: number } }).spec.replicas).toBe(2);
-    expect(warnings).toEqual([
-      expect.stringMatching(/MutatingWebhookConfiguration "istio-sidecar-injector" skipped/),
-    ]);
-    expect(() => applyOverlays(objs, [{ kind: 'Deployment', name: 'istio', patches: [] }], 'Pilot')).toThrow(
-      new OverlayError('Pilot overlay: no rendered Deployment "istio" to patch'),
-    );
-    expect(() =>
-      applyOverlays(
-        objs,
-        [{ apiVersion: 'apps/v2', kind: 'Deployment', name: 'istiod', patches: [] }],
-        'Pilot',
-      ),
-    ).toThrow(/no rendered apps\/v2 Deployment/);
-  });
-});
-
-describe('strategicMerge', () => {
-  it('merges named lists by key, replaces other lists, deletes on null', () => {
-    expect(
-      strategicMerge(
-        { env: [{ name: 'A', value: '1' }], args: ['a'], keep: 1, drop: 2 },
-        {
-          env: [
-            { name: 'A', value: '9' },
-            { name: 'B', value: '2' },
-          ],
-          args: ['b'],
-          drop: null,
-        },
-      ),
-    ).toEqual({
-      env: [
-        { name: 'A', value: '9' },
-        { name: 'B', value: '2' },
-      ],
-      args: ['b'],
-      keep: 1,
-    });
-    expect(
-      strategicMerge([{ mountPath: '/a', name: 'x' }], [{ mountPath: '/a', readOnly: true }], 'volumeMounts'),
-    ).toEqual([{ mountPath: '/a', name: 'x', readOnly: true }]);
   });
 });

@@ -1,4 +1,5 @@
-// `k8s.overlays`: path patches on any rendered object of a component, in upstream's path syntax:
+// `k8s.overlays` paths: patches on a rendered object of a component (charts/overlays.ts applies them), in
+// upstream's path syntax:
 //   spec.template.spec.containers.[name:discovery].args.[30m]     list item by value
 //   spec.template.spec.containers.[name:discovery].env.[name:X]    list item by key:value
 //   spec.template.spec.containers.[0].args[1]                      list index (also `args.[1]`)
@@ -7,9 +8,7 @@
 // is parsed, as upstream's `value: |` form); a patch without a value (or `value: null`) deletes the map key
 // or list item. A path that selects nothing is an error, so a typo never passes silently.
 import { parse } from 'yaml';
-import { deepClone, isPlainObject, type PlainObject } from '../../lib/istio/merge';
-import type { K8sObjectOverlay } from '../api/types';
-import type { ManifestObject } from './types';
+import { deepClone, isPlainObject, type PlainObject } from '../../../lib/istio/merge';
 
 export class OverlayError extends Error {}
 
@@ -142,48 +141,4 @@ export function applyPatch(obj: PlainObject, path: string, value: unknown, del: 
       node = node[at];
     }
   }
-}
-
-/** Kinds upstream renders that Meshwright does not by design; overlays on them are skipped with a warning. */
-export const NOT_RENDERED_KINDS: readonly string[] = ['MutatingWebhookConfiguration'];
-
-/**
- * Applies a component's overlays in place; each overlay must match an object of the component, except
- * overlays on NOT_RENDERED_KINDS, which are skipped. Returns warnings for the skipped ones.
- */
-export function applyOverlays(
-  objects: ManifestObject[],
-  overlays: K8sObjectOverlay[] | undefined,
-  component: string,
-): string[] {
-  const warnings: string[] = [];
-  for (const o of overlays ?? []) {
-    if (NOT_RENDERED_KINDS.includes(o.kind)) {
-      warnings.push(
-        `${component} overlay on ${o.kind} ${JSON.stringify(o.name)} skipped: Meshwright does not render ${o.kind} (its own webhook injects sidecars)`,
-      );
-      continue;
-    }
-    const targets = objects.filter(
-      (x) =>
-        x.kind === o.kind && x.metadata.name === o.name && (!o.apiVersion || x.apiVersion === o.apiVersion),
-    );
-    if (targets.length === 0) {
-      const what = `${o.apiVersion ? `${o.apiVersion} ` : ''}${o.kind} ${JSON.stringify(o.name)}`;
-      throw new OverlayError(`${component} overlay: no rendered ${what} to patch`);
-    }
-    for (const t of targets) {
-      for (const p of o.patches ?? []) {
-        const del = !('value' in p) || p.value === null || p.value === undefined;
-        try {
-          applyPatch(t as unknown as PlainObject, p.path, p.value, del);
-        } catch (err) {
-          if (err instanceof OverlayError)
-            throw new OverlayError(`${component} overlay on ${o.kind} ${o.name}: ${err.message}`);
-          throw err;
-        }
-      }
-    }
-  }
-  return warnings;
 }
