@@ -340,22 +340,28 @@ describe('RBAC', () => {
     expect(allows(rulesOf(role), 'coordination.k8s.io', 'leases', 'update', 'someone-else')).toBe(false);
   });
 
-  it('keeps the webhook read-only apart from its own Secret and webhook configuration', () => {
+  it('keeps the webhook read-only apart from its own Secret and the injection webhooks caBundle', () => {
     const cluster = rulesOf(must(defaultObjs, 'ClusterRole', 'meshwright-webhook'));
     expect(allows(cluster, '', 'nodes', 'watch')).toBe(true);
     expect(allows(cluster, '', 'namespaces', 'watch')).toBe(true);
-    expect(
-      allows(
-        cluster,
-        'admissionregistration.k8s.io',
-        'mutatingwebhookconfigurations',
-        'update',
-        'meshwright-sidecar-injector',
-      ),
-    ).toBe(true);
-    expect(
-      allows(cluster, 'admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'update', 'other'),
-    ).toBe(false);
+    // --self-signed lists the operator's labelled injection webhooks (names vary by revision and tag)
+    // and updates their caBundle; it never creates, patches, deletes or watches them.
+    const mwcs = 'mutatingwebhookconfigurations';
+    const group = 'admissionregistration.k8s.io';
+    expect(allows(cluster, group, mwcs, 'list')).toBe(true);
+    expect(allows(cluster, group, mwcs, 'update', 'istio-revision-tag-prod')).toBe(true);
+    for (const verb of ['get', 'watch', 'create', 'patch', 'delete', 'deletecollection'])
+      expect({ verb, allowed: allows(cluster, group, mwcs, verb, 'istio-sidecar-injector') }).toEqual({
+        verb,
+        allowed: false,
+      });
+    expect(allows(cluster, group, 'validatingwebhookconfigurations', 'update', 'istio-validator')).toBe(
+      false,
+    );
+    const clusterWide = cluster.flatMap((r) =>
+      (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((x) => `${g}/${x}`)),
+    );
+    expect([...new Set(clusterWide)].sort()).toEqual(['/namespaces', '/nodes', `${group}/${mwcs}`]);
     const config = must(defaultObjs, 'Role', 'meshwright-webhook-istio-config');
     expect(config.metadata?.namespace).toBe('istio-system');
     expect(
