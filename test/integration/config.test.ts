@@ -261,15 +261,20 @@ describe('cert-manager objects (shape and references; not dry-run: no cert-manag
     const host = `${svc.metadata?.name}.${svc.metadata?.namespace}.svc`;
     expect((serving?.spec as { dnsNames: string[] }).dnsNames).toContain(host);
 
-    const mwc = must(defaultObjs, 'MutatingWebhookConfiguration', 'meshwright-sidecar-injector');
-    expect(mwc.metadata?.annotations?.['cert-manager.io/inject-ca-from']).toBe(
-      `${serving?.metadata?.namespace}/${serving?.metadata?.name}`,
-    );
-    for (const w of mwc.webhooks as { clientConfig: { service: { name: string; namespace: string } } }[])
-      expect(w.clientConfig.service).toMatchObject({
-        name: svc.metadata?.name,
-        namespace: svc.metadata?.namespace,
-      });
+    // The operator installs the injection webhooks pointing at that Service, annotated for cert-manager's
+    // CA injector with the serving Certificate; there is no static MutatingWebhookConfiguration.
+    expect(defaultObjs.filter((o) => o.kind === 'MutatingWebhookConfiguration')).toEqual([]);
+    const [, ...args] =
+      podSpec(must(defaultObjs, 'Deployment', 'meshwright-operator')).containers[0]?.args ?? [];
+    const port = (svc.spec as { ports: { name: string; port: number }[] }).ports.find(
+      (p) => p.name === 'https-webhook',
+    )?.port;
+    expect(parseOperatorFlags(args, { POD_NAMESPACE: 'meshwright-system' })).toMatchObject({
+      injection: {
+        target: { service: { name: svc.metadata?.name, namespace: svc.metadata?.namespace, port } },
+        caFrom: `${serving?.metadata?.namespace}/${serving?.metadata?.name}`,
+      },
+    });
   });
 });
 
@@ -278,8 +283,15 @@ describe('config/self-signed', () => {
     const key = (o: Obj) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
     const withoutCm = defaultObjs.filter((o) => groupOf(o) !== CERT_MANAGER_GROUP).map(key);
     expect(selfSignedObjs.map(key).sort()).toEqual(withoutCm.sort());
-    const mwc = must(selfSignedObjs, 'MutatingWebhookConfiguration', 'meshwright-sidecar-injector');
-    expect(mwc.metadata?.annotations?.['cert-manager.io/inject-ca-from']).toBeUndefined();
+    // The operator still installs the injection webhooks, without cert-manager's annotation: the
+    // self-signed webhook fills their caBundle (label meshwright.io/injection-webhook=true).
+    const [, ...args] =
+      podSpec(must(selfSignedObjs, 'Deployment', 'meshwright-operator')).containers[0]?.args ?? [];
+    const opts = parseOperatorFlags(args, { POD_NAMESPACE: 'meshwright-system' });
+    expect(opts).toMatchObject({
+      injection: { target: { service: { name: 'meshwright-webhook', namespace: 'meshwright-system' } } },
+    });
+    expect((opts as { injection?: { caFrom?: string } }).injection?.caFrom).toBeUndefined();
     expect(podSpec(must(selfSignedObjs, 'Deployment', 'meshwright-webhook')).containers[0]?.args).toContain(
       '--self-signed',
     );
