@@ -4,7 +4,7 @@
 // (`istio-validator[-<rev>]-<istio namespace>`, from that release's chart), so rules, failure policy and
 // client config follow the release; only its name, labels and object selector differ. Pure.
 //
-// NOT WIRED YET: the tag reconciler does not apply or prune it (docs/upgrade.md).
+// Applied and deleted by tag-reconciler.ts from the live revision validator.
 import { deepClone, isPlainObject, type PlainObject } from '../../../lib/istio/merge';
 import { LABEL_TAG_OWNER } from '../../render/injection/tag-webhook';
 
@@ -44,9 +44,11 @@ export function defaultValidator(revisionValidator: PlainObject, revision: strin
     copy.name = 'validation.istio.io';
     return copy;
   });
+  // Fresh labels, never the input's: those carry the IstioOperator's ownership labels, and its pruning
+  // would then delete the tag's validator.
   const labels = {
-    ...((revisionValidator.metadata as PlainObject | undefined)?.labels as
-      Record<string, string> | undefined),
+    app: 'istiod',
+    istio: 'istiod',
     [REV_LABEL]: rev,
     [LABEL_TAG_OWNER]: 'default',
     'app.kubernetes.io/managed-by': 'meshwright',

@@ -11,7 +11,7 @@ function revisionValidator(rev: string, failurePolicy: string) {
     kind: 'ValidatingWebhookConfiguration',
     metadata: {
       name: revisionValidatorName(rev, 'istio-system'),
-      labels: { app: 'istiod', 'istio.io/rev': rev },
+      labels: { app: 'istiod', 'istio.io/rev': rev, 'meshwright.io/owning-resource': 'iop' },
     },
     webhooks: [
       {
@@ -56,6 +56,10 @@ describe('default validator of tag default', () => {
       name: DEFAULT_VALIDATOR_NAME,
       labels: { 'istio.io/rev': rev, app: 'istiod', 'meshwright.io/revision-tag': 'default' },
     });
+    // The IstioOperator's ownership labels stay behind (its pruning must not take the tag's validator).
+    expect(Object.keys((out.metadata as { labels: object }).labels)).not.toContain(
+      'meshwright.io/owning-resource',
+    );
     const [hook] = out.webhooks as Record<string, unknown>[];
     expect(hook.name).toBe('validation.istio.io');
     expect(hook.clientConfig).toEqual({
