@@ -76,7 +76,7 @@ export class TagReconciler implements Reconciler {
     }
     if (name === 'default' && (await this.o.client.get({ ...MWC, name: STATIC_INJECTOR }))) {
       // Both would serve istio-injection=enabled namespaces: every pod there would be injected twice.
-      return `the static webhook ${STATIC_INJECTOR} (config/, charts/meshwright) also serves istio-injection=enabled; delete it before using the default tag`;
+      return `the static webhook ${STATIC_INJECTOR} (config/webhook/standalone) also serves istio-injection=enabled; delete it before using the default tag`;
     }
     return undefined;
   }
@@ -163,7 +163,7 @@ export class TagReconciler implements Reconciler {
   }
 }
 
-/** The static default-revision webhook of config/ and charts/meshwright (installs without the operator). */
+/** The static default-revision webhook (config/webhook/standalone; no longer deployed by config/ or the chart). */
 export const STATIC_INJECTOR = 'meshwright-sidecar-injector';
 
 /** Keeps a condition's lastTransitionTime while its status does not change. */

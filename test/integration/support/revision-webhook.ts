@@ -11,7 +11,13 @@ import type {
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
-const SHIPPED = join(__dirname, '..', '..', '..', 'config/webhook/standalone/mutatingwebhookconfiguration.yaml');
+const SHIPPED = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'config/webhook/standalone/mutatingwebhookconfiguration.yaml',
+);
 
 export function revisionWebhookConfiguration(
   name: string,

@@ -112,7 +112,7 @@ describe('TagReconciler', () => {
     ).status;
     expect(st).toMatchObject({ state: 'Conflict' });
     expect(JSON.stringify(st)).toContain(
-      'the static webhook meshwright-sidecar-injector (config/, charts/meshwright) also serves istio-injection=enabled',
+      'the static webhook meshwright-sidecar-injector (config/webhook/standalone) also serves istio-injection=enabled',
     );
     // Once it is gone the tag is served.
     await t.kube.delete({
