@@ -58,9 +58,10 @@ config-crds:
 	install -m 0644 crds/istiorevisiontag.yaml config/crd/bases/istiorevisiontag.yaml
 
 # The operator and the webhook in the foreground against the current kubeconfig ($KUBECONFIG or ~/.kube/config).
-# The webhook uses --self-signed TLS; the cluster must reach it for injection (see docs/deploy.md).
+# The webhook uses --self-signed TLS; the cluster must reach it for injection (see docs/deploy.md). It keeps
+# the caBundle of config/webhook/standalone's meshwright-sidecar-injector when you register that.
 run: build
-	@$(NODE24) node bin/meshwright.js webhook --self-signed --metrics-port=8082 --health-port=8083 & w=$$!; \
+	@$(NODE24) node bin/meshwright.js webhook --self-signed --webhook-config=meshwright-sidecar-injector --metrics-port=8082 --health-port=8083 & w=$$!; \
 	$(NODE24) node bin/meshwright.js operator --leader-elect=false & o=$$!; \
 	trap 'kill $$w $$o 2>/dev/null' INT TERM EXIT; wait
 

@@ -51,7 +51,7 @@ export const WEBHOOK_FLAGS: Record<string, FlagSpec> = {
   },
   'webhook-config': {
     kind: 'array',
-    help: 'MutatingWebhookConfiguration whose caBundle --self-signed maintains (default meshwright-sidecar-injector)',
+    help: 'MutatingWebhookConfiguration whose caBundle --self-signed maintains, besides those labelled meshwright.io/injection-webhook=true (repeatable)',
   },
   'self-signed-san': {
     kind: 'array',
@@ -166,7 +166,7 @@ export function webhookOptionsFromFlags(
           secretName: flags['tls-secret'] as string,
           serviceName: flags['webhook-service'] as string,
           extraNames,
-          webhookConfigurations: webhookConfigs.length > 0 ? webhookConfigs : ['meshwright-sidecar-injector'],
+          webhookConfigurations: webhookConfigs,
           validityDays,
         }
       : { kind: 'files', certFile: certFile as string, keyFile: keyFile as string },

@@ -1,5 +1,5 @@
 // The demo runs the webhook as a local process, so the apiserver must call it by URL rather than through
-// the in-cluster Service. This turns the shipped MutatingWebhookConfiguration (config/webhook/base, the
+// the in-cluster Service. This turns the shipped MutatingWebhookConfiguration (config/webhook/standalone, the
 // same four selector cases a deployment uses) into one that points at https://<host>:<port>/inject.
 // The caBundle is left empty: `meshwright webhook --self-signed` publishes its CA there.
 import { readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Obj } from './kube';
 
-export const SHIPPED_MWC = 'config/webhook/base/mutatingwebhookconfiguration.yaml';
+export const SHIPPED_MWC = 'config/webhook/standalone/mutatingwebhookconfiguration.yaml';
 
 interface WebhookLike {
   name: string;

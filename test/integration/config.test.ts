@@ -259,15 +259,20 @@ describe('cert-manager objects (shape and references; not dry-run: no cert-manag
     const host = `${svc.metadata?.name}.${svc.metadata?.namespace}.svc`;
     expect((serving?.spec as { dnsNames: string[] }).dnsNames).toContain(host);
 
-    const mwc = must(defaultObjs, 'MutatingWebhookConfiguration', 'meshwright-sidecar-injector');
-    expect(mwc.metadata?.annotations?.['cert-manager.io/inject-ca-from']).toBe(
-      `${serving?.metadata?.namespace}/${serving?.metadata?.name}`,
-    );
-    for (const w of mwc.webhooks as { clientConfig: { service: { name: string; namespace: string } } }[])
-      expect(w.clientConfig.service).toMatchObject({
-        name: svc.metadata?.name,
-        namespace: svc.metadata?.namespace,
-      });
+    // The operator installs the injection webhooks pointing at that Service, annotated for cert-manager's
+    // CA injector with the serving Certificate; there is no static MutatingWebhookConfiguration.
+    expect(defaultObjs.filter((o) => o.kind === 'MutatingWebhookConfiguration')).toEqual([]);
+    const [, ...args] =
+      podSpec(must(defaultObjs, 'Deployment', 'meshwright-operator')).containers[0]?.args ?? [];
+    const port = (svc.spec as { ports: { name: string; port: number }[] }).ports.find(
+      (p) => p.name === 'https-webhook',
+    )?.port;
+    expect(parseOperatorFlags(args, { POD_NAMESPACE: 'meshwright-system' })).toMatchObject({
+      injection: {
+        target: { service: { name: svc.metadata?.name, namespace: svc.metadata?.namespace, port } },
+        caFrom: `${serving?.metadata?.namespace}/${serving?.metadata?.name}`,
+      },
+    });
   });
 });
 
@@ -276,8 +281,15 @@ describe('config/self-signed', () => {
     const key = (o: Obj) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
     const withoutCm = defaultObjs.filter((o) => groupOf(o) !== CERT_MANAGER_GROUP).map(key);
     expect(selfSignedObjs.map(key).sort()).toEqual(withoutCm.sort());
-    const mwc = must(selfSignedObjs, 'MutatingWebhookConfiguration', 'meshwright-sidecar-injector');
-    expect(mwc.metadata?.annotations?.['cert-manager.io/inject-ca-from']).toBeUndefined();
+    // The operator still installs the injection webhooks, without cert-manager's annotation: the
+    // self-signed webhook fills their caBundle (label meshwright.io/injection-webhook=true).
+    const [, ...args] =
+      podSpec(must(selfSignedObjs, 'Deployment', 'meshwright-operator')).containers[0]?.args ?? [];
+    const opts = parseOperatorFlags(args, { POD_NAMESPACE: 'meshwright-system' });
+    expect(opts).toMatchObject({
+      injection: { target: { service: { name: 'meshwright-webhook', namespace: 'meshwright-system' } } },
+    });
+    expect((opts as { injection?: { caFrom?: string } }).injection?.caFrom).toBeUndefined();
     expect(podSpec(must(selfSignedObjs, 'Deployment', 'meshwright-webhook')).containers[0]?.args).toContain(
       '--self-signed',
     );
@@ -338,22 +350,28 @@ describe('RBAC', () => {
     expect(allows(rulesOf(role), 'coordination.k8s.io', 'leases', 'update', 'someone-else')).toBe(false);
   });
 
-  it('keeps the webhook read-only apart from its own Secret and webhook configuration', () => {
+  it('keeps the webhook read-only apart from its own Secret and the injection webhooks caBundle', () => {
     const cluster = rulesOf(must(defaultObjs, 'ClusterRole', 'meshwright-webhook'));
     expect(allows(cluster, '', 'nodes', 'watch')).toBe(true);
     expect(allows(cluster, '', 'namespaces', 'watch')).toBe(true);
-    expect(
-      allows(
-        cluster,
-        'admissionregistration.k8s.io',
-        'mutatingwebhookconfigurations',
-        'update',
-        'meshwright-sidecar-injector',
-      ),
-    ).toBe(true);
-    expect(
-      allows(cluster, 'admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'update', 'other'),
-    ).toBe(false);
+    // --self-signed lists the operator's labelled injection webhooks (names vary by revision and tag)
+    // and updates their caBundle; it never creates, patches, deletes or watches them.
+    const mwcs = 'mutatingwebhookconfigurations';
+    const group = 'admissionregistration.k8s.io';
+    expect(allows(cluster, group, mwcs, 'list')).toBe(true);
+    expect(allows(cluster, group, mwcs, 'update', 'istio-revision-tag-prod')).toBe(true);
+    for (const verb of ['get', 'watch', 'create', 'patch', 'delete', 'deletecollection'])
+      expect({ verb, allowed: allows(cluster, group, mwcs, verb, 'istio-sidecar-injector') }).toEqual({
+        verb,
+        allowed: false,
+      });
+    expect(allows(cluster, group, 'validatingwebhookconfigurations', 'update', 'istio-validator')).toBe(
+      false,
+    );
+    const clusterWide = cluster.flatMap((r) =>
+      (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((x) => `${g}/${x}`)),
+    );
+    expect([...new Set(clusterWide)].sort()).toEqual(['/namespaces', '/nodes', `${group}/${mwcs}`]);
     const config = must(defaultObjs, 'Role', 'meshwright-webhook-istio-config');
     expect(config.metadata?.namespace).toBe('istio-system');
     expect(

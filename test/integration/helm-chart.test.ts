@@ -190,12 +190,22 @@ describe.each([
     expect(parseOperatorFlags(oargs, env)).toMatchObject({ leaderElect: true });
   });
 
-  it('has the same webhook rules, selectors and client config', () => {
+  it('installs no static injection webhook: the operator installs them, retargeted to the webhook Service', () => {
     const [fromChart, fromConfig] = pair();
-    const mine = must(fromChart, 'MutatingWebhookConfiguration', 'meshwright-sidecar-injector');
-    const theirs = must(fromConfig, 'MutatingWebhookConfiguration', 'meshwright-sidecar-injector');
-    expect(mine.webhooks).toEqual(theirs.webhooks);
-    expect(mine.metadata?.annotations).toEqual(theirs.metadata?.annotations);
+    const env = { POD_NAMESPACE: 'meshwright-system', POD_NAME: 'p' };
+    for (const objs of [fromChart, fromConfig]) {
+      expect(objs.filter((o) => o.kind === 'MutatingWebhookConfiguration')).toEqual([]);
+      const [, ...args] = podSpec(must(objs, 'Deployment', 'meshwright-operator')).containers[0].args ?? [];
+      const svc = must(objs, 'Service', 'meshwright-webhook');
+      const port = (svc.spec as { ports: { name: string; port: number }[] }).ports.find(
+        (p) => p.name === 'https-webhook',
+      )?.port;
+      expect(parseOperatorFlags(args, env)).toMatchObject({
+        injection: {
+          target: { service: { namespace: 'meshwright-system', name: 'meshwright-webhook', port } },
+        },
+      });
+    }
   });
 
   it('is equal object by object apart from the documented differences', () => {
@@ -272,20 +282,20 @@ describe('chart values', () => {
     const text = JSON.stringify(objs);
     expect(text).not.toContain('meshwright-system');
     expect(objs.some((o) => o.kind === 'Namespace')).toBe(false);
-    const mwc = must(objs, 'MutatingWebhookConfiguration', 'meshwright-sidecar-injector');
-    expect(mwc.metadata?.annotations).toEqual({
-      'cert-manager.io/inject-ca-from': 'mesh-ops/meshwright-webhook',
+    const [, ...args] = podSpec(must(objs, 'Deployment', 'meshwright-operator')).containers[0].args ?? [];
+    expect(parseOperatorFlags(args, { POD_NAMESPACE: 'mesh-ops', POD_NAME: 'p' })).toMatchObject({
+      injection: {
+        target: { service: { namespace: 'mesh-ops', name: 'meshwright-webhook', port: 443 } },
+        caFrom: 'mesh-ops/meshwright-webhook',
+      },
     });
-    for (const w of mwc.webhooks as {
-      clientConfig: { service: { namespace: string } };
-      namespaceSelector: { matchExpressions: { key: string; values?: string[] }[] };
-    }[]) {
-      expect(w.clientConfig.service.namespace).toBe('mesh-ops');
-      expect(
-        w.namespaceSelector.matchExpressions.find((e) => e.key === 'kubernetes.io/metadata.name')
-          ?.values?.[0],
-      ).toBe('mesh-ops');
-    }
+    const selfSigned = chart('mesh-ops', ['tls.mode=self-signed']);
+    const [, ...ssArgs] =
+      podSpec(must(selfSigned, 'Deployment', 'meshwright-operator')).containers[0].args ?? [];
+    const ssOpts = parseOperatorFlags(ssArgs, { POD_NAMESPACE: 'mesh-ops', POD_NAME: 'p' });
+    expect(ssOpts).toMatchObject({ injection: { target: { service: { namespace: 'mesh-ops' } } } });
+    // Self-signed: the webhook itself keeps the caBundle; no cert-manager annotation.
+    expect((ssOpts as { injection?: { caFrom?: string } }).injection?.caFrom).toBeUndefined();
     expect(
       (must(objs, 'Certificate', 'meshwright-webhook').spec as { dnsNames: string[] }).dnsNames,
     ).toContain('meshwright-webhook.mesh-ops.svc');
@@ -320,7 +330,7 @@ describe('chart on the apiserver (server-side apply, dry run)', () => {
       // Rendered straight into the test's namespaces: the chart itself moves every reference.
       const objs = chart(ns, [`tls.mode=${mode}`, `istioNamespace=${istio}`]);
       const candidates = objs.filter((o) => groupOf(o) !== CERT_MANAGER_GROUP);
-      expect(candidates.length).toBe(21); // 20 + the IstioRevisionTag CRD
+      expect(candidates.length).toBe(20); // 19 + the IstioRevisionTag CRD (no static MutatingWebhookConfiguration)
       const failures: string[] = [];
       for (const o of candidates) {
         try {

@@ -20,6 +20,7 @@ import { freePorts } from '../../hack/cluster/ports';
 import { foreignNamespaces, rbacObjects, serviceAccountKubeconfig } from '../../hack/demo/identities';
 import { Kube, parseYamlStream, type Obj } from '../../hack/demo/kube';
 import { loadShippedRegistration, urlRegistration } from '../../hack/demo/registration';
+import { INJECTION_WEBHOOK_LABEL } from '../../webhook/selfsigned/plan';
 import {
   forbidden,
   grantsOf,
@@ -181,7 +182,6 @@ function webhookArgs(kubeconfig: string, ports: number[], sans: string[]): strin
     '--self-signed',
     ...sans.map((s) => `--self-signed-san=${s}`),
     `--webhook-namespace=${SYSTEM}`,
-    '--webhook-config=meshwright-sidecar-injector',
     '--istio-namespace=istio-system',
     `--kubeconfig=${kubeconfig}`,
     '--host=127.0.0.1',
@@ -304,10 +304,17 @@ describe('least-privilege RBAC from the audit log', () => {
       await waitHealthy('demo IstioOperator HEALTHY as the operator ServiceAccount');
       expect((await admin.get('v1', 'Namespace', 'istio-system'))?.metadata?.name).toBe('istio-system');
 
-      // 2. The webhook: its istio-system Role, a URL registration, --self-signed.
+      // 2. The webhook: its istio-system Role, a URL registration labelled like the injection webhooks an
+      //    operator with --injection-service makes (the built-in renderer this run uses makes none), and
+      //    --self-signed, which finds it by that label and fills its caBundle.
       for (const o of rbac.filter(inIstioSystem)) await admin.apply(o);
       const url = `https://127.0.0.1:${webhookPorts[0]}/inject`;
-      await admin.apply(urlRegistration(loadShippedRegistration(ROOT), url));
+      const registration = urlRegistration(loadShippedRegistration(ROOT), url);
+      registration.metadata = {
+        ...registration.metadata,
+        labels: { ...registration.metadata?.labels, [INJECTION_WEBHOOK_LABEL]: 'true' },
+      };
+      await admin.apply(registration);
       let webhook = startCli('webhook', webhookArgs(kubeconfigs.webhook, webhookPorts, ['127.0.0.1']));
       procs.push(webhook);
       const ready = async () => {

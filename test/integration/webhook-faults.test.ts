@@ -52,7 +52,7 @@ const CONCURRENCY = 8;
 /** timeoutSeconds of the shipped webhooks: the apiserver gives up (and fails the pod) after this. */
 function shippedTimeoutMs(): number {
   const mwc = parse(
-    readFileSync(join(ROOT, 'config/webhook/base/mutatingwebhookconfiguration.yaml'), 'utf8'),
+    readFileSync(join(ROOT, 'config/webhook/standalone/mutatingwebhookconfiguration.yaml'), 'utf8'),
   ) as V1MutatingWebhookConfiguration;
   const all = (mwc.webhooks ?? []).map((w) => w.timeoutSeconds ?? 10);
   return Math.min(...all) * 1000;

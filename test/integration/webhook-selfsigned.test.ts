@@ -1,6 +1,8 @@
 // --self-signed against the real apiserver: the Secret is created once and reused, the webhook
 // configuration's caBundle is filled and restored after a re-apply wipes it, and the apiserver calls
-// a self-signed webhook registered by URL (IP name) once the process has published its CA.
+// a self-signed webhook registered by URL (IP name) once the process has published its CA; injection
+// webhooks the operator creates later (label meshwright.io/injection-webhook=true) get the CA within
+// seconds, unlabelled ones are never touched.
 import { PassThrough } from 'node:stream';
 import { X509Certificate } from 'node:crypto';
 import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
@@ -9,7 +11,7 @@ import { createRegistry } from '../../lib/metrics';
 import { buildInjectionConfig, injectPod } from '../../webhook/inject';
 import { startWebhook } from '../../webhook/server/start';
 import { SelfSignedTls } from '../../webhook/selfsigned/manager';
-import { serviceDnsNames, splitPem } from '../../webhook/selfsigned/plan';
+import { INJECTION_WEBHOOK_LABEL, serviceDnsNames, splitPem } from '../../webhook/selfsigned/plan';
 import {
   admissionApi,
   coreApi,
@@ -92,6 +94,76 @@ describe('self-signed webhook TLS', () => {
     expect(await caBundle()).toBe('');
     await new SelfSignedTls(opts).ensure();
     expect(await caBundle()).toBe(bundle);
+  });
+
+  it('publishes the CA to labelled injection webhooks created after start, never to unlabelled ones', async () => {
+    const own = await createTestNamespace('wh-ss-label');
+    const labelled = uniqueName('istio-revision-tag-sstest');
+    const unlabelled = uniqueName('meshwright-ss-unlabelled');
+    const mwcBody = (name: string, labels?: Record<string, string>) => ({
+      metadata: { name, labels },
+      webhooks: [
+        {
+          name: 'rev.namespace.sidecar-injector.meshwright.test',
+          clientConfig: {
+            service: { name: 'meshwright-webhook', namespace: own, path: '/inject', port: 443 },
+          },
+          rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+          namespaceSelector: { matchLabels: { 'meshwright.test/never': 'true' } },
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          failurePolicy: 'Fail',
+        },
+      ],
+    });
+    const kc = kubeConfig();
+    const tls = new SelfSignedTls({
+      core: kc.makeApiClient(CoreV1Api),
+      admission: kc.makeApiClient(AdmissionregistrationV1Api),
+      namespace: own,
+      secretName: 'meshwright-webhook-tls',
+      dnsNames: serviceDnsNames('meshwright-webhook', own),
+      webhookConfigurations: [],
+      validityDays: 30,
+      log: createLogger({ stream: new PassThrough() }),
+      onKeyPair: () => undefined,
+    });
+    const caOf = async (name: string) => {
+      const m = await admissionApi().readMutatingWebhookConfiguration({ name });
+      return Buffer.from(m.webhooks?.[0].clientConfig.caBundle ?? '', 'base64').toString();
+    };
+    try {
+      await tls.ensure();
+      tls.start(60_000, 500);
+      const secret = await coreApi().readNamespacedSecret({ name: 'meshwright-webhook-tls', namespace: own });
+      const bundle = Buffer.from(secret.data?.['ca.crt'] ?? '', 'base64').toString();
+      expect(splitPem(bundle)).toHaveLength(1);
+
+      const t0 = Date.now();
+      await admissionApi().createMutatingWebhookConfiguration({ body: mwcBody(unlabelled) });
+      await admissionApi().createMutatingWebhookConfiguration({
+        body: mwcBody(labelled, { [INJECTION_WEBHOOK_LABEL]: 'true' }),
+      });
+      await waitFor(async () => (await caOf(labelled)) === bundle, 15_000, 'caBundle on the labelled MWC');
+      const seconds = (Date.now() - t0) / 1000;
+      expect(seconds).toBeLessThan(10);
+      // Several more sync ticks pass: the unlabelled configuration still has no caBundle.
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await caOf(unlabelled)).toBe('');
+
+      // A re-apply that wipes it (as the operator's drift repair could) is healed by the next tick.
+      const m = await admissionApi().readMutatingWebhookConfiguration({ name: labelled });
+      for (const w of m.webhooks ?? []) delete w.clientConfig.caBundle;
+      await admissionApi().replaceMutatingWebhookConfiguration({ name: labelled, body: m });
+      await waitFor(async () => (await caOf(labelled)) === bundle, 15_000, 'caBundle restored');
+    } finally {
+      await tls.stop();
+      for (const name of [labelled, unlabelled])
+        await admissionApi()
+          .deleteMutatingWebhookConfiguration({ name })
+          .catch(() => undefined);
+      await deleteNamespace(own);
+    }
   });
 
   it('serves injection end to end with --self-signed and an IP name, the apiserver trusting the published CA', async () => {

@@ -35,7 +35,7 @@ const root = join(__dirname, '..', '..');
 /** The shipped webhooks, pointed at `url` and limited to this run's namespaces (the cluster is shared). */
 function webhooksFor(url: string, caPem: string, suffix: string): V1MutatingWebhook[] {
   const shipped = parse(
-    readFileSync(join(root, 'config/webhook/base/mutatingwebhookconfiguration.yaml'), 'utf8'),
+    readFileSync(join(root, 'config/webhook/standalone/mutatingwebhookconfiguration.yaml'), 'utf8'),
   ) as V1MutatingWebhookConfiguration;
   return (shipped.webhooks ?? []).map((w) => ({
     ...w,

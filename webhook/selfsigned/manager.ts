@@ -1,10 +1,12 @@
 // Self-signed TLS for clusters without cert-manager: the CA and serving certificate live in a Secret
-// (shared by all replicas), the MutatingWebhookConfigurations' caBundle is kept in sync, and a timer
-// renews the certificate well before expiry and hands it to the running server.
+// (shared by all replicas), the MutatingWebhookConfigurations' caBundle is kept in sync (the named ones
+// and every injection webhook the operator makes, found by label), and a timer renews the certificate
+// well before expiry and hands it to the running server.
 import {
   type AdmissionregistrationV1Api,
   ApiException,
   type CoreV1Api,
+  type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
 import { selfSignedServing } from '../../lib/certs';
@@ -18,7 +20,8 @@ import {
   splitSubjectNames,
   type StoredTls,
   tlsToSecretData,
-  withCaBundle,
+  caBundleWrites,
+  INJECTION_WEBHOOK_SELECTOR,
 } from './plan';
 
 export interface SelfSignedOptions {
@@ -28,7 +31,10 @@ export interface SelfSignedOptions {
   secretName: string;
   /** Subject alternative names: DNS names, and IP addresses for URL-registered webhooks. */
   dnsNames: string[];
-  /** MutatingWebhookConfigurations whose caBundle this process maintains. */
+  /**
+   * MutatingWebhookConfigurations whose caBundle this process maintains by name, besides every one
+   * labelled meshwright.io/injection-webhook=true (always).
+   */
   webhookConfigurations: string[];
   validityDays: number;
   log: Logger;
@@ -60,7 +66,9 @@ const defaultIssue = async (names: string[], validityDays: number) => {
 export class SelfSignedTls {
   private current?: StoredTls;
   private timer?: NodeJS.Timeout;
+  private syncTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private syncing?: Promise<void>;
 
   constructor(private readonly opts: SelfSignedOptions) {}
 
@@ -75,8 +83,18 @@ export class SelfSignedTls {
     return pair;
   }
 
-  /** Re-checks every `intervalMs`; failures are logged and retried on the next tick. */
-  start(intervalMs: number): void {
+  /**
+   * Re-checks the certificate every `intervalMs`, and the caBundles every `syncMs` (a cheap list, so
+   * that a webhook configuration the operator creates is trusted within seconds); failures are logged
+   * and retried on the next tick.
+   */
+  start(intervalMs: number, syncMs = intervalMs): void {
+    this.syncTimer = setInterval(() => {
+      const bundle = this.current?.caBundlePem;
+      if (this.syncing || this.running || bundle === undefined) return;
+      this.syncing = this.publishCaBundle(bundle).finally(() => (this.syncing = undefined));
+    }, syncMs);
+    this.syncTimer.unref();
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.ensure()
@@ -91,7 +109,9 @@ export class SelfSignedTls {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.syncTimer) clearInterval(this.syncTimer);
     await this.running;
+    await this.syncing;
   }
 
   private async ensureSecret(): Promise<StoredTls> {
@@ -140,17 +160,36 @@ export class SelfSignedTls {
     }
   }
 
+  /** Never throws: a configuration not installed yet, or a concurrent edit, is retried next tick. */
   private async publishCaBundle(bundlePem: string): Promise<void> {
     const { admission, log } = this.opts;
+    const candidates: V1MutatingWebhookConfiguration[] = [];
+    try {
+      const list = await admission.listMutatingWebhookConfiguration({
+        labelSelector: INJECTION_WEBHOOK_SELECTOR,
+      });
+      candidates.push(...list.items);
+    } catch (err) {
+      log.warn('cannot list injection webhook configurations', { error: errorMessage(err) });
+    }
     for (const name of this.opts.webhookConfigurations) {
+      if (candidates.some((m) => m.metadata?.name === name)) continue;
       try {
-        const mwc = await admission.readMutatingWebhookConfiguration({ name });
-        const updated = withCaBundle(mwc, bundlePem);
-        if (!updated) continue;
-        await admission.replaceMutatingWebhookConfiguration({ name, body: updated });
+        candidates.push(await admission.readMutatingWebhookConfiguration({ name }));
+      } catch (err) {
+        log.warn('cannot read webhook configuration', {
+          mutatingWebhookConfiguration: name,
+          error: errorMessage(err),
+        });
+      }
+    }
+    for (const body of caBundleWrites(candidates, this.opts.webhookConfigurations, bundlePem)) {
+      const name = body.metadata?.name ?? '';
+      try {
+        // The listed resourceVersion rides along: a concurrent edit fails with 409 and is redone next tick.
+        await admission.replaceMutatingWebhookConfiguration({ name, body });
         log.info('updated caBundle', { mutatingWebhookConfiguration: name });
       } catch (err) {
-        // Not installed yet, or a concurrent edit: the next tick retries.
         log.warn('cannot update caBundle', { mutatingWebhookConfiguration: name, error: errorMessage(err) });
       }
     }

@@ -113,3 +113,34 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
     `${service}.${namespace}.svc.cluster.local`,
   ];
 }
+
+/**
+ * Label the operator puts on the injection MutatingWebhookConfigurations it retargets to Meshwright's
+ * webhook (operator/render/injection: LABEL_INJECTION_WEBHOOK); the self-signed mode keeps their caBundle.
+ */
+export const INJECTION_WEBHOOK_LABEL = 'meshwright.io/injection-webhook';
+export const INJECTION_WEBHOOK_SELECTOR = `${INJECTION_WEBHOOK_LABEL}=true`;
+
+/**
+ * The caBundle writes needed: every configuration named in `names` or labelled as an operator-made
+ * injection webhook, whose webhooks do not all carry `bundlePem` yet. Anything else in `candidates` (a
+ * list may return more than asked for) is never touched; duplicates are written once.
+ */
+export function caBundleWrites(
+  candidates: readonly V1MutatingWebhookConfiguration[],
+  names: readonly string[],
+  bundlePem: string,
+): V1MutatingWebhookConfiguration[] {
+  const seen = new Set<string>();
+  const writes: V1MutatingWebhookConfiguration[] = [];
+  for (const mwc of candidates) {
+    const name = mwc.metadata?.name;
+    if (!name || seen.has(name)) continue;
+    const labelled = mwc.metadata?.labels?.[INJECTION_WEBHOOK_LABEL] === 'true';
+    if (!labelled && !names.includes(name)) continue;
+    seen.add(name);
+    const updated = withCaBundle(mwc, bundlePem);
+    if (updated) writes.push(updated);
+  }
+  return writes;
+}

@@ -30,6 +30,8 @@ export type TlsMode =
       webhookConfigurations: string[];
       validityDays: number;
       checkMs?: number;
+      /** How often the caBundles are re-listed and synced (default 5 s). */
+      syncMs?: number;
     }
   /** A fixed pair (tests); use `RunningWebhook.setKeyPair` to change it. */
   | { kind: 'pair'; pair: KeyPair };
@@ -65,6 +67,7 @@ export interface StartedWebhook {
 
 const FILE_POLL_MS = 10_000;
 const SELF_SIGNED_CHECK_MS = 5 * 60_000;
+const CA_BUNDLE_SYNC_MS = 5_000;
 
 function needKubeConfig(o: StartWebhookOptions, why: string): KubeConfig {
   if (!o.kubeConfig)
@@ -134,7 +137,11 @@ export async function startWebhook(o: StartWebhookOptions): Promise<StartedWebho
       },
     });
     keyPair = await selfSigned.ensure();
-    startTimers = () => selfSigned.start(tls.checkMs ?? SELF_SIGNED_CHECK_MS);
+    startTimers = () =>
+      selfSigned.start(
+        tls.checkMs ?? SELF_SIGNED_CHECK_MS,
+        tls.syncMs ?? Math.min(CA_BUNDLE_SYNC_MS, tls.checkMs ?? CA_BUNDLE_SYNC_MS),
+      );
     stops.push(() => selfSigned.stop());
   } else {
     keyPair = tls.pair;

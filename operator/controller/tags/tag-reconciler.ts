@@ -10,11 +10,14 @@ import type { KubeClient } from '../kube/kube-client';
 import type { ReconcileResult } from '../reconcile/reconciler';
 import type { Reconciler } from '../runtime/worker';
 import { IOP_KIND } from '../runtime/watches';
+import type { PlainObject } from '../../../lib/istio/merge';
+import { DEFAULT_VALIDATOR_NAME, defaultValidator, revisionValidatorName } from './default-validator';
 import { planTag, TAG_API_VERSION, TAG_KIND, type RevisionInstall, type TagStatus } from './tag-plan';
 
 /** The field manager of tag webhooks (not the IstioOperators' one: they never own these). */
 export const TAG_FIELD_MANAGER = 'meshwright-revision-tags';
 const MWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' };
+const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' };
 
 export interface TagReconcilerOptions {
   client: KubeClient;
@@ -73,9 +76,30 @@ export class TagReconciler implements Reconciler {
     }
     if (name === 'default' && (await this.o.client.get({ ...MWC, name: STATIC_INJECTOR }))) {
       // Both would serve istio-injection=enabled namespaces: every pod there would be injected twice.
-      return `the static webhook ${STATIC_INJECTOR} (config/, charts/meshwright) also serves istio-injection=enabled; delete it before using the default tag`;
+      return `the static webhook ${STATIC_INJECTOR} (config/webhook/standalone) also serves istio-injection=enabled; delete it before using the default tag`;
     }
     return undefined;
+  }
+
+  /**
+   * Tag default chooses the default validator: `istiod-default-validator` derived from the revision's own
+   * live validator. A revision without one (config validation off, or not applied yet) leaves the current
+   * default validator as it is; the next reconcile retries.
+   */
+  private async applyDefaultValidator(revision: string, iop: WithSpec | undefined): Promise<void> {
+    const values = ((iop?.spec ?? {}) as { values?: { global?: { istioNamespace?: unknown } } }).values;
+    const ns =
+      typeof values?.global?.istioNamespace === 'string' ? values.global.istioNamespace : 'istio-system';
+    const rev = revision === 'default' ? '' : revision;
+    const own = await this.o.client.get({ ...VWC, name: revisionValidatorName(rev, ns) });
+    if (!own) {
+      this.o.log.info('default tag: the revision has no validator yet, default validator left as it is', {
+        validator: revisionValidatorName(rev, ns),
+      });
+      return;
+    }
+    const body = defaultValidator(own as unknown as PlainObject, rev);
+    await this.o.client.apply(body as KubernetesObject, TAG_FIELD_MANAGER, true);
   }
 
   async reconcile(name: string): Promise<ReconcileResult> {
@@ -87,6 +111,13 @@ export class TagReconciler implements Reconciler {
       if (live && live.metadata?.labels?.[LABEL_TAG_OWNER] === name) {
         await client.delete({ ...MWC, name: tagWebhookName(name) });
         this.o.log.info('deleted the webhook of a deleted revision tag', { tag: name });
+      }
+      if (name === 'default') {
+        const validator = await client.get({ ...VWC, name: DEFAULT_VALIDATOR_NAME });
+        if (validator?.metadata?.labels?.[LABEL_TAG_OWNER] === 'default') {
+          await client.delete({ ...VWC, name: DEFAULT_VALIDATOR_NAME });
+          this.o.log.info('deleted the default validator of the deleted default tag');
+        }
       }
       return {};
     }
@@ -108,6 +139,12 @@ export class TagReconciler implements Reconciler {
         };
       } else {
         await client.apply(plan.webhook as KubernetesObject, TAG_FIELD_MANAGER, true);
+        if (name === 'default' && status.istioOperator !== undefined) {
+          const owner = iops.items.find(
+            (i) => `${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}` === status.istioOperator,
+          ) as WithSpec | undefined;
+          await this.applyDefaultValidator(status.revision ?? '', owner);
+        }
       }
     }
     if (comparable(tag.status) !== comparable(status)) {
@@ -126,7 +163,7 @@ export class TagReconciler implements Reconciler {
   }
 }
 
-/** The static default-revision webhook of config/ and charts/meshwright (installs without the operator). */
+/** The static default-revision webhook (config/webhook/standalone; no longer deployed by config/ or the chart). */
 export const STATIC_INJECTOR = 'meshwright-sidecar-injector';
 
 /** Keeps a condition's lastTransitionTime while its status does not change. */

@@ -1,5 +1,5 @@
 // A MutatingWebhookConfiguration for one revision, served by a webhook on loopback: the shipped rev.*
-// webhooks (config/webhook/base) with `istio.io/rev In [<rev>]` and the url `<base>/inject/rev/<rev>`,
+// webhooks (config/webhook/standalone) with `istio.io/rev In [<rev>]` and the url `<base>/inject/rev/<rev>`,
 // as docs/webhook.md describes adding a revision. A unique revision selects only the caller's namespaces
 // and pods, so test files sharing the cluster do not disturb each other.
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,13 @@ import type {
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
-const SHIPPED = join(__dirname, '..', '..', '..', 'config/webhook/base/mutatingwebhookconfiguration.yaml');
+const SHIPPED = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'config/webhook/standalone/mutatingwebhookconfiguration.yaml',
+);
 
 export function revisionWebhookConfiguration(
   name: string,

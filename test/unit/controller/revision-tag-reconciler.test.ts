@@ -112,7 +112,7 @@ describe('TagReconciler', () => {
     ).status;
     expect(st).toMatchObject({ state: 'Conflict' });
     expect(JSON.stringify(st)).toContain(
-      'the static webhook meshwright-sidecar-injector (config/, charts/meshwright) also serves istio-injection=enabled',
+      'the static webhook meshwright-sidecar-injector (config/webhook/standalone) also serves istio-injection=enabled',
     );
     // Once it is gone the tag is served.
     await t.kube.delete({
@@ -140,5 +140,59 @@ describe('TagReconciler', () => {
     } as KubernetesObject);
     await t.r.reconcile('prod');
     expect(t.webhook()).toBeDefined();
+  });
+
+  it("tag default chooses the default validator: the revision's own validator, moved with the tag, deleted with it", async () => {
+    const t = setup();
+    const vwc = (rev: string): KubernetesObject =>
+      ({
+        apiVersion: MWC,
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: `istio-validator-${rev}-istio-system`, labels: { 'istio.io/rev': rev } },
+        webhooks: [
+          {
+            name: 'rev.validation.istio.io',
+            clientConfig: {
+              service: { name: `istiod-${rev}`, namespace: 'istio-system', path: '/validate' },
+            },
+            objectSelector: { matchExpressions: [{ key: 'istio.io/rev', operator: 'In', values: [rev] }] },
+            sideEffects: 'None',
+            admissionReviewVersions: ['v1'],
+          },
+        ],
+      }) as KubernetesObject;
+    const validator = () =>
+      t.kube.find(MWC, 'ValidatingWebhookConfiguration', 'istiod-default-validator') as
+        (KubernetesObject & { webhooks: { clientConfig: { service: { name: string } } }[] }) | undefined;
+    const defaultTag = (revision: string) =>
+      ({ ...tag(revision), metadata: { name: 'default' } }) as KubernetesObject;
+
+    // No validator rendered for the revision yet: nothing is made up.
+    t.kube.seed(defaultTag('1-30'));
+    await t.r.reconcile('default');
+    expect(t.kube.find(MWC, 'MutatingWebhookConfiguration', 'istio-revision-tag-default')).toBeDefined();
+    expect(validator()).toBeUndefined();
+
+    t.kube.seed(vwc('1-30'));
+    t.kube.seed(vwc('1-31'));
+    await t.r.reconcile('default');
+    expect(validator()?.webhooks.map((w) => w.clientConfig.service.name)).toEqual(['istiod-1-30']);
+    expect(validator()?.metadata?.labels).toMatchObject({ 'istio.io/rev': '1-30' });
+
+    t.kube.seed(defaultTag('1-31'));
+    await t.r.reconcile('default');
+    expect(validator()?.webhooks.map((w) => w.clientConfig.service.name)).toEqual(['istiod-1-31']);
+
+    // A tag other than default never touches it.
+    t.kube.seed(tag('1-30'));
+    await t.r.reconcile('prod');
+    expect(validator()?.webhooks.map((w) => w.clientConfig.service.name)).toEqual(['istiod-1-31']);
+
+    await t.kube.delete({ apiVersion: 'meshwright.io/v1alpha1', kind: 'IstioRevisionTag', name: 'default' });
+    await t.r.reconcile('default');
+    expect(validator()).toBeUndefined();
+    expect(
+      t.kube.find(MWC, 'ValidatingWebhookConfiguration', 'istio-validator-1-31-istio-system'),
+    ).toBeDefined();
   });
 });

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 
 const root = join(__dirname, '..', '..', '..');
 const mwc = parse(
-  readFileSync(join(root, 'config/webhook/base/mutatingwebhookconfiguration.yaml'), 'utf8'),
+  readFileSync(join(root, 'config/webhook/standalone/mutatingwebhookconfiguration.yaml'), 'utf8'),
 ) as V1MutatingWebhookConfiguration;
 const webhooks = mwc.webhooks ?? [];
 

@@ -19,8 +19,11 @@ import {
   type StoredTls,
   tlsToSecretData,
   withCaBundle,
+  caBundleWrites,
+  INJECTION_WEBHOOK_SELECTOR,
 } from '../../../webhook/selfsigned/plan';
 import type { KeyPair } from '../../../webhook/tls/options';
+import { LABEL_INJECTION_WEBHOOK } from '../../../operator/render/injection/injection-target';
 
 const DAY = 24 * 3600 * 1000;
 const names = serviceDnsNames('meshwright-webhook', 'meshwright-system');
@@ -101,7 +104,49 @@ describe('bundles and Secret data', () => {
   });
 });
 
-/** In-memory Secret and MutatingWebhookConfiguration with resourceVersion conflicts. */
+describe('caBundleWrites', () => {
+  const hook = (caBundle?: string) => ({
+    name: 'w.test',
+    clientConfig: caBundle === undefined ? {} : { caBundle },
+    sideEffects: 'None',
+    admissionReviewVersions: ['v1'],
+  });
+  const mwc = (
+    name: string,
+    labels: Record<string, string> | undefined,
+    caBundle?: string,
+  ): V1MutatingWebhookConfiguration => ({ metadata: { name, labels }, webhooks: [hook(caBundle)] });
+  const injection = { 'meshwright.io/injection-webhook': 'true' };
+  const pemB64 = Buffer.from('PEM').toString('base64');
+
+  it('writes labelled and named configurations lacking the bundle, nothing else', () => {
+    const writes = caBundleWrites(
+      [
+        mwc('istio-sidecar-injector', injection),
+        mwc('istio-revision-tag-prod', injection, 'b2xk'),
+        mwc('istio-sidecar-injector-r31', injection, pemB64),
+        mwc('someone-elses', { app: 'x' }),
+        mwc('label-false', { 'meshwright.io/injection-webhook': 'false' }),
+        mwc('named', undefined),
+        mwc('istio-sidecar-injector', injection),
+      ],
+      ['named'],
+      'PEM',
+    );
+    expect(writes.map((w) => w.metadata?.name)).toEqual([
+      'istio-sidecar-injector',
+      'istio-revision-tag-prod',
+      'named',
+    ]);
+    for (const w of writes) expect(w.webhooks?.[0].clientConfig.caBundle).toBe(pemB64);
+  });
+
+  it('selects by the label the operator sets on its injection webhooks', () => {
+    expect(INJECTION_WEBHOOK_SELECTOR).toBe(`${LABEL_INJECTION_WEBHOOK}=true`);
+  });
+});
+
+/** In-memory Secret and MutatingWebhookConfigurations with resourceVersion conflicts. */
 function fakeCluster() {
   let secret: V1Secret | undefined;
   let rv = 0;
@@ -127,11 +172,33 @@ function fakeCluster() {
       return secret;
     },
   };
+  // Operator-made: found by label only; unlabelled: must never be written.
+  const labelled: V1MutatingWebhookConfiguration = {
+    metadata: { name: 'istio-sidecar-injector', labels: { 'meshwright.io/injection-webhook': 'true' } },
+    webhooks: [{ name: 'b', clientConfig: {}, sideEffects: 'None', admissionReviewVersions: ['v1'] }],
+  };
+  const other: V1MutatingWebhookConfiguration = {
+    metadata: { name: 'other' },
+    webhooks: [{ name: 'c', clientConfig: {}, sideEffects: 'None', admissionReviewVersions: ['v1'] }],
+  };
+  const all = [mwc, labelled, other];
+  const selectors: string[] = [];
   const admission = {
-    readMutatingWebhookConfiguration: async () => structuredClone(mwc),
+    readMutatingWebhookConfiguration: async ({ name }: { name: string }) => {
+      const found = all.find((m) => m.metadata?.name === name);
+      if (!found) throw notFound();
+      return structuredClone(found);
+    },
+    listMutatingWebhookConfiguration: async ({ labelSelector }: { labelSelector?: string }) => {
+      selectors.push(labelSelector ?? '');
+      const [k, v] = (labelSelector ?? '').split('=');
+      return { items: all.filter((m) => !k || m.metadata?.labels?.[k] === v).map((m) => structuredClone(m)) };
+    },
     replaceMutatingWebhookConfiguration: async ({ body }: { body: V1MutatingWebhookConfiguration }) => {
-      mwc.webhooks = body.webhooks;
-      return mwc;
+      const target = all.find((m) => m.metadata?.name === body.metadata?.name);
+      if (!target) throw notFound();
+      target.webhooks = body.webhooks;
+      return target;
     },
   };
   return {
@@ -139,6 +206,12 @@ function fakeCluster() {
     admission: admission as unknown as AdmissionregistrationV1Api,
     secret: () => secret,
     caBundle: () => Buffer.from(mwc.webhooks?.[0].clientConfig.caBundle ?? '', 'base64').toString(),
+    caBundleOf: (m: 'labelled' | 'other') =>
+      Buffer.from(
+        (m === 'labelled' ? labelled : other).webhooks?.[0].clientConfig.caBundle ?? '',
+        'base64',
+      ).toString(),
+    selectors,
   };
 }
 
@@ -165,6 +238,9 @@ describe('SelfSignedTls', () => {
     const firstStored = secretToTls(cluster.secret());
     expect(firstStored?.certPem).toBe(first.cert);
     expect(cluster.caBundle()).toBe(firstStored?.caBundlePem);
+    expect(cluster.caBundleOf('labelled')).toBe(firstStored?.caBundlePem);
+    expect(cluster.caBundleOf('other')).toBe('');
+    expect(cluster.selectors).toEqual(['meshwright.io/injection-webhook=true']);
     expect(swapped).toHaveLength(0);
 
     expect((await tls.ensure()).cert).toBe(first.cert);
@@ -177,6 +253,8 @@ describe('SelfSignedTls', () => {
     // Old CA still trusted during the overlap.
     expect(splitPem(cluster.caBundle())).toHaveLength(2);
     expect(splitPem(cluster.caBundle())[1]).toBe(firstStored?.caBundlePem.trim());
+    expect(cluster.caBundleOf('labelled')).toBe(cluster.caBundle());
+    expect(cluster.caBundleOf('other')).toBe('');
   });
 
   it('uses the certificate another replica wrote when it loses the race', async () => {

@@ -1,0 +1,62 @@
+// Tag `default` also chooses the default *validator*, as `istioctl tag set default` does: the cluster-wide
+// ValidatingWebhookConfiguration `istiod-default-validator` calls the tag's revision's istiod for Istio
+// config objects that name no revision. It is derived from the revision's own rendered validator
+// (`istio-validator[-<rev>]-<istio namespace>`, from that release's chart), so rules, failure policy and
+// client config follow the release; only its name, labels and object selector differ. Pure.
+//
+// Applied and deleted by tag-reconciler.ts from the live revision validator.
+import { deepClone, isPlainObject, type PlainObject } from '../../../lib/istio/merge';
+import { LABEL_TAG_OWNER } from '../../render/injection/tag-webhook';
+
+export const DEFAULT_VALIDATOR_NAME = 'istiod-default-validator';
+const REV_LABEL = 'istio.io/rev';
+
+/** The revision's own validator's name, as the istiod chart names it. */
+export function revisionValidatorName(revision: string, istioNamespace: string): string {
+  return `istio-validator${revision === '' || revision === 'default' ? '' : `-${revision}`}-${istioNamespace}`;
+}
+
+/**
+ * The default validator for `revision`, from its rendered validator `revisionValidator`. Throws naming
+ * the field when the input is not a revision validator (wrong kind, no webhooks, a webhook without
+ * clientConfig), so a broken render never becomes a validator that rejects or skips everything.
+ */
+export function defaultValidator(revisionValidator: PlainObject, revision: string): PlainObject {
+  const where = `ValidatingWebhookConfiguration ${JSON.stringify(
+    (revisionValidator.metadata as PlainObject | undefined)?.name ?? '?',
+  )}`;
+  if (revisionValidator.kind !== 'ValidatingWebhookConfiguration')
+    throw new Error(
+      `${where}: kind is ${JSON.stringify(revisionValidator.kind)}, not ValidatingWebhookConfiguration`,
+    );
+  const hooks = revisionValidator.webhooks;
+  if (!Array.isArray(hooks) || hooks.length === 0) throw new Error(`${where}: webhooks is empty`);
+  const rev = revision === '' ? 'default' : revision;
+  const webhooks = hooks.map((h: unknown, i) => {
+    if (!isPlainObject(h) || !isPlainObject(h.clientConfig))
+      throw new Error(`${where}: webhooks[${i}].clientConfig is missing`);
+    const copy = deepClone(h);
+    // The revision's own validator only sees objects labelled istio.io/rev=<rev>; the default one sees
+    // every object (upstream sets no selector: objects of other revisions are validated by both).
+    delete copy.objectSelector;
+    // istiod manages the caBundle and failurePolicy of validators labelled with its revision.
+    delete (copy.clientConfig as PlainObject).caBundle;
+    copy.name = 'validation.istio.io';
+    return copy;
+  });
+  // Fresh labels, never the input's: those carry the IstioOperator's ownership labels, and its pruning
+  // would then delete the tag's validator.
+  const labels = {
+    app: 'istiod',
+    istio: 'istiod',
+    [REV_LABEL]: rev,
+    [LABEL_TAG_OWNER]: 'default',
+    'app.kubernetes.io/managed-by': 'meshwright',
+  };
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: DEFAULT_VALIDATOR_NAME, labels },
+    webhooks,
+  };
+}
