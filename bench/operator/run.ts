@@ -21,11 +21,14 @@ import { round, sleep } from '../common/stats';
 import { auditOffset, type WriteCount, writesSince } from './audit';
 import { errorMessage } from '../../lib/errors';
 import { benchReleases, benchRender, operatorReleaseFlags, type BenchReleases } from './releases';
+import { measureRenderTimes, type RenderTiming } from './render-time';
 
 const IOP_PATH = '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators';
 const HEALTHY_TIMEOUT_MS = 600_000;
 
 export interface OperatorResults {
+  /** One IstioOperator through its release's charts: cold (helm runs) and cached. */
+  render?: RenderTiming[];
   healthySeconds: Record<string, number>;
   uninstallSeconds?: number;
   repairSeconds?: number;
@@ -202,6 +205,12 @@ export async function runOperatorBench(o: {
   const censusIntervalS = o.quick ? 10 : 60;
   const r: OperatorResults = { healthySeconds: {}, load1: [load1()] };
   const releases = benchReleases(o.root);
+  // Before the cluster starts, so helm does not compete with the control plane.
+  r.render = await measureRenderTimes(releases);
+  for (const t of r.render)
+    o.say(
+      `  render ${t.profile} ${t.version}: ${t.objects} objects, cold ${t.coldMs} ms, cached ${t.cachedMs} ms`,
+    );
   const cluster = await startBenchCluster(o.root, o.say);
   const kube = cluster.kube;
   let operator: Child | undefined;
@@ -408,6 +417,10 @@ export async function runOperatorBench(o: {
 
 function markdown(r: OperatorResults): string {
   const rows: unknown[][] = [
+    ...(r.render ?? []).map((t) => [
+      `render ${t.profile} profile, Istio ${t.version} (${t.objects} objects): cold (helm) / cached`,
+      `${round(t.coldMs)} ms / ${round(t.cachedMs)} ms`,
+    ]),
     ...Object.entries(r.healthySeconds).map(([k, v]) => [
       `apply ${k} IstioOperator -> HEALTHY`,
       `${round(v)} s`,
