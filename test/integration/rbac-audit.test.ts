@@ -370,7 +370,12 @@ describe('least-privilege RBAC from the audit log', () => {
       //    a. the demo profile, a rollout that reads its batch back one by one;
       //    b. the default profile with CNI and an autoscaled istiod (DaemonSet, HPA, PDB; the egress gateway
       //       pruned), a rollout with maxUnavailable, which lists the restarted kinds.
-      const rollTo = async (tag: string, spec: Record<string, unknown>, maxUnavailable?: number) => {
+      const rollTo = async (
+        tag: string,
+        spec: Record<string, unknown>,
+        maxUnavailable?: number,
+        hub = 'docker.io/istio',
+      ) => {
         await admin.apply({
           ...sample,
           metadata: { name: 'demo', namespace: IOP_NS },
@@ -387,7 +392,7 @@ describe('least-privilege RBAC from the audit log', () => {
             },
           },
         });
-        const image = `docker.io/istio/proxyv2:${tag}`;
+        const image = `${hub}/proxyv2:${tag}`;
         await waitHealthy(
           `rollout of ${image} Complete`,
           (s) =>
@@ -407,17 +412,21 @@ describe('least-privilege RBAC from the audit log', () => {
           `the app and db pods re-injected with ${image}`,
         );
       };
-      // Releases ../shared/reference holds: up to 1.31.0-rc.0, then back to 1.30.3 with more components.
+      // Releases ../shared/reference holds: up to 1.31.0-rc.0 (an in-place downgrade across minors is refused),
+      // then the same release from another registry with more components, so the sidecars change again.
+      const mirror = 'registry.example/istio';
       await rollTo('1.31.0-rc.0', {});
       await rollTo(
-        '1.30.3',
+        '1.31.0-rc.0',
         {
+          hub: mirror,
           profile: 'default',
           components: { cni: { enabled: true }, pilot: { k8s: { hpaSpec: { minReplicas: 2 } } } },
-          // 1.30's charts render istiod's PDB from values.pilot.autoscaleMin (k8s.hpaSpec only patches the HPA).
+          // The charts render istiod's PDB from values.pilot.autoscaleMin (k8s.hpaSpec only patches the HPA).
           values: { pilot: { autoscaleMin: 2 } },
         },
         2,
+        mirror,
       );
       for (const kind of ['DaemonSet', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) {
         const api =
