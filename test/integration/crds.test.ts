@@ -167,7 +167,7 @@ describe('CRD installation', () => {
         const r = list.resources.find((x) => x.name === crd.spec.names.plural);
         expect(r).toBeDefined();
         expect(r?.kind).toBe(crd.spec.names.kind);
-        expect(r?.namespaced).toBe(true);
+        expect(r?.namespaced).toBe(crd.spec.scope === 'Namespaced');
         expect([...(r?.shortNames ?? [])].sort()).toEqual([...(crd.spec.names.shortNames ?? [])].sort());
         expect([...(r?.categories ?? [])].sort()).toEqual([...(crd.spec.names.categories ?? [])].sort());
         expect(list.resources.some((x) => x.name === `${crd.spec.names.plural}/status`)).toBe(true);
