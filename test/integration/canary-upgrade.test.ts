@@ -21,7 +21,6 @@ import { Readable } from 'node:stream';
 import type { CliIo } from '../../cli/install';
 import { chartControllerRender } from '../../cli/operator';
 import { runStatus } from '../../cli/status';
-import { selfSignedServing } from '../../lib/certs';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
@@ -32,9 +31,9 @@ import { MANAGED_KINDS } from '../../operator/render/gvk';
 import { HelmProcessRenderer } from '../../operator/render/helm/helm-process';
 import { LABEL_INJECTION_WEBHOOK } from '../../operator/render/injection/injection-target';
 import { ReleasesDirProvider } from '../../release/local';
-import { injectPod } from '../../webhook/inject';
-import { startWebhook, type StartedWebhook } from '../../webhook/server/start';
+import { type StartedWebhook } from '../../webhook/server/start';
 import { helm, REFERENCE } from '../unit/operator/charts/parity-helpers';
+import { startLoopbackWebhook } from './support/loopback-webhook';
 import {
   admissionApi,
   appsApi,
@@ -235,25 +234,15 @@ beforeAll(async () => {
   );
   cpNs = await createTestNamespace('mw-canary');
   appNs = await createTestNamespace('mw-canary-app', { 'istio.io/rev': prod });
-  const { ca, serving } = await selfSignedServing({
+  const started = await startLoopbackWebhook({
     commonName: 'meshwright-canary-test',
-    ipAddresses: ['127.0.0.1'],
-  });
-  webhook = await startWebhook({
-    host: '127.0.0.1',
-    port: 0,
-    metricsPort: 0,
-    healthPort: 0,
-    config: { kind: 'cluster', istioNamespace: cpNs, nativeSidecars: 'auto' },
-    tls: { kind: 'pair', pair: { cert: serving.certPem, key: serving.keyPem } },
-    defaultRevision: 'default',
-    ownNamespace: cpNs,
+    istioNamespace: cpNs,
+    nativeSidecars: 'auto',
     kubeConfig: kc,
-    injector: injectPod,
-    log: createLogger({ stream: createWriteStream(join(logDir, `canary-${suffix}-webhook.log`)) }),
-    registry: createRegistry(false),
+    logStream: createWriteStream(join(logDir, `canary-${suffix}-webhook.log`)),
   });
-  await webhook.synced;
+  webhook = started.webhook;
+  const ca = started.ca;
   caSync = syncCaBundle(ca.certPem);
   operator = await startOperator('a', webhookUrl());
 });

@@ -3,21 +3,16 @@
 // (rendered with the pinned Helm from ../shared/reference); editing the sidecar template there, or
 // adding a named template selected with inject.istio.io/templates, changes the next pod, and a
 // template that cannot be executed is reported at load time and rejects the pods that select it.
-import { PassThrough } from 'node:stream';
 import { ApiException, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
-import { selfSignedServing } from '../../lib/certs';
-import { createLogger } from '../../lib/log';
-import { createRegistry } from '../../lib/metrics';
-import { injectPod } from '../../webhook/inject';
-import { type StartedWebhook, startWebhook } from '../../webhook/server/start';
+import { type StartedWebhook } from '../../webhook/server/start';
 import { stockInjectorConfigMap } from '../unit/inject/templates/stock-templates';
+import { startLoopbackWebhook } from './support/loopback-webhook';
 import {
   admissionApi,
   coreApi,
   createTestNamespace,
   deleteNamespace,
-  kubeConfig,
   uniqueName,
   waitFor,
 } from './support/cluster';
@@ -103,26 +98,14 @@ describe('injection templates from the ConfigMap', () => {
         },
       },
     });
-    const { ca, serving } = await selfSignedServing({
+    const started = await startLoopbackWebhook({
       commonName: 'meshwright-templates-test',
-      ipAddresses: ['127.0.0.1'],
+      istioNamespace: istioNs,
+      nativeSidecars: 'disabled',
     });
-    webhook = await startWebhook({
-      host: '127.0.0.1',
-      port: 0,
-      metricsPort: 0,
-      healthPort: 0,
-      config: { kind: 'cluster', istioNamespace: istioNs, nativeSidecars: 'disabled' },
-      tls: { kind: 'pair', pair: { cert: serving.certPem, key: serving.keyPem } },
-      defaultRevision: 'default',
-      ownNamespace: istioNs,
-      kubeConfig: kubeConfig(),
-      injector: injectPod,
-      log: createLogger({ stream: new PassThrough() }),
-      registry: createRegistry(false),
-    });
+    webhook = started.webhook;
+    const ca = started.ca;
     healthPort = webhook.server.healthPort;
-    await webhook.synced;
     const source = webhook.source;
     await waitFor(async () => 'config' in source.lookup(rev), 30_000, 'the revision to be configured');
     mwcName = uniqueName('meshwright-templates-test');

@@ -4,20 +4,15 @@
 // one in-process Meshwright webhook serves both, one MutatingWebhookConfiguration per revision. Pods in a
 // namespace of each revision get that version's sidecar (images, the 1.31 init image value, 1.31's
 // Prometheus behaviour), and editing one revision's sidecar template changes that revision's pods only.
-import { PassThrough } from 'node:stream';
 import { ApiException, type V1ConfigMap, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
-import { selfSignedServing } from '../../lib/certs';
-import { createLogger } from '../../lib/log';
-import { createRegistry } from '../../lib/metrics';
-import { injectPod } from '../../webhook/inject';
-import { type StartedWebhook, startWebhook } from '../../webhook/server/start';
+import { type StartedWebhook } from '../../webhook/server/start';
+import { startLoopbackWebhook } from './support/loopback-webhook';
 import {
   admissionApi,
   coreApi,
   createTestNamespace,
   deleteNamespace,
-  kubeConfig,
   uniqueName,
   waitFor,
 } from './support/cluster';
@@ -90,25 +85,13 @@ describe('a 1.30 and a 1.31 revision served by one webhook', () => {
       r.appNs = await createTestNamespace(`versions-${r.rev.slice(0, 4)}`, { 'istio.io/rev': r.rev });
       namespaces.push(r.appNs);
     }
-    const { ca, serving } = await selfSignedServing({
+    const started = await startLoopbackWebhook({
       commonName: 'meshwright-versions-test',
-      ipAddresses: ['127.0.0.1'],
+      istioNamespace: istioNs,
+      nativeSidecars: 'disabled',
     });
-    webhook = await startWebhook({
-      host: '127.0.0.1',
-      port: 0,
-      metricsPort: 0,
-      healthPort: 0,
-      config: { kind: 'cluster', istioNamespace: istioNs, nativeSidecars: 'disabled' },
-      tls: { kind: 'pair', pair: { cert: serving.certPem, key: serving.keyPem } },
-      defaultRevision: 'default',
-      ownNamespace: istioNs,
-      kubeConfig: kubeConfig(),
-      injector: injectPod,
-      log: createLogger({ stream: new PassThrough() }),
-      registry: createRegistry(false),
-    });
-    await webhook.synced;
+    webhook = started.webhook;
+    const ca = started.ca;
     const source = webhook.source;
     for (const r of Object.values(revisions)) {
       await waitFor(async () => 'config' in source.lookup(r.rev), 30_000, `revision ${r.rev} configured`);

@@ -3,7 +3,6 @@
 // url on loopback), and pods created directly or by the controller-manager come back injected.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import {
   ApiException,
   type V1MutatingWebhook,
@@ -11,18 +10,16 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { selfSignedServing } from '../../lib/certs';
-import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
-import { buildInjectionConfig, injectPod } from '../../webhook/inject';
-import { type StartedWebhook, startWebhook } from '../../webhook/server/start';
+import { buildInjectionConfig } from '../../webhook/inject';
+import { type StartedWebhook } from '../../webhook/server/start';
+import { startLoopbackWebhook } from './support/loopback-webhook';
 import {
   admissionApi,
   appsApi,
   coreApi,
   createTestNamespace,
   deleteNamespace,
-  kubeConfig,
   uniqueName,
   waitFor,
 } from './support/cluster';
@@ -121,26 +118,16 @@ describe('meshwright webhook in cluster mode', () => {
       },
     });
 
-    const { ca, serving } = await selfSignedServing({
-      commonName: 'meshwright-webhook-test',
-      ipAddresses: ['127.0.0.1'],
-    });
     const registry = createRegistry(false);
-    webhook = await startWebhook({
-      host: '127.0.0.1',
-      port: 0,
-      metricsPort: 0,
-      healthPort: 0,
-      config: { kind: 'cluster', istioNamespace: istioNs, nativeSidecars: 'auto' },
-      tls: { kind: 'pair', pair: { cert: serving.certPem, key: serving.keyPem } },
-      defaultRevision: 'default',
+    const started = await startLoopbackWebhook({
+      commonName: 'meshwright-webhook-test',
+      istioNamespace: istioNs,
       ownNamespace: ownNs,
-      kubeConfig: kubeConfig(),
-      injector: injectPod,
-      log: createLogger({ stream: new PassThrough() }),
+      nativeSidecars: 'auto',
       registry,
     });
-    await webhook.synced;
+    webhook = started.webhook;
+    const ca = started.ca;
     const source = webhook.source;
     await waitFor(async () => 'config' in source.lookup('canary'), 30_000, 'both revisions to be configured');
 

@@ -5,15 +5,13 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { selfSignedServing } from '../../../lib/certs';
 import { createLogger } from '../../../lib/log';
 import { createRegistry } from '../../../lib/metrics';
 import { OperatorManager } from '../../../operator/controller/manager';
 import { MANAGED_KINDS } from '../../../operator/render/gvk';
-import { injectPod } from '../../../webhook/inject';
-import { startWebhook } from '../../../webhook/server/start';
 import { chartRender } from './chart-render';
 import { admissionApi, waitFor } from './cluster';
+import { startLoopbackWebhook } from './loopback-webhook';
 import { revisionWebhookConfiguration } from './revision-webhook';
 
 export interface LoopbackRevisionWebhook {
@@ -30,26 +28,13 @@ export async function startLoopbackRevisionWebhook(o: {
   configurationName: string;
   logDir: string;
 }): Promise<LoopbackRevisionWebhook> {
-  const { ca, serving } = await selfSignedServing({
+  const { webhook, ca, url } = await startLoopbackWebhook({
     commonName: `meshwright-${o.revision}-test`,
-    ipAddresses: ['127.0.0.1'],
-  });
-  const webhook = await startWebhook({
-    host: '127.0.0.1',
-    port: 0,
-    metricsPort: 0,
-    healthPort: 0,
-    config: { kind: 'cluster', istioNamespace: o.istioNamespace, nativeSidecars: 'auto' },
-    tls: { kind: 'pair', pair: { cert: serving.certPem, key: serving.keyPem } },
-    defaultRevision: 'default',
-    ownNamespace: o.istioNamespace,
+    istioNamespace: o.istioNamespace,
+    nativeSidecars: 'auto',
     kubeConfig: o.kubeConfig,
-    injector: injectPod,
-    log: createLogger({ stream: createWriteStream(join(o.logDir, `webhook-${o.revision}.log`)) }),
-    registry: createRegistry(false),
+    logStream: createWriteStream(join(o.logDir, `webhook-${o.revision}.log`)),
   });
-  await webhook.synced;
-  const url = `https://127.0.0.1:${webhook.server.port}`;
   await admissionApi().createMutatingWebhookConfiguration({
     body: revisionWebhookConfiguration(o.configurationName, url, ca.certPem, o.revision),
   });
