@@ -38,7 +38,6 @@ import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finaliz
 import { upgradeDecision } from './upgrade-decision';
 import { deletionHold, podsInjectedBy, type DeletionHold, type HeldPod } from './deletion-hold';
 import { TAG_API_VERSION, TAG_KIND, tagsPointingAt, tagsServing } from '../tags/tag-plan';
-
 import { installedIstioVersion } from '../status/istio-version';
 import { ISTIO_VERSION } from '../../../lib/version';
 import { CENSUS_INTERVAL_MS, SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
@@ -600,29 +599,29 @@ export class IstioOperatorReconciler {
     return owned.filter((o) => !crds.includes(o));
   }
 
-  /** The revision tags whose webhooks call `revision` now (their status says so). */
-  private async tagsServing(revision: string): Promise<string[]> {
+  /** The IstioRevisionTags in the cluster; none while their CRD is not installed. */
+  private async listTags(): Promise<KubernetesObject[]> {
     try {
-      const list = await this.o.client.list(TAG_API_VERSION, TAG_KIND);
-      return tagsServing(list.items, revision);
+      return (await this.o.client.list(TAG_API_VERSION, TAG_KIND)).items;
     } catch (err) {
       if (isNotFound(err)) return [];
       throw err;
     }
   }
 
+  /** The revision tags whose webhooks call `revision` now (their status says so). */
+  private async tagsServing(revision: string): Promise<string[]> {
+    return tagsServing(await this.listTags(), revision);
+  }
+
   /** What still uses this IstioOperator's revision: tags pointing at it, pods running its sidecars. */
   private async deletionHoldOf(iop: KubernetesObject): Promise<DeletionHold | undefined> {
     const spec = (iop as KubernetesObject & { spec?: { revision?: unknown } }).spec;
     const revision = typeof spec?.revision === 'string' && spec.revision !== 'default' ? spec.revision : '';
-    let tags: { name: string; spec: unknown }[] = [];
-    try {
-      const list = await this.o.client.list(TAG_API_VERSION, TAG_KIND);
-      tags = list.items.map((t) => ({ name: t.metadata?.name ?? '', spec: (t as { spec?: unknown }).spec }));
-    } catch (err) {
-      // No IstioRevisionTag CRD: no tags.
-      if (!isNotFound(err)) throw err;
-    }
+    const tags = (await this.listTags()).map((t) => ({
+      name: t.metadata?.name ?? '',
+      spec: (t as { spec?: unknown }).spec,
+    }));
     const pods: HeldPod[] = [];
     await this.o.client.listPages('v1', 'Pod', (items) => {
       pods.push(...podsInjectedBy(items, revision));
