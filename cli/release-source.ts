@@ -3,20 +3,12 @@
 // download cache, a mirror and the official location alike (docs/release.md).
 import type { FlagValues } from '../lib/flags';
 import { UsageError } from '../lib/flags';
-import { RELEASE_FLAGS, releaseFlagsFrom } from '../release/flags';
+import { releaseFlagsFrom } from '../release/flags';
 import { releaseOptionsFrom, type ReleaseProviderOptions } from '../release/options';
 import { errorMessage } from '../lib/errors';
 
-/** Environment variables that configure a release source (as the flags do). */
-const RELEASE_ENV = ['MESHWRIGHT_RELEASES_DIR', 'MESHWRIGHT_RELEASE_MIRROR', 'MESHWRIGHT_RELEASE_CACHE'];
-
 export interface ReleaseSource {
   readonly options: ReleaseProviderOptions;
-  /**
-   * Whether the user chose a source: any release flag or MESHWRIGHT_RELEASE* variable. The official
-   * location is always in the chain, so "a source exists" no longer tells the operator to use charts.
-   */
-  readonly configured: boolean;
 }
 
 export function releaseSourceFrom(flags: FlagValues, env: NodeJS.ProcessEnv = process.env): ReleaseSource {
@@ -30,8 +22,5 @@ export function releaseSourceFrom(flags: FlagValues, env: NodeJS.ProcessEnv = pr
     if (err instanceof UsageError) throw err;
     throw new UsageError(errorMessage(err));
   }
-  const configured =
-    Object.keys(RELEASE_FLAGS).some((name) => given(flags[name])) ||
-    RELEASE_ENV.some((name) => given(env[name]));
-  return { options, configured };
+  return { options };
 }

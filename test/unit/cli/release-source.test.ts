@@ -1,5 +1,5 @@
 // The release flags of `manifest generate` and `operator` → release provider options, and when a source
-// counts as chosen (flags over MESHWRIGHT_RELEASE* over defaults).
+// (flags over MESHWRIGHT_RELEASE* over defaults).
 import { parseFlags, UsageError } from '../../../lib/flags';
 import { RELEASE_FLAGS } from '../../../release/flags';
 import { releaseSourceFrom } from '../../../cli/release-source';
@@ -8,9 +8,8 @@ const source = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
   releaseSourceFrom(parseFlags(argv, RELEASE_FLAGS).flags, env);
 
 describe('releaseSourceFrom', () => {
-  it('defaults to cache then official downloads, not chosen', () => {
+  it('defaults to cache then official downloads', () => {
     expect(source([], { HOME: '/home/u', XDG_CACHE_HOME: '/xdg' })).toEqual({
-      configured: false,
       options: {
         manifestsDir: undefined,
         releasesDir: undefined,
@@ -37,7 +36,6 @@ describe('releaseSourceFrom', () => {
       { MESHWRIGHT_RELEASE_CACHE: '/envcache', MESHWRIGHT_RELEASE_MIRROR: 'https://other' },
     );
     expect(s).toEqual({
-      configured: true,
       options: {
         manifestsDir: '/tree',
         releasesDir: undefined,
@@ -50,11 +48,10 @@ describe('releaseSourceFrom', () => {
     });
   });
 
-  it('counts a MESHWRIGHT_RELEASE* variable as chosen', () => {
-    const s = source([], { MESHWRIGHT_RELEASES_DIR: '/r' });
-    expect([s.configured, s.options.releasesDir]).toEqual([true, '/r']);
-    expect(source([], { MESHWRIGHT_RELEASE_MIRROR: 'https://m' }).configured).toBe(true);
-    expect(source(['--release-offline']).configured).toBe(true);
+  it('takes a source from the MESHWRIGHT_RELEASE* variables', () => {
+    expect(source([], { MESHWRIGHT_RELEASES_DIR: '/r' }).options.releasesDir).toBe('/r');
+    expect(source([], { MESHWRIGHT_RELEASE_MIRROR: 'https://m' }).options.mirrorUrl).toBe('https://m');
+    expect(source(['--release-offline']).options.official).toBe(false);
   });
 
   it('refuses conflicting or malformed sources as usage errors naming the flag', () => {
