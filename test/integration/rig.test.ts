@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { readVersions, repoRoot } from '../../hack/cluster/binaries';
 import { isAlive, isSameProcess, startProcess, stopProcess } from '../../hack/cluster/processes';
 import { selfSignedServing } from '../../lib/certs';
+import { errorMessage } from '../../lib/errors';
 import {
   admissionApi,
   appsApi,
@@ -218,6 +219,17 @@ describe('control-plane process management', () => {
     }
   };
 
+  /** `state=S ppid=1 pgid=42` from /proc/<pid>/stat, for failure messages. */
+  const procState = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return `pid ${pid} state=${state} ppid=${ppid} pgid=${pgid}`;
+    } catch (err) {
+      return `pid ${pid}: no /proc entry (${errorMessage(err)})`;
+    }
+  };
+
   it('stops a whole process group, children included', async () => {
     const childPidFile = join(tmp, 'child.pid');
     const p = startProcess(
@@ -233,13 +245,24 @@ describe('control-plane process management', () => {
     );
     expect(isSameProcess(p)).toBe(true);
     expect(pidAlive(child)).toBe(true);
+    expect(procState(child)).toContain(`pgid=${p.pid}`); // the premise: one group to signal
     const t0 = Date.now();
     await stopProcess(p, 5_000);
     expect(isAlive(p.pid)).toBe(false);
     expect(Date.now() - t0).toBeLessThan(5_000); // went on SIGTERM, no SIGKILL needed
     // Gone means not running: the orphaned grandchild may stay a zombie until this machine's init
     // reaps it, which isAlive (zombie-aware, as the cluster manager judges processes) sees through.
-    await waitFor(async () => !isAlive(child), 2_000, 'the grandchild to be gone');
+    // The bound is generous because CI runs this beside the whole integration suite on 2 cores; the
+    // description carries the grandchild's /proc state so a failure says what it was doing.
+    try {
+      await waitFor(
+        async () => !isAlive(child),
+        10_000,
+        `the grandchild to be gone (group ${p.pid}; ${procState(child)})`,
+      );
+    } finally {
+      if (pidAlive(child)) process.kill(child, 'SIGKILL');
+    }
   });
 
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
