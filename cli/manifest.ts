@@ -1,6 +1,7 @@
 // `meshwright manifest generate`: renders IstioOperator files (+ --set flags) through the Istio release's own
 // charts with the real Helm, as that release's `istioctl manifest generate` does, and prints the objects
-// Meshwright installs in istioctl's order. The release: the version from the IstioOperator's tag
+// Meshwright installs in the order the operator applies them (`--order=istioctl`: istioctl's print order,
+// to diff against `istioctl manifest generate`). The release: the version from the IstioOperator's tag
 // (release/version.ts) or --istio-version, from the release source of RELEASE_FLAGS (docs/release.md).
 // Invalid input exits 1 with the reason; usage errors exit 2.
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { isPlainObject, type PlainObject } from '../lib/istio/merge';
 import { render } from '../operator/render/charts/render';
 import { mergeFrom, setSpecPaths } from '../operator/render/charts/values-map';
 import { HelmProcessRenderer, helmBinary } from '../operator/render/helm/helm-process';
+import { installOrder } from '../operator/controller/apply/order';
 import { RELEASE_FLAGS } from '../release/flags';
 import { createReleaseProvider } from '../release/index';
 import type { Release, ReleaseProvider } from '../release/types';
@@ -44,6 +46,10 @@ const FLAGS: Record<string, FlagSpec> = {
     help: "Istio version to render (default: from the spec's tag, else 1.30.3)",
   },
   helm: { kind: 'string', help: 'The helm binary (default $MESHWRIGHT_HELM, else helm on PATH)' },
+  order: {
+    kind: 'string',
+    help: "Print order: install (the operator's apply order: stages, then kinds; default) or istioctl (istioctl manifest generate's order, for diffing)",
+  },
   'profile-images': {
     kind: 'boolean',
     help: "Keep the profile's hub/tag instead of docker.io/istio:<version> (as a development istioctl)",
@@ -90,6 +96,16 @@ export interface GenerateOptions {
   readonly helm: string;
   /** Keep the profile's hub/tag (a development istioctl) instead of docker.io/istio:<version>. */
   readonly profileImages?: boolean;
+  /** Print order: the operator's install order (default) or istioctl's. */
+  readonly order?: PrintOrder;
+}
+
+export type PrintOrder = 'install' | 'istioctl';
+
+/** `--order`'s value; undefined means the default. */
+export function parsePrintOrder(v: unknown): PrintOrder {
+  if (v === undefined || v === 'install' || v === 'istioctl') return v ?? 'install';
+  throw new UsageError(`--order must be install or istioctl, got ${JSON.stringify(v)}`);
 }
 
 /** Which release the inputs ask for, under release/version.ts's rule (spec.tag after merging files). */
@@ -121,7 +137,9 @@ export async function generate(
     force: opts.force,
     imageDefaults: opts.profileImages ? undefined : { hub: 'docker.io/istio', tag: release.version },
   });
-  const yaml = manifest.objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  // render() lists objects in istioctl's order; the operator applies per stage and kind.
+  const objects = opts.order === 'istioctl' ? manifest.objects : installOrder(manifest.components);
+  const yaml = objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
   const warnings = [
     ...manifest.warnings,
     ...manifest.omitted.map((o) => `not rendered: ${o.kind} ${o.name} (${o.reason})`),
@@ -156,6 +174,7 @@ export const manifestGenerate: Command = {
       istioVersion: str(flags['istio-version']),
       helm: str(flags.helm) ?? helmBinary(),
       profileImages: flags['profile-images'] === true,
+      order: parsePrintOrder(flags.order),
     });
     for (const w of out.warnings) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(`# Istio ${out.release.version} (${out.release.source})\n`);

@@ -68,3 +68,32 @@ export function deleteOrder<T extends KubernetesObject>(
     (a, b) => stageOf(componentOf(b)) - stageOf(componentOf(a)) || kindRank(b.kind) - kindRank(a.kind),
   );
 }
+
+/** One component of an install plan: its name and its objects in apply order. */
+export interface StagedComponent<T extends KubernetesObject> {
+  readonly component: string;
+  readonly objects: T[];
+}
+
+/**
+ * The operator's install plan: components of the same name merged (a component rendered per gateway is
+ * applied as one), grouped in stages, each component's objects in apply order. `manifest generate`
+ * prints this order, so what it shows is what the operator applies, in the order it applies it.
+ */
+export function installStages<T extends KubernetesObject>(
+  components: readonly { component: string; objects: readonly T[] }[],
+): StagedComponent<T>[][] {
+  const merged = new Map<string, T[]>();
+  for (const c of components) merged.set(c.component, [...(merged.get(c.component) ?? []), ...c.objects]);
+  const staged = [...merged].map(([component, objects]) => ({ component, objects }));
+  return stagesOf(staged).map((stage) =>
+    stage.map((c) => ({ component: c.component, objects: applyOrder(c.objects) })),
+  );
+}
+
+/** The install plan flattened: every object in the order the operator applies it. */
+export function installOrder<T extends KubernetesObject>(
+  components: readonly { component: string; objects: readonly T[] }[],
+): T[] {
+  return installStages(components).flatMap((stage) => stage.flatMap((c) => c.objects));
+}

@@ -3,7 +3,7 @@ import { decideApply, planObject, planPrune } from '../../../operator/controller
 import { firstDifference } from '../../../operator/controller/apply/live-match';
 import { appliedHash, stableJson } from '../../../operator/controller/apply/applied-hash';
 import { objectKey } from '../../../operator/controller/apply/object-key';
-import { applyOrder, stagesOf } from '../../../operator/controller/apply/order';
+import { applyOrder, installOrder, installStages, stagesOf } from '../../../operator/controller/apply/order';
 import { APPLIED_HASH_ANNOTATION, LABEL_COMPONENT } from '../../../operator/controller/apply/ownership';
 import { sameQuantity } from '../../../operator/controller/apply/quantity';
 
@@ -216,6 +216,34 @@ describe('order', () => {
       'ConfigMap',
       'Deployment',
       'ValidatingWebhookConfiguration',
+    ]);
+  });
+
+  it('merges components of one name into one plan entry, staged, each in apply order', () => {
+    const obj = (kind: string, name: string) => ({ kind, metadata: { name } });
+    const components = [
+      { component: 'IngressGateways', objects: [obj('Deployment', 'gw-a'), obj('Service', 'gw-a')] },
+      { component: 'Pilot', objects: [obj('Deployment', 'istiod'), obj('ConfigMap', 'istio')] },
+      { component: 'IngressGateways', objects: [obj('ServiceAccount', 'gw-b')] },
+      {
+        component: 'Base',
+        objects: [obj('ValidatingWebhookConfiguration', 'v'), obj('CustomResourceDefinition', 'c')],
+      },
+    ];
+    const stages = installStages(components);
+    expect(stages.map((s) => s.map((c) => [c.component, c.objects.map((o) => o.metadata.name)]))).toEqual([
+      [['Base', ['c', 'v']]],
+      [['Pilot', ['istio', 'istiod']]],
+      [['IngressGateways', ['gw-b', 'gw-a', 'gw-a']]],
+    ]);
+    expect(installOrder(components).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'CustomResourceDefinition/c',
+      'ValidatingWebhookConfiguration/v',
+      'ConfigMap/istio',
+      'Deployment/istiod',
+      'ServiceAccount/gw-b',
+      'Service/gw-a',
+      'Deployment/gw-a',
     ]);
   });
 });

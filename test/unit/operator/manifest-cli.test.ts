@@ -1,6 +1,6 @@
 // `meshwright manifest generate` through the release's charts and the pinned helm: files, --set, --revision
-// and the release choice (--manifests, --releases-dir, the spec's tag, --istio-version) in; istioctl's objects
-// in istioctl's order out; a non-zero exit with the reason on invalid input.
+// and the release choice (--manifests, --releases-dir, the spec's tag, --istio-version) in; the objects
+// Meshwright installs out, in the operator's apply order (or istioctl's with --order=istioctl); a non-zero exit with the reason on invalid input.
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -54,7 +54,7 @@ const iop = (name: string, body: string) => ({
 });
 
 describe('generate', () => {
-  it('merges files in order, applies --set and --revision, and prints in istioctl order', async () => {
+  it("merges files in order, applies --set and --revision, and prints in the operator's apply order", async () => {
     const out = await generate({
       files: [
         iop('a.yaml', '  profile: minimal\n'),
@@ -72,7 +72,14 @@ describe('generate', () => {
     expect(ids).not.toContain('HorizontalPodAutoscaler/istiod-blue');
     expect(ids).not.toContain('MutatingWebhookConfiguration/istio-sidecar-injector-blue');
     expect(ids.indexOf('ConfigMap/istio-blue')).toBeLessThan(ids.indexOf('Deployment/istiod-blue'));
-    expect(ids.indexOf('Deployment/istiod-blue')).toBeLessThan(ids.indexOf('Service/istiod-blue'));
+    // The operator's order: a component's Service before its Deployment, webhooks after the workloads,
+    // and the Base stage (CRDs, the base chart's objects) wholly before Pilot's.
+    expect(ids.indexOf('Service/istiod-blue')).toBeLessThan(ids.indexOf('Deployment/istiod-blue'));
+    expect(ids.indexOf('Deployment/istiod-blue')).toBeLessThan(
+      ids.indexOf('ValidatingWebhookConfiguration/istio-validator-blue-istio-system'),
+    );
+    const lastCrd = ids.map((id) => id.startsWith('CustomResourceDefinition/')).lastIndexOf(true);
+    expect(lastCrd).toBeLessThan(ids.indexOf('ServiceAccount/istiod-blue'));
     expect(out.yaml).toContain('image: docker.io/istio/pilot:1.30.3');
     expect(out.warnings).toEqual([
       "not rendered: MutatingWebhookConfiguration istio-sidecar-injector-blue (sidecar injection is served by Meshwright's webhook)",
@@ -127,6 +134,24 @@ describe('meshwright manifest generate', () => {
     expect(kindsAndNames(r.out)).toEqual(
       expect.arrayContaining(['Deployment/istiod', 'Service/istio-ingressgateway', 'ConfigMap/values']),
     );
+  });
+
+  it('prints the same objects in istioctl order with --order=istioctl', async () => {
+    const base = ['manifest', 'generate', '-d', referenceRelease('1.30.3').manifestsDir, '--helm', helm()];
+    const install = kindsAndNames((await capture(base)).out);
+    const istioctl = await capture([...base, '--order', 'istioctl']);
+    expect(istioctl.code).toBe(0);
+    const ids = kindsAndNames(istioctl.out);
+    expect([...ids].sort()).toEqual([...install].sort());
+    expect(ids).not.toEqual(install);
+    // istioctl prints workloads before their Services.
+    expect(ids.indexOf('Deployment/istiod')).toBeLessThan(ids.indexOf('Service/istiod'));
+    expect(install.indexOf('Service/istiod')).toBeLessThan(install.indexOf('Deployment/istiod'));
+    const bad = await capture([...base, '--order', 'random']);
+    expect([bad.code, bad.err]).toEqual([
+      2,
+      expect.stringMatching(/--order must be install or istioctl, got "random"/),
+    ]);
   });
 
   it('exits 1 with the field named for invalid input', async () => {
