@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { stringify } from 'yaml';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../lib/flags';
+import { IOP_INPUT_FLAGS } from './iop-flags';
 import { errorMessage } from '../lib/errors';
 import { RawKubeClient } from '../operator/controller/kube/raw-object-api';
 import type { KubeClient } from '../operator/controller/kube/kube-client';
@@ -47,17 +48,7 @@ export const CLUSTER_FLAGS: Record<string, FlagSpec> = {
 };
 
 const FLAGS: Record<string, FlagSpec> = {
-  filename: {
-    kind: 'array',
-    alias: 'f',
-    help: 'IstioOperator YAML file; repeat to merge several, later wins',
-  },
-  set: {
-    kind: 'array',
-    alias: 's',
-    help: 'Override a spec field, e.g. profile=demo or values.global.logging.level=debug (repeatable)',
-  },
-  revision: { kind: 'string', alias: 'r', help: 'Control-plane revision (a canary next to the default one)' },
+  ...IOP_INPUT_FLAGS,
   'dry-run': { kind: 'boolean', help: 'Print the IstioOperator that would be applied and stop' },
   ...CLUSTER_FLAGS,
 };

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../lib/flags';
+import { IOP_INPUT_FLAGS } from './iop-flags';
 import { isPlainObject, type PlainObject } from '../lib/istio/merge';
 import { render } from '../operator/render/charts/render';
 import { mergeFrom, setSpecPaths } from '../operator/render/charts/values-map';
@@ -28,17 +29,7 @@ const SUMMARY = "Print the objects an IstioOperator renders to through its Istio
 export const DEFAULT_ISTIO_VERSION = '1.30.3';
 
 const FLAGS: Record<string, FlagSpec> = {
-  filename: {
-    kind: 'array',
-    alias: 'f',
-    help: 'IstioOperator YAML file; repeat to merge several, later wins',
-  },
-  set: {
-    kind: 'array',
-    alias: 's',
-    help: 'Override a spec field, e.g. values.global.proxy.logLevel=debug (repeatable)',
-  },
-  revision: { kind: 'string', alias: 'r', help: 'Control-plane revision (same as --set revision=REV)' },
+  ...IOP_INPUT_FLAGS,
   force: { kind: 'boolean', help: 'Render even if validation fails (errors become warnings)' },
   ...RELEASE_FLAGS,
   'istio-version': {
