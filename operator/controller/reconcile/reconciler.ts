@@ -41,6 +41,7 @@ import { TAG_API_VERSION, TAG_KIND, tagsPointingAt, tagsServing } from '../tags/
 import { installedIstioVersion } from '../status/istio-version';
 import { ISTIO_VERSION } from '../../../lib/version';
 import { CENSUS_INTERVAL_MS, SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
+import { planHandOver, type RenderedBy } from './shared-objects';
 
 /** The condition naming what holds an IstioOperator's deletion. */
 export const DELETION_HELD = 'DeletionHeld';
@@ -442,7 +443,8 @@ export class IstioOperatorReconciler {
   ): Promise<{ errors: string[]; terminating: number }> {
     const deleted: string[] = [];
     const errors: string[] = [];
-    for (const obj of planPrune(desiredKeys, liveOwned)) {
+    const stale = planPrune(desiredKeys, liveOwned);
+    for (const obj of stale.length > 0 ? await this.handOverShared(iopKey, stale, log) : []) {
       const what = describeObject(obj);
       try {
         if (await this.o.client.delete(refOf(obj))) deleted.push(what);
@@ -529,7 +531,8 @@ export class IstioOperatorReconciler {
     }
     const owned = await this.releaseSharedCrds(key, iop, await this.listOwned(owner, this.kindsFor([])), log);
     if (owned.length > 0) {
-      const doomed = planPrune(new Set(), owned, true);
+      const all = planPrune(new Set(), owned, true);
+      const doomed = all.length > 0 ? await this.handOverShared(key, all, log) : [];
       for (const obj of doomed) {
         await this.o.client.delete(refOf(obj));
         log.info('uninstalled object', { object: describeObject(obj) });
@@ -597,6 +600,42 @@ export class IstioOperatorReconciler {
     log.info('uninstall keeps CRDs', { crds: crds.length, remaining: others.length });
     await this.o.events.record(iop, { type: 'Normal', reason: 'CRDsKept', message });
     return owned.filter((o) => !crds.includes(o));
+  }
+
+  /**
+   * Hands the objects of `doomed` that another, not deleted IstioOperator renders over to it (shared-objects.ts)
+   * and returns the rest, to be deleted. The others are rendered here (memoized by the render cache), only
+   * when something is about to be deleted; one that cannot render is skipped (it is reported on its own).
+   */
+  private async handOverShared(
+    self: string,
+    doomed: KubernetesObject[],
+    log: Logger,
+  ): Promise<KubernetesObject[]> {
+    const elsewhere = new Map<string, RenderedBy>();
+    const others = (await this.o.client.list(IOP_API_VERSION, IOP_KIND)).items.filter(
+      (o) => !o.metadata?.deletionTimestamp,
+    );
+    for (const other of others) {
+      const owner = { namespace: other.metadata?.namespace ?? '', name: other.metadata?.name ?? '' };
+      if (ownerKey(owner) === self) continue;
+      const r = await this.o.render(other);
+      if (!r.ok) continue;
+      for (const c of r.desired.components)
+        for (const o of c.objects) {
+          const key = planObject(c.component, o).key;
+          if (!elsewhere.has(key)) elsewhere.set(key, { owner, component: c.component });
+        }
+    }
+    const plan = planHandOver(parseOwnerKey(self), doomed, elsewhere);
+    for (const h of plan.handOver) {
+      await this.o.client.mergePatch(refOf(h.obj), { metadata: { labels: h.labels } });
+      log.info('handed a shared object over instead of deleting it', {
+        object: describeObject(h.obj),
+        to: `${h.labels[LABEL_OWNING_NAMESPACE]}/${h.labels[LABEL_OWNING_RESOURCE]}`,
+      });
+    }
+    return plan.remove;
   }
 
   /** The IstioRevisionTags in the cluster; none while their CRD is not installed. */
