@@ -71,8 +71,9 @@ export interface DefaultRevisionSetter {
 /**
  * The conflict between IstioRevisionTag `default` and IstioOperators setting values.defaultRevision: both
  * would own `istio-revision-tag-default` and `istiod-default-validator`, and two default webhooks would
- * inject istio-injection=enabled namespaces twice. Whichever comes second refuses (the tag reports
- * Conflict, the IstioOperator an InvalidSpec condition) and what runs is kept. Undefined: no conflict.
+ * inject istio-injection=enabled namespaces twice. While both exist both refuse (the tag reports Conflict,
+ * the IstioOperator an InvalidSpec condition), so what runs is kept and the second never adds its webhook.
+ * Undefined: no conflict.
  */
 export function defaultOwnerConflict(
   defaultTag: boolean,
