@@ -15,6 +15,7 @@ import {
   withFollowedRelease,
 } from '../../../operator/controller/tags/tag-follow';
 import { planTag } from '../../../operator/controller/tags/tag-plan';
+import { TagReconciler } from '../../../operator/controller/tags/tag-reconciler';
 import { FakeClock } from './fake-clock';
 import { FakeKube } from './fake-kube';
 
@@ -246,5 +247,28 @@ describe('IstioOperatorReconciler with a tag-following IstioOperator', () => {
     expect(t.live('r30')?.status?.message).toMatch(
       /^IstioRevisionTag default and IstioOperator istio-system\/r30 \(values.defaultRevision=1-30\)/,
     );
+  });
+});
+
+describe('TagReconciler beside a tag-following IstioOperator', () => {
+  it('does not take the follower (no spec.revision) for an install of the default revision', async () => {
+    const kube = new FakeKube();
+    const healthy = { status: 'HEALTHY', componentStatus: { Pilot: { status: 'HEALTHY' } } };
+    kube.seed({ ...R31, status: healthy } as KubernetesObject);
+    kube.seed(gw());
+    kube.seed(tag('default', '1-31'));
+    await new TagReconciler({ client: kube, target: { url: 'https://wh:9443' }, log: quiet }).reconcile(
+      'default',
+    );
+    const st = (kube.find('meshwright.io/v1alpha1', 'IstioRevisionTag', 'default') as { status?: unknown })
+      .status;
+    expect(st).toMatchObject({ state: 'Ready', revision: '1-31', istioOperator: `${NS}/r31` });
+    expect(
+      kube.find(
+        'admissionregistration.k8s.io/v1',
+        'MutatingWebhookConfiguration',
+        'istio-revision-tag-default',
+      ),
+    ).toBeDefined();
   });
 });
