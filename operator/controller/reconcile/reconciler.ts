@@ -40,6 +40,8 @@ import { deletionHold, podsInjectedBy, type DeletionHold, type HeldPod } from '.
 import { TAG_API_VERSION, TAG_KIND, tagsPointingAt, tagsServing } from '../tags/tag-plan';
 import { installedIstioVersion } from '../status/istio-version';
 import { ISTIO_VERSION } from '../../../lib/version';
+import { defaultOwnerConflict, defaultRevisionOf } from '../tags/default-validator';
+import { followersOf, followedTag, resolveFollowedTag, withFollowedRelease } from '../tags/tag-follow';
 import { CENSUS_INTERVAL_MS, SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
 import { planHandOver, type RenderedBy } from './shared-objects';
 
@@ -80,6 +82,12 @@ export interface ReconcilerOptions {
    */
   holdDeletion?: boolean;
 }
+
+/**
+ * How often an IstioOperator following a revision tag looks at the tag again (the IstioOperator controller
+ * does not watch tags; one list of tags and IstioOperators per pass is cheap).
+ */
+export const FOLLOW_RECHECK_MS = 5000;
 
 /** How often a held deletion is re-checked (it lists every pod, so not at the readiness poll rate). */
 export const HOLD_RECHECK_MS = 5000;
@@ -140,12 +148,63 @@ export class IstioOperatorReconciler {
     if (iop.metadata?.deletionTimestamp) return this.finalize(key, ref, iop, owner, log);
     if (!hasFinalizer(iop)) iop = await this.o.client.mergePatch(ref, addFinalizerPatch(iop));
 
-    const version = installedIstioVersion(iop, this.o.defaultIstioVersion ?? ISTIO_VERSION);
     const prevStatus = (iop as KubernetesObject & { status?: LiveStatus }).status;
     const generation = iop.metadata?.generation ?? 0;
     // The version installed so far; status keeps it while nothing of a new version is applied.
     const installed = prevStatus?.meshwright?.version;
-    const rendered = await this.o.render(iop);
+    // A gateways-only IstioOperator following a revision tag renders the tag's revision and release.
+    const follows = followedTag(iop) !== undefined;
+    const following = follows
+      ? resolveFollowedTag(
+          iop,
+          await this.listTags(),
+          (await this.o.client.list(IOP_API_VERSION, IOP_KIND)).items,
+        )
+      : undefined;
+    if (following && !following.ok) {
+      log.warn('cannot follow revision tag, what runs is kept', { error: following.message });
+      await this.writeStatus(
+        iop,
+        ref,
+        prevStatus,
+        {
+          generation,
+          version: installed,
+          invalid: { reason: 'InvalidSpec', message: following.message },
+          outcomes: [],
+        },
+        [],
+      );
+      return { requeueAfterMs: FOLLOW_RECHECK_MS };
+    }
+    // values.defaultRevision beside an IstioRevisionTag `default`: two owners of the default webhook.
+    const defaultConflict =
+      defaultRevisionOf(iop) !== ''
+        ? defaultOwnerConflict(
+            (await this.listTags()).some((t) => t.metadata?.name === 'default'),
+            [{ owner: `${owner.namespace}/${owner.name}`, defaultRevision: defaultRevisionOf(iop) }],
+          )
+        : undefined;
+    if (defaultConflict) {
+      log.warn('default revision owned by a tag, nothing applied', { error: defaultConflict });
+      await this.writeStatus(
+        iop,
+        ref,
+        prevStatus,
+        {
+          generation,
+          version: installed,
+          invalid: { reason: 'InvalidSpec', message: defaultConflict },
+          outcomes: [],
+        },
+        [],
+      );
+      return {};
+    }
+    const subject = following?.ok ? withFollowedRelease(iop, following.release) : iop;
+    if (following?.ok) await this.writeFollowed(iop, ref, prevStatus, following.release, log);
+    const version = installedIstioVersion(subject, this.o.defaultIstioVersion ?? ISTIO_VERSION);
+    const rendered = await this.o.render(subject);
     if (!rendered.ok) {
       log.warn('cannot render IstioOperator', { reason: rendered.reason, error: rendered.message });
       // Nothing to retry until the spec changes; the update event will enqueue it again.
@@ -233,6 +292,7 @@ export class IstioOperatorReconciler {
     const requeue = Math.min(
       sidecars?.requeueAfterMs ?? Infinity,
       pruned.terminating > 0 ? STALLED_DELETE_MS : Infinity,
+      follows ? FOLLOW_RECHECK_MS : Infinity,
     );
     return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
   }
@@ -522,7 +582,8 @@ export class IstioOperatorReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     if (!hasFinalizer(iop)) return {};
-    if (this.o.holdDeletion) {
+    // A tag-following IstioOperator installs gateways only: nothing is injected by it or points at it.
+    if (this.o.holdDeletion && followedTag(iop) === undefined) {
       const hold = await this.deletionHoldOf(iop);
       if (hold) {
         await this.writeHold(iop, ref, hold, log);
@@ -657,7 +718,8 @@ export class IstioOperatorReconciler {
   private async deletionHoldOf(iop: KubernetesObject): Promise<DeletionHold | undefined> {
     const spec = (iop as KubernetesObject & { spec?: { revision?: unknown } }).spec;
     const revision = typeof spec?.revision === 'string' && spec.revision !== 'default' ? spec.revision : '';
-    const tags = (await this.listTags()).map((t) => ({
+    const tagObjects = await this.listTags();
+    const tags = tagObjects.map((t) => ({
       name: t.metadata?.name ?? '',
       spec: (t as { spec?: unknown }).spec,
     }));
@@ -671,11 +733,51 @@ export class IstioOperatorReconciler {
       .filter((o) => !o.metadata?.deletionTimestamp)
       .filter((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}` !== self)
       .filter((o) => {
+        if (followedTag(o) !== undefined) return false;
         const r = (o as { spec?: { revision?: unknown } }).spec?.revision;
         return (typeof r === 'string' && r !== 'default' ? r : '') === revision;
       })
       .map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`);
-    return deletionHold(revision, tagsPointingAt(tags, revision), pods, users);
+    // IstioOperators following a tag that serves (or moves to) this revision: their gateways use it too.
+    const all = (await this.o.client.list(IOP_API_VERSION, IOP_KIND)).items;
+    const followers = followersOf(
+      all.filter((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}` !== self),
+      tagObjects,
+      revision,
+    );
+    return deletionHold(revision, tagsPointingAt(tags, revision), pods, [
+      ...new Set([...users, ...followers]),
+    ]);
+  }
+
+  /**
+   * status.meshwright.followedTag: the tag, the revision it resolved to and the IstioOperator installing it,
+   * written (with a TagFollowed event) when it changes. Its own merge patch: computeStatus leaves the key be.
+   */
+  private async writeFollowed(
+    iop: KubernetesObject,
+    ref: ObjectRef,
+    prev: LiveStatus | undefined,
+    release: { tag: string; revision: string; istioOperator: string; istioTag?: string },
+    log: Logger,
+  ): Promise<void> {
+    const next = {
+      tag: release.tag,
+      revision: release.revision === '' ? 'default' : release.revision,
+      istioOperator: release.istioOperator,
+    };
+    const live = prev?.meshwright?.followedTag as Record<string, unknown> | undefined;
+    if (
+      live &&
+      live.tag === next.tag &&
+      live.revision === next.revision &&
+      live.istioOperator === next.istioOperator
+    )
+      return;
+    await this.o.client.mergePatch(ref, { status: { meshwright: { followedTag: next } } }, 'status');
+    const message = `following tag ${next.tag}: revision ${next.revision} of ${next.istioOperator}${release.istioTag ? ` (${release.istioTag})` : ''}`;
+    log.info('revision tag followed', next);
+    await this.o.events.record(iop, { type: 'Normal', reason: 'TagFollowed', message });
   }
 
   /** The DeletionHeld condition and message in status, and a Warning event when the reason changes. */

@@ -60,3 +60,41 @@ export function defaultValidator(revisionValidator: PlainObject, revision: strin
     webhooks,
   };
 }
+
+/** An IstioOperator setting values.defaultRevision (upstream then renders its own default webhook and validator). */
+export interface DefaultRevisionSetter {
+  /** namespace/name */
+  owner: string;
+  defaultRevision: string;
+}
+
+/**
+ * The conflict between IstioRevisionTag `default` and IstioOperators setting values.defaultRevision: both
+ * would own `istio-revision-tag-default` and `istiod-default-validator`, and two default webhooks would
+ * inject istio-injection=enabled namespaces twice. While both exist both refuse (the tag reports Conflict,
+ * the IstioOperator an InvalidSpec condition), so what runs is kept and the second never adds its webhook.
+ * Undefined: no conflict.
+ */
+export function defaultOwnerConflict(
+  defaultTag: boolean,
+  setters: readonly DefaultRevisionSetter[],
+): string | undefined {
+  const set = setters.filter((s) => s.defaultRevision !== '');
+  if (!defaultTag || set.length === 0) return undefined;
+  const who = set
+    .map((s) => `${s.owner} (values.defaultRevision=${s.defaultRevision})`)
+    .sort()
+    .join(', ');
+  return `IstioRevisionTag default and IstioOperator ${who} both choose the default revision (its webhook ${DEFAULT_WEBHOOK_NAME} and ${DEFAULT_VALIDATOR_NAME}); keep one: delete the tag, or unset values.defaultRevision`;
+}
+
+/** values.defaultRevision of an IstioOperator as read from the apiserver ('' when unset or not a string). */
+export function defaultRevisionOf(iop: object): string {
+  const raw = (iop as { spec?: unknown }).spec;
+  const spec = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const values =
+    spec.values !== null && typeof spec.values === 'object' ? (spec.values as Record<string, unknown>) : {};
+  return typeof values.defaultRevision === 'string' ? values.defaultRevision : '';
+}
+
+const DEFAULT_WEBHOOK_NAME = 'istio-revision-tag-default';

@@ -7,6 +7,7 @@
 // pointing a failurePolicy=Fail webhook at a revision nobody serves would block every pod creation.
 import type { PlainObject } from '../../../lib/istio/merge';
 import type { InjectionTarget } from '../../render/injection/injection-target';
+import { defaultOwnerConflict } from './default-validator';
 import { tagWebhookConfiguration, tagWebhookName } from '../../render/injection/tag-webhook';
 
 export const TAG_API_VERSION = 'meshwright.io/v1alpha1';
@@ -26,6 +27,8 @@ export interface RevisionInstall {
    * the revision, which a tag cannot point at. Unknown (no status yet) counts as true.
    */
   readonly controlPlane?: boolean;
+  /** values.defaultRevision when set: the IstioOperator then renders the default webhook itself. */
+  readonly defaultRevision?: string;
 }
 
 export interface TagInput {
@@ -90,6 +93,15 @@ export function planTag(
       `metadata.name ${JSON.stringify(tag.name)} is the tag, a label value: it must be a DNS label`,
     );
   const wanted = revision === 'default' ? '' : revision;
+  if (tag.name === 'default') {
+    const conflict = defaultOwnerConflict(
+      true,
+      installs
+        .filter((i) => !i.deleting)
+        .map((i) => ({ owner: i.owner, defaultRevision: i.defaultRevision ?? '' })),
+    );
+    if (conflict) return fail('Conflict', conflict, { revision });
+  }
   installs = installs.filter((i) => i.controlPlane !== false);
   const shadowed = installs.filter(
     (i) => i.revision === tag.name || (tag.name === 'default' && i.revision === ''),

@@ -11,7 +11,13 @@ import type { ReconcileResult } from '../reconcile/reconciler';
 import type { Reconciler } from '../runtime/worker';
 import { IOP_KIND } from '../runtime/watches';
 import type { PlainObject } from '../../../lib/istio/merge';
-import { DEFAULT_VALIDATOR_NAME, defaultValidator, revisionValidatorName } from './default-validator';
+import {
+  DEFAULT_VALIDATOR_NAME,
+  defaultRevisionOf,
+  defaultValidator,
+  revisionValidatorName,
+} from './default-validator';
+import { followedTag } from './tag-follow';
 import { planTag, TAG_API_VERSION, TAG_KIND, type RevisionInstall, type TagStatus } from './tag-plan';
 
 /** The field manager of tag webhooks (not the IstioOperators' one: they never own these). */
@@ -44,6 +50,7 @@ export function revisionInstall(iop: WithSpec): RevisionInstall {
     ...(typeof status.meshwright?.version === 'string' ? { version: status.meshwright.version } : {}),
     deleting: iop.metadata?.deletionTimestamp !== undefined,
     ...(status.componentStatus ? { controlPlane: 'Pilot' in status.componentStatus } : {}),
+    ...(defaultRevisionOf(iop) !== '' ? { defaultRevision: defaultRevisionOf(iop) } : {}),
   };
 }
 
@@ -124,7 +131,8 @@ export class TagReconciler implements Reconciler {
     const iops = await client.list(IOP_KIND.apiVersion, IOP_KIND.kind);
     const plan = planTag(
       { name, generation: tag.metadata?.generation, spec: tag.spec },
-      iops.items.map((i) => revisionInstall(i as WithSpec)),
+      // Tag-following (gateways-only) IstioOperators install no revision a tag could point at.
+      iops.items.filter((i) => followedTag(i) === undefined).map((i) => revisionInstall(i as WithSpec)),
       this.o.target,
       this.o.caFrom,
     );
