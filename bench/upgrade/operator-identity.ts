@@ -4,10 +4,9 @@
 // the apiserver's audit log, apart from the webhook and the bench (both the admin).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { kubeconfig } from '../../hack/cluster/config-files';
 import type { KubeRest } from '../common/kube';
-import { stringify } from 'yaml';
 
 export const OPERATOR_NAMESPACE = 'meshwright-system';
 export const OPERATOR_SERVICE_ACCOUNT = 'meshwright-operator';

@@ -90,7 +90,12 @@ export function watchPods(
         if (!rv) rv = await listOnce();
         let expired = false;
         await get(`${base}&watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, (line) => {
-          const e = JSON.parse(line) as { type?: string; object?: V1Pod & { code?: number } };
+          let e: { type?: string; object?: V1Pod };
+          try {
+            e = JSON.parse(line) as typeof e;
+          } catch {
+            return; // never a partial line (split on newlines), but a bad one must not crash the bench
+          }
           if (e.type === 'ERROR') {
             expired = true; // 410 Gone: resume from a fresh list
             return;
