@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=webhook,engine,apiserver,operator] [-- --cpu-prof]`
+// `npm run bench [-- --quick] [-- --only=webhook,engine,apiserver,operator,upgrade] [-- --cpu-prof]`
 // Runs the suites in order and writes bench/results/<stamp>[-quick].{json,md}. Quick mode (also
 // BENCH_QUICK=1) shortens every suite so the whole run fits in about three minutes.
 import { mkdirSync } from 'node:fs';
@@ -9,10 +9,11 @@ import { load1, machineInfo } from './common/machine';
 import { newReport, writeReport } from './common/results';
 import { runEngineBench } from './engine/run';
 import { runOperatorBench } from './operator/run';
+import { runUpgradeBench } from './upgrade/run';
 import { runWebhookBench } from './webhook/run';
 import { errorMessage } from '../lib/errors';
 
-const SUITES = ['engine', 'webhook', 'apiserver', 'operator'] as const;
+const SUITES = ['engine', 'webhook', 'apiserver', 'operator', 'upgrade'] as const;
 type Suite = (typeof SUITES)[number];
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
         );
       if (suite === 'apiserver') report.sections.push((await runApiserverBench(common)).section);
       if (suite === 'operator') report.sections.push((await runOperatorBench(common)).section);
+      if (suite === 'upgrade') report.sections.push((await runUpgradeBench(common)).section);
     } catch (err) {
       const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
       failures.push(`${suite}: ${msg}`);
