@@ -40,6 +40,7 @@ import {
 import { Steps, StepError, timingTable } from './steps';
 import { GATEWAY_IOP, IOP_API, NEW, OLD, TAG_API, TAGS } from './upgrade-objects';
 import { runUpgrade, UPGRADE_STEPS } from './upgrade';
+import { ignoreUnservedValidation } from './validation';
 import {
   admissionCounts,
   componentTable,
@@ -428,6 +429,11 @@ async function up(): Promise<number> {
     'deploy (demo)',
     async () => {
       const applied: Obj[] = [];
+      const ignored = await ignoreUnservedValidation(kube);
+      if (ignored.length)
+        say(
+          `  no istiod runs on kwok nodes: failurePolicy Ignore (as istiod sets until it serves) on ${ignored.join(', ')}`,
+        );
       const docs = [
         ...BOOKINFO_NETWORKING.map((rel) => ({ rel, text: readFileSync(join(bookinfoRoot, rel), 'utf8') })),
         { rel: CANARY, text: readText(root, CANARY) },
