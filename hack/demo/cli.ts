@@ -573,7 +573,27 @@ async function downUpgrade(kube: Kube): Promise<void> {
   say(`deleted namespaces ${DEMO_NAMESPACE}, ${DEFAULT_TAG_NAMESPACE}`);
   for (const t of TAGS) await kube.delete(TAG_API, 'IstioRevisionTag', t);
   say(`deleted revision tags ${TAGS.join(', ')}`);
-  for (const name of [GATEWAY_IOP, NEW.revision, OLD.revision]) await deleteIop(kube, name, 'istio-system');
+  // All at once: the gateways-only IstioOperator and the one installing istiod of the same revision each
+  // hold the other's deletion while it is not being deleted itself, so one at a time would wait for a timeout.
+  const names = [GATEWAY_IOP, NEW.revision, OLD.revision];
+  for (const name of names) await kube.delete(IOP_API, 'IstioOperator', name, 'istio-system');
+  await waitUntil(
+    'IstioOperators uninstalled',
+    180_000,
+    async () => {
+      const left = [];
+      for (const name of names) {
+        const live = await kube.get(IOP_API, 'IstioOperator', name, 'istio-system');
+        if (live) left.push(`${name}: ${iopStatus(live).message ?? 'finalizer still uninstalling'}`);
+      }
+      return left.length ? { progress: left.join('; ') } : { done: undefined };
+    },
+    say,
+    1000,
+  ).then(
+    () => say(`deleted IstioOperators ${names.join(', ')}`),
+    (err: unknown) => say(`  ${describeError(err)}`),
+  );
 }
 
 /**

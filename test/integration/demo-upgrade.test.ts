@@ -13,6 +13,7 @@ import { ensureBinaries, repoRoot } from '../../hack/cluster/binaries';
 import { startControlPlane, type ControlPlane } from '../../hack/cluster/control-plane';
 import { isAlive, stopProcess } from '../../hack/cluster/processes';
 import { registry, runStateFile } from '../../hack/cluster/registry';
+import { removeState } from '../../hack/cluster/state';
 import { Kube, loadKubeConfigFile, type Obj } from '../../hack/demo/kube';
 import { readDemoState } from '../../hack/demo/state';
 import { waitFor } from './support/cluster';
@@ -27,6 +28,7 @@ const demoDir = join(dir, 'demo-state');
 let cp: ControlPlane | undefined;
 let kube: Kube;
 let upOutput = '';
+const stateFile = runStateFile(registry(root), basename(dir));
 
 function runDemo(verb: 'up' | 'down', timeoutMs: number): Promise<{ code: number | null; out: string }> {
   const kustomize = spawnSync('bash', [join(root, 'hack', 'build-kustomize.sh')], { encoding: 'utf8' });
@@ -66,7 +68,6 @@ const pods = async (): Promise<Obj[]> =>
 
 beforeAll(async () => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` before this test`);
-  const stateFile = runStateFile(registry(root), basename(dir));
   cp = await startControlPlane({
     dir: join(dir, 'cluster'),
     binaries: ensureBinaries(root),
@@ -87,6 +88,7 @@ afterAll(async () => {
   })();
   for (const p of state?.processes ?? []) await stopProcess(p);
   await cp?.stop();
+  removeState(stateFile);
   rmSync(dir, { recursive: true, force: true });
 });
 
