@@ -112,8 +112,10 @@ describe('make demo DEMO_UPGRADE=1', () => {
       /1-30: deletion held: revision 1-30 is still in use: revision tag\(s\) default, prod/,
     );
     expect(out).toMatch(/census \(meshwright status\):\n/);
-    expect(out).toMatch(/rollout=Running \d+\/7, batch 2/);
-    expect(out).toMatch(/rollout=Complete 7\/7/);
+    // The lines are printed as the 0.5 s poll sees them, so which batches show depends on the load; a batch in
+    // progress and the completion always do. (The total can grow while the census catches up with the move.)
+    expect(out).toMatch(/rollout=Running [1-9]\d*\/\d+, batch \d/);
+    expect(out).toMatch(/rollout=Complete (\d+)\/\1\n/);
     expect(out).toContain('never fewer than 1 available');
   });
 
