@@ -44,9 +44,8 @@ export function webhookArgs(o: StartComponentOptions): string[] {
     // The apiserver dials the URL's host, so the certificate must name it (IP or DNS).
     `--self-signed-san=${o.webhookHost}`,
     '--webhook-namespace=meshwright-system',
-    // The static registration; the upgrade demo has none (the operator's webhooks are labelled, and the
-    // webhook keeps the caBundle of labelled ones anyway).
-    ...(o.injectionUrl ? [] : ['--webhook-config=meshwright-sidecar-injector']),
+    // No --webhook-config: the CA goes into every registration labelled meshwright.io/injection-webhook (the
+    // plain demo's static one and the operator's), the only ones config/rbac lets the webhook update.
     '--istio-namespace=istio-system',
     `--kubeconfig=${o.kubeconfig.webhook}`,
     `--host=${o.listenHost}`,
