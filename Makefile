@@ -99,12 +99,13 @@ undeploy:
 	$(KUSTOMIZE) build $(CONFIG_OVERLAY) | $(KUBECTL) delete --ignore-not-found -f -
 
 # The local end-to-end demo (docs/demo.md). DEMO_CLUSTER=existing KUBECONFIG=... runs it on another cluster.
+# DEMO_UPGRADE=1: the canary upgrade 1.30 -> 1.31 with revision tags instead (docs/demo.md).
 demo: build binaries
-	KUSTOMIZE='$(KUSTOMIZE)' $(NODE24) node dist/hack/demo/cli.js up
+	DEMO_UPGRADE='$(DEMO_UPGRADE)' KUSTOMIZE='$(KUSTOMIZE)' $(NODE24) node dist/hack/demo/cli.js up
 
 demo-down:
 	@test -f dist/hack/demo/cli.js || $(MAKE) --no-print-directory build
-	KUSTOMIZE='$(KUSTOMIZE)' $(NODE24) node dist/hack/demo/cli.js down
+	DEMO_UPGRADE='$(DEMO_UPGRADE)' KUSTOMIZE='$(KUSTOMIZE)' $(NODE24) node dist/hack/demo/cli.js down
 
 # Opt-in, needs Docker + kind + kubectl: deploy to kind, Bookinfo 2/2, productpage through the gateway.
 # Not part of `make test`; exits non-zero (and says so) where it cannot run.

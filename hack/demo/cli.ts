@@ -3,10 +3,13 @@
 //                                     CRD, operator and webhook as background processes, the demo profile,
 //                                     Bookinfo with sidecars, a 90/10 canary, and a summary
 //   node dist/hack/demo/cli.js down   stops what `up` started and removes what it applied
+// DEMO_UPGRADE=1 `up` shows the canary upgrade instead (upgrade.ts): revisions 1-30 and 1-31, tags, the
+// batched sidecar rollout, the gateway move and the held deletion of the old revision.
 // Every step says what it does; a failing step names itself, why, and whose component it is.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { repoRoot } from '../cluster/binaries';
 import { stopProcess, type RunningProcess } from '../cluster/processes';
 import { freePorts } from '../cluster/ports';
@@ -16,6 +19,7 @@ import { httpGet } from '../cluster/readiness';
 import { deathNotice, startOperator, startWebhook, type StartComponentOptions } from './components';
 import {
   describeError,
+  ensureNamespace,
   Kube,
   loadKubeConfigFile,
   nameOf,
@@ -33,6 +37,10 @@ import {
   type ClusterMode,
   type DemoState,
 } from './state';
+import { Steps, StepError, timingTable } from './steps';
+import { GATEWAY_IOP, IOP_API, NEW, OLD, TAG_API, TAGS } from './upgrade-objects';
+import { runUpgrade, UPGRADE_STEPS } from './upgrade';
+import { ignoreUnservedValidation } from './validation';
 import {
   admissionCounts,
   componentTable,
@@ -44,7 +52,6 @@ import {
 } from './summary';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const IOP_API = 'install.istio.io/v1alpha1';
 const IOP_SAMPLE = 'config/samples/install_v1alpha1_istiooperator_demo.yaml';
 const CANARY = 'hack/demo/reviews-canary.yaml';
 const DEMO_NAMESPACE = process.env.DEMO_NAMESPACE ?? 'bookinfo';
@@ -52,33 +59,13 @@ const BOOKINFO_DIR = process.env.BOOKINFO_DIR ?? '../shared/reference/istio-1.30
 const BOOKINFO_FILES = ['platform/kube/bookinfo.yaml'];
 const BOOKINFO_NETWORKING = ['networking/bookinfo-gateway.yaml', 'networking/destination-rule-all.yaml'];
 const HEALTHY_TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_SECONDS ?? 300) * 1000;
-
-/** A failed step: what failed, why, and which part of the project it belongs to. */
-class StepError extends Error {
-  constructor(
-    readonly step: string,
-    readonly owner: string,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-let stepNo = 0;
-const STEPS = 10;
-async function step<T>(title: string, owner: string, run: () => Promise<T>): Promise<T> {
-  stepNo += 1;
-  const t0 = Date.now();
-  say(`\n==> [${stepNo}/${STEPS}] ${title}`);
-  try {
-    const out = await run();
-    say(`    done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-    return out;
-  } catch (err) {
-    if (err instanceof StepError) throw err;
-    throw new StepError(title, owner, describeError(err));
-  }
-}
+const UPGRADE = process.env.DEMO_UPGRADE === '1';
+/** The upgrade demo's second namespace, served by tag `default` through istio-injection=enabled. */
+const DEFAULT_TAG_NAMESPACE = process.env.DEMO_DEFAULT_NAMESPACE ?? 'bookinfo-legacy';
+/** Steps shared by both flows (cluster, CRDs, RBAC, webhook, operator), then each flow's own. */
+const COMMON_STEPS = 5;
+const steps = new Steps(COMMON_STEPS + (UPGRADE ? UPGRADE_STEPS : 5), say);
+const step = <T>(title: string, owner: string, run: () => Promise<T>) => steps.run(title, owner, run);
 
 function readText(root: string, rel: string): string {
   return readFileSync(join(root, rel), 'utf8');
@@ -125,20 +112,6 @@ async function waitEstablished(kube: Kube, name: string): Promise<void> {
         ? { done: undefined }
         : { progress: 'not established yet' };
     },
-    say,
-  );
-}
-
-async function ensureNamespace(kube: Kube, name: string, labels: Record<string, string> = {}): Promise<void> {
-  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
-  // Pods are refused until the controller-manager has made the namespace's default ServiceAccount.
-  await waitUntil(
-    `namespace ${name}`,
-    60_000,
-    async () =>
-      (await kube.get('v1', 'ServiceAccount', 'default', name))
-        ? { done: undefined }
-        : { progress: 'waiting for its default ServiceAccount' },
     say,
   );
 }
@@ -204,6 +177,8 @@ async function up(): Promise<number> {
         say(`  applied ${nameOf(crd)}`);
         await waitEstablished(kube, crd.metadata?.name ?? '');
       }
+      const other = await otherFlavour(kube);
+      if (other) throw new Error(other);
     },
   );
 
@@ -212,14 +187,15 @@ async function up(): Promise<number> {
     'deploy (config/rbac)',
     async () => {
       const rbac = rbacObjects(kustomizeBuild(root, 'config/default'));
-      for (const ns of foreignNamespaces(rbac)) await ensureNamespace(kube, ns);
+      for (const ns of foreignNamespaces(rbac)) await ensureNamespace(kube, ns, {}, say);
       for (const o of rbac) await kube.apply(o);
       say(`  applied ${rbac.map((o) => o.kind).join(', ')}`);
+      const dir = dirname(paths.stateFile);
       const files = {
-        operator: join(paths.root, '.cluster', 'demo', 'operator.kubeconfig'),
-        webhook: join(paths.root, '.cluster', 'demo', 'webhook.kubeconfig'),
+        operator: join(dir, 'operator.kubeconfig'),
+        webhook: join(dir, 'webhook.kubeconfig'),
       };
-      mkdirSync(join(paths.root, '.cluster', 'demo'), { recursive: true });
+      mkdirSync(dir, { recursive: true });
       await serviceAccountKubeconfig(
         kube.kc,
         'meshwright-system',
@@ -248,46 +224,77 @@ async function up(): Promise<number> {
     webhookHost: process.env.DEMO_WEBHOOK_HOST ?? '127.0.0.1',
     listenHost: process.env.DEMO_WEBHOOK_HOST ? '0.0.0.0' : '127.0.0.1',
     render: demoRender(root),
+    ...(UPGRADE
+      ? { injectionUrl: `https://${process.env.DEMO_WEBHOOK_HOST ?? '127.0.0.1'}:${webhook ?? 0}` }
+      : {}),
   };
   const state: DemoState = {
     mode,
     kubeconfig,
     processes: [],
     webhookPort: opts.ports.webhook,
+    ...(UPGRADE ? { upgrade: true } : {}),
     startedAt: new Date().toISOString(),
   };
   const procs: RunningProcess[] = [];
 
-  await step('webhook: registration by URL, then `meshwright webhook --self-signed`', 'webhook', async () => {
-    const url = `https://${opts.webhookHost}:${opts.ports.webhook}/inject`;
-    const mwc = urlRegistration(loadShippedRegistration(root), url);
-    await kube.apply(mwc);
-    say(
-      `  MutatingWebhookConfiguration ${mwc.metadata?.name} -> ${url} (${(mwc.webhooks as unknown[]).length} webhooks)`,
-    );
-    const p = startWebhook(opts);
-    procs.push(p);
-    state.processes.push({ name: p.name, pid: p.pid, command: p.command, logFile: p.logFile });
-    writeDemoState(paths.stateFile, state);
-    say(`  pid ${p.pid}, log ${p.logFile}`);
-    await waitUntil(
-      'webhook caBundle',
-      60_000,
+  if (UPGRADE)
+    await step(
+      'webhook: `meshwright webhook --self-signed` (the operator registers it per revision and tag)',
+      'webhook',
       async () => {
-        alive(procs);
-        const live = await kube.get(
-          'admissionregistration.k8s.io/v1',
-          'MutatingWebhookConfiguration',
-          'meshwright-sidecar-injector',
+        const p = startWebhook(opts);
+        procs.push(p);
+        state.processes.push({ name: p.name, pid: p.pid, command: p.command, logFile: p.logFile });
+        writeDemoState(paths.stateFile, state);
+        say(`  pid ${p.pid}, log ${p.logFile}`);
+        const url = `http://127.0.0.1:${opts.ports.webhookHealth}/healthz`;
+        await waitUntil(
+          'webhook /healthz',
+          60_000,
+          async () => {
+            alive(procs);
+            return (await probe(url)) ? { done: undefined } : { progress: 'not answering yet' };
+          },
+          say,
         );
-        const hooks = (live?.webhooks as { clientConfig?: { caBundle?: string } }[] | undefined) ?? [];
-        return hooks.length > 0 && hooks.every((h) => h.clientConfig?.caBundle)
-          ? { done: undefined }
-          : { progress: 'caBundle not published yet' };
       },
-      say,
     );
-  });
+  else
+    await step(
+      'webhook: registration by URL, then `meshwright webhook --self-signed`',
+      'webhook',
+      async () => {
+        const url = `https://${opts.webhookHost}:${opts.ports.webhook}/inject`;
+        const mwc = urlRegistration(loadShippedRegistration(root), url);
+        await kube.apply(mwc);
+        say(
+          `  MutatingWebhookConfiguration ${mwc.metadata?.name} -> ${url} (${(mwc.webhooks as unknown[]).length} webhooks)`,
+        );
+        const p = startWebhook(opts);
+        procs.push(p);
+        state.processes.push({ name: p.name, pid: p.pid, command: p.command, logFile: p.logFile });
+        writeDemoState(paths.stateFile, state);
+        say(`  pid ${p.pid}, log ${p.logFile}`);
+        await waitUntil(
+          'webhook caBundle',
+          60_000,
+          async () => {
+            alive(procs);
+            const live = await kube.get(
+              'admissionregistration.k8s.io/v1',
+              'MutatingWebhookConfiguration',
+              'meshwright-sidecar-injector',
+            );
+            const hooks = (live?.webhooks as { clientConfig?: { caBundle?: string } }[] | undefined) ?? [];
+            return hooks.length > 0 && hooks.every((h) => h.clientConfig?.caBundle)
+              ? { done: undefined }
+              : { progress: 'caBundle not published yet' };
+          },
+          say,
+        );
+      },
+    );
 
   await step(
     'operator: `meshwright operator` (leader election in meshwright-system)',
@@ -311,12 +318,39 @@ async function up(): Promise<number> {
     },
   );
 
+  if (UPGRADE) {
+    await runUpgrade({
+      kube,
+      steps,
+      say,
+      alive: () => alive(procs),
+      webhookReady: () => probe(`http://127.0.0.1:${opts.ports.webhookHealth}/readyz`),
+      iopNs: 'istio-system',
+      prodNs: DEMO_NAMESPACE,
+      defaultNs: DEFAULT_TAG_NAMESPACE,
+      bookinfoRoot: join(root, BOOKINFO_DIR),
+      timeoutMs: HEALTHY_TIMEOUT_MS,
+    });
+    say(
+      `\nsteps (load average ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')} at the end):`,
+    );
+    say(timingTable(steps.timings));
+    say(
+      `\nupgrade demo up in ${((Date.now() - t0) / 1000).toFixed(0)}s; everything keeps running. Stop it with: make demo-down`,
+    );
+    say(`webhook: ${join(paths.logsDir, 'webhook.log')}   operator: ${join(paths.logsDir, 'operator.log')}`);
+    say(`kubeconfig: ${kubeconfig}`);
+    return 0;
+  }
+
   const iopDoc = parseYamlStream(readText(root, IOP_SAMPLE), IOP_SAMPLE)[0];
   if (!iopDoc) throw new StepError('IstioOperator', 'deploy', `${IOP_SAMPLE} is empty`);
   const iopNs = iopDoc.metadata?.namespace ?? 'istio-system';
   const iopName = iopDoc.metadata?.name ?? 'demo';
   await step(`IstioOperator ${iopNs}/${iopName} (profile demo) until HEALTHY`, 'operator', async () => {
-    await ensureNamespace(kube, iopNs);
+    await ensureNamespace(kube, iopNs, {}, say);
     await kube.apply(iopDoc);
     await waitUntil(
       'IstioOperator',
@@ -347,7 +381,7 @@ async function up(): Promise<number> {
     `namespace ${DEMO_NAMESPACE} labelled istio-injection=enabled; injection check`,
     'webhook',
     async () => {
-      await ensureNamespace(kube, DEMO_NAMESPACE, { 'istio-injection': 'enabled' });
+      await ensureNamespace(kube, DEMO_NAMESPACE, { 'istio-injection': 'enabled' }, say);
       await waitUntil(
         'webhook /readyz (injector ConfigMap synced)',
         60_000,
@@ -395,6 +429,11 @@ async function up(): Promise<number> {
     'deploy (demo)',
     async () => {
       const applied: Obj[] = [];
+      const ignored = await ignoreUnservedValidation(kube);
+      if (ignored.length)
+        say(
+          `  no istiod runs on kwok nodes: failurePolicy Ignore (as istiod sets until it serves) on ${ignored.join(', ')}`,
+        );
       const docs = [
         ...BOOKINFO_NETWORKING.map((rel) => ({ rel, text: readFileSync(join(bookinfoRoot, rel), 'utf8') })),
         { rel: CANARY, text: readText(root, CANARY) },
@@ -455,23 +494,12 @@ async function down(): Promise<number> {
     const kubeconfig = state?.kubeconfig ?? process.env.KUBECONFIG ?? '';
     if (!kubeconfig) throw new Error('no demo state and no KUBECONFIG: nothing to clean up');
     const kube = new Kube(loadKubeConfigFile(kubeconfig));
-    const iop = parseYamlStream(readText(root, IOP_SAMPLE), IOP_SAMPLE)[0];
-    await kube.delete('v1', 'Namespace', DEMO_NAMESPACE);
-    say(`deleted namespace ${DEMO_NAMESPACE}`);
-    if (
-      iop &&
-      (await kube.delete(IOP_API, 'IstioOperator', iop.metadata?.name ?? '', iop.metadata?.namespace))
-    ) {
-      await waitUntil(
-        'IstioOperator uninstall',
-        180_000,
-        async () =>
-          (await kube.get(IOP_API, 'IstioOperator', iop.metadata?.name ?? '', iop.metadata?.namespace))
-            ? { progress: 'finalizer still uninstalling' }
-            : { done: undefined },
-        say,
-        2000,
-      ).catch((err: unknown) => say(`  ${describeError(err)}`));
+    if (state?.upgrade ?? UPGRADE) await downUpgrade(kube);
+    else {
+      const iop = parseYamlStream(readText(root, IOP_SAMPLE), IOP_SAMPLE)[0];
+      await kube.delete('v1', 'Namespace', DEMO_NAMESPACE);
+      say(`deleted namespace ${DEMO_NAMESPACE}`);
+      if (iop) await deleteIop(kube, iop.metadata?.name ?? '', iop.metadata?.namespace ?? 'istio-system');
     }
     await kube.delete(
       'admissionregistration.k8s.io/v1',
@@ -502,6 +530,93 @@ async function down(): Promise<number> {
   }
   say('demo stopped');
   return 0;
+}
+
+/** Deletes an IstioOperator and waits while its finalizer uninstalls what it owned (a timeout is reported). */
+async function deleteIop(kube: Kube, name: string, namespace: string): Promise<void> {
+  if (!(await kube.delete(IOP_API, 'IstioOperator', name, namespace))) return;
+  await waitUntil(
+    `IstioOperator ${name} uninstall`,
+    180_000,
+    async () => {
+      const live = await kube.get(IOP_API, 'IstioOperator', name, namespace);
+      return live
+        ? { progress: iopStatus(live).message ?? 'finalizer still uninstalling' }
+        : { done: undefined };
+    },
+    say,
+    2000,
+  ).then(
+    () => say(`deleted IstioOperator ${namespace}/${name}`),
+    (err: unknown) => say(`  ${describeError(err)}`),
+  );
+}
+
+/**
+ * The upgrade demo's objects on an existing cluster, users first so no deletion is held: the two
+ * namespaces (their pods run the sidecars), the tags, the gateway, then the revisions.
+ */
+async function downUpgrade(kube: Kube): Promise<void> {
+  for (const ns of [DEMO_NAMESPACE, DEFAULT_TAG_NAMESPACE]) await kube.delete('v1', 'Namespace', ns);
+  await waitUntil(
+    'namespaces deleted',
+    180_000,
+    async () => {
+      const left = [];
+      for (const ns of [DEMO_NAMESPACE, DEFAULT_TAG_NAMESPACE])
+        if (await kube.get('v1', 'Namespace', ns)) left.push(ns);
+      return left.length ? { progress: `${left.join(', ')} terminating` } : { done: undefined };
+    },
+    say,
+    1000,
+  ).catch((err: unknown) => say(`  ${describeError(err)}`));
+  say(`deleted namespaces ${DEMO_NAMESPACE}, ${DEFAULT_TAG_NAMESPACE}`);
+  for (const t of TAGS) await kube.delete(TAG_API, 'IstioRevisionTag', t);
+  say(`deleted revision tags ${TAGS.join(', ')}`);
+  // All at once: the gateways-only IstioOperator and the one installing istiod of the same revision each
+  // hold the other's deletion while it is not being deleted itself, so one at a time would wait for a timeout.
+  const names = [GATEWAY_IOP, NEW.revision, OLD.revision];
+  for (const name of names) await kube.delete(IOP_API, 'IstioOperator', name, 'istio-system');
+  await waitUntil(
+    'IstioOperators uninstalled',
+    180_000,
+    async () => {
+      const left = [];
+      for (const name of names) {
+        const live = await kube.get(IOP_API, 'IstioOperator', name, 'istio-system');
+        if (live) left.push(`${name}: ${iopStatus(live).message ?? 'finalizer still uninstalling'}`);
+      }
+      return left.length ? { progress: left.join('; ') } : { done: undefined };
+    },
+    say,
+    1000,
+  ).then(
+    () => say(`deleted IstioOperators ${names.join(', ')}`),
+    (err: unknown) => say(`  ${describeError(err)}`),
+  );
+}
+
+/**
+ * The two flows install different things in istio-system (the `demo` profile with a static webhook, or two
+ * revisions with tags, whose `default` tag would conflict with that webhook): one at a time per cluster.
+ */
+async function otherFlavour(kube: Kube): Promise<string | undefined> {
+  const names = UPGRADE ? ['demo'] : [OLD.revision, NEW.revision, GATEWAY_IOP];
+  const found = [];
+  for (const n of names) if (await kube.get(IOP_API, 'IstioOperator', n, 'istio-system')) found.push(n);
+  if (UPGRADE && found.length === 0) {
+    // The upgrade starts from 1.30 with nothing moved yet; a second run would start half-way (or downgrade).
+    const ran = [];
+    for (const n of [OLD.revision, NEW.revision, GATEWAY_IOP])
+      if (await kube.get(IOP_API, 'IstioOperator', n, 'istio-system')) ran.push(`istio-system/${n}`);
+    if (ran.length)
+      return `the upgrade demo already ran on this cluster (IstioOperator(s) ${ran.join(', ')}): run \`make demo-down\` first, it starts from 1.30 each time`;
+  }
+  if (found.length === 0) return undefined;
+  return (
+    `IstioOperator(s) ${found.map((n) => `istio-system/${n}`).join(', ')} of the ${UPGRADE ? 'plain' : 'upgrade (DEMO_UPGRADE=1)'} ` +
+    `demo are on this cluster: run \`make demo-down\`${UPGRADE ? '' : ' DEMO_UPGRADE=1'} first`
+  );
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -27,6 +27,11 @@ export interface StartComponentOptions {
    * chain: its cache, then the official download of the default version).
    */
   render: { helm: string; releasesDir?: string };
+  /**
+   * The upgrade demo: the operator installs each revision's injection webhooks and the revision tags'
+   * webhooks calling the webhook at this base URL (https://host:port), and no static registration is made.
+   */
+  injectionUrl?: string;
 }
 
 const cliPath = (root: string) => join(root, 'bin', 'meshwright.js');
@@ -39,7 +44,8 @@ export function webhookArgs(o: StartComponentOptions): string[] {
     // The apiserver dials the URL's host, so the certificate must name it (IP or DNS).
     `--self-signed-san=${o.webhookHost}`,
     '--webhook-namespace=meshwright-system',
-    '--webhook-config=meshwright-sidecar-injector',
+    // No --webhook-config: the CA goes into every registration labelled meshwright.io/injection-webhook (the
+    // plain demo's static one and the operator's), the only ones config/rbac lets the webhook update.
     '--istio-namespace=istio-system',
     `--kubeconfig=${o.kubeconfig.webhook}`,
     `--host=${o.listenHost}`,
@@ -60,6 +66,7 @@ export function operatorArgs(o: StartComponentOptions): string[] {
     `--health-port=${o.ports.operatorHealth}`,
     `--helm=${o.render.helm}`,
     ...(o.render.releasesDir ? [`--releases-dir=${o.render.releasesDir}`] : []),
+    ...(o.injectionUrl ? [`--injection-url=${o.injectionUrl}`] : []),
   ];
 }
 

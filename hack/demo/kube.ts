@@ -167,6 +167,24 @@ export class Kube {
     return (list.items ?? []).map((o) => ({ ...o, apiVersion, kind }));
   }
 
+  /** A strategic merge patch (lists merged by their key, e.g. webhooks by name). */
+  async strategicPatch(obj: Obj, patch: Record<string, unknown>): Promise<Obj> {
+    try {
+      return await this.api.call<Obj>(
+        'patch',
+        HttpMethod.PATCH,
+        obj,
+        { fieldManager: FIELD_MANAGER },
+        {
+          type: 'application/strategic-merge-patch+json',
+          value: patch,
+        },
+      );
+    } catch (err) {
+      throw new Error(`patch ${nameOf(obj)}: ${describeError(err)}`);
+    }
+  }
+
   /** Deletes; absent is fine. Returns whether something was deleted. */
   async delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> {
     try {
@@ -177,6 +195,25 @@ export class Kube {
       throw new Error(`delete ${kind}/${name}: ${describeError(err)}`);
     }
   }
+}
+
+/** Applies the namespace (with `labels`) and waits for its default ServiceAccount, without which pods are refused. */
+export async function ensureNamespace(
+  kube: Kube,
+  name: string,
+  labels: Record<string, string>,
+  say: (line: string) => void,
+): Promise<void> {
+  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  await waitUntil(
+    `namespace ${name}`,
+    60_000,
+    async () =>
+      (await kube.get('v1', 'ServiceAccount', 'default', name))
+        ? { done: undefined }
+        : { progress: 'waiting for its default ServiceAccount' },
+    say,
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

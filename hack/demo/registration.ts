@@ -23,7 +23,13 @@ export function urlRegistration(shipped: Obj, url: string): Obj {
     kind: shipped.kind,
     metadata: {
       name: shipped.metadata?.name,
-      labels: { ...(shipped.metadata?.labels ?? {}), 'app.kubernetes.io/part-of': 'meshwright-demo' },
+      // The label the webhook's self-signed CA manager looks for (config/rbac lets it list and update only
+      // those), so it publishes its CA into this registration as into the operator's webhooks.
+      labels: {
+        ...(shipped.metadata?.labels ?? {}),
+        'app.kubernetes.io/part-of': 'meshwright-demo',
+        'meshwright.io/injection-webhook': 'true',
+      },
     },
     webhooks: webhooks.map((w) => ({ ...w, clientConfig: { url } })),
   };

@@ -12,6 +12,8 @@ export interface DemoState {
   processes: ProcessRecord[];
   /** Port of the webhook's HTTPS endpoint (registered as url: https://<host>:<port>/inject). */
   webhookPort?: number;
+  /** DEMO_UPGRADE=1: the canary-upgrade flow (revisions 1-30 and 1-31, tags) instead of the demo profile. */
+  upgrade?: boolean;
   startedAt: string;
 }
 
@@ -23,11 +25,19 @@ export interface DemoPaths {
   localKubeconfig: string;
 }
 
-export function demoPaths(root: string): DemoPaths {
+/**
+ * Where the demo keeps its state, token kubeconfigs and logs: `.cluster/` of the checkout, or DEMO_DIR (the
+ * end-to-end test uses its own, so it never touches a developer's running demo). The local control plane's
+ * kubeconfig is always hack/cluster's.
+ */
+export function demoPaths(
+  root: string,
+  dir: string = process.env.DEMO_DIR ?? join(root, '.cluster'),
+): DemoPaths {
   return {
     root,
-    stateFile: join(root, '.cluster', 'demo', 'state.json'),
-    logsDir: join(root, '.cluster', 'logs'),
+    stateFile: join(dir, 'demo', 'state.json'),
+    logsDir: join(dir, 'logs'),
     localKubeconfig: join(root, '.cluster', 'kubeconfig'),
   };
 }

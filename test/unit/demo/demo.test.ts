@@ -53,6 +53,7 @@ describe('URL registration', () => {
       expect(h.namespaceSelector).toEqual(shippedHooks[i]?.namespaceSelector);
     }
     expect(mwc.metadata?.name).toBe('meshwright-sidecar-injector');
+    expect(mwc.metadata?.labels).toMatchObject({ 'meshwright.io/injection-webhook': 'true' });
   });
 
   it('does not modify the shipped object', () => {
@@ -70,7 +71,8 @@ describe('component arguments', () => {
     expect(parsed.healthPort).toBe(40003);
     expect(parsed.tls).toMatchObject({
       kind: 'self-signed',
-      webhookConfigurations: ['meshwright-sidecar-injector'],
+      // None named: the CA manager keeps the labelled registrations (config/rbac allows only those).
+      webhookConfigurations: [],
     });
     expect(JSON.stringify(parsed.tls)).toContain('127.0.0.1');
     expect(parsed.ownNamespace).toBe('meshwright-system');
