@@ -128,6 +128,39 @@ export function applyPrometheusMerge(
   return undefined;
 }
 
+/**
+ * The pod's annotations as its workload's template had them before an injection merged its scrape settings
+ * into the agent's (undefined when the proxy's ISTIO_PROMETHEUS_ANNOTATIONS, `agentEnv`, records none). A
+ * re-injection of an injected pod keeps the merged annotations and drops that env (as istiod's does), so a
+ * caller asking "what would a restart of this workload inject" (the sidecar census) restores them first.
+ */
+export function unmergedPrometheusAnnotations(
+  annotations: Readonly<Record<string, string>>,
+  agentEnv: string | undefined,
+): Record<string, string> | undefined {
+  if (agentEnv === undefined) return undefined;
+  let recorded: unknown;
+  try {
+    recorded = JSON.parse(agentEnv);
+  } catch {
+    return undefined;
+  }
+  if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) return undefined;
+  const r = recorded as Record<string, unknown>;
+  const out = { ...annotations };
+  for (const k of [SCRAPE, PORT, PATH, SECURE_PORT]) delete out[k];
+  const keys: [string, unknown][] = [
+    [SCRAPE, r.scrape],
+    [PORT, r.port],
+    [PATH, r.path],
+  ];
+  for (const [k, v] of keys) if (typeof v === 'string' && v !== '') out[k] = v;
+  if (Array.isArray(r.targets) && r.targets.length > 0) {
+    out[SCRAPE_TARGETS] = (r.targets as ScrapeTarget[]).map((t) => `${t.port}:${t.path}`).join(',');
+  }
+  return out;
+}
+
 // The value of the last annotation whose key reads as `label` once made a label name.
 function byLabel(a: Record<string, string>, label: string): string | undefined {
   let v: string | undefined;

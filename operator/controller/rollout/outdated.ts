@@ -13,6 +13,7 @@ import type { InjectionConfig } from '../../../webhook/inject/api';
 import { injectPod } from '../../../webhook/inject';
 import { canonicalizeResourceList } from '../../../webhook/inject/quantity';
 import { parseStatus } from '../../../webhook/inject/status';
+import { unmergedPrometheusAnnotations } from '../../../webhook/inject/prometheus';
 import { LABEL_OWNING_RESOURCE } from '../apply/ownership';
 
 export interface PodView {
@@ -262,13 +263,27 @@ export function injectionChanged(
 ): boolean {
   // Without the status annotation nothing names the injected containers (not injected by a webhook).
   if (!parseStatus(pod.metadata?.annotations?.['sidecar.istio.io/status'])) return false;
-  const out = injectPod({ pod, namespace, namespaceObject, admission: true }, cfg);
+  const out = injectPod({ pod: asTemplated(pod), namespace, namespaceObject, admission: true }, cfg);
   if (out.kind !== 'injected') return false;
   const before = injectedContainers(pod);
   const after = injectedContainers(out.pod);
   if (before.size !== after.size) return true;
   for (const [name, v] of before) if (after.get(name) !== v) return true;
   return false;
+}
+
+/**
+ * The pod with the Prometheus annotations its template had: injection pointed them at the agent and kept
+ * the app's in the proxy's ISTIO_PROMETHEUS_ANNOTATIONS, which a re-injection of the pod as it runs would
+ * lose, so every pod with app metrics would look changed, and stay outdated after its restart.
+ */
+function asTemplated(pod: V1Pod): V1Pod {
+  const proxy = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find(
+    (c) => c.name === 'istio-proxy',
+  );
+  const env = proxy?.env?.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value;
+  const annotations = unmergedPrometheusAnnotations(pod.metadata?.annotations ?? {}, env);
+  return annotations ? { ...pod, metadata: { ...pod.metadata, annotations } } : pod;
 }
 
 /** Native sidecars are decided per node at admission; judge a pod in the mode it was injected in. */

@@ -179,6 +179,30 @@ describe('sidecar census: injection settings', () => {
     });
   });
 
+  it('does not count a pod whose app metrics injection merged into the agent (Bookinfo productpage)', () => {
+    const t = target({});
+    const pod = appPod();
+    pod.metadata!.annotations = {
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9080',
+      'prometheus.io/path': '/metrics',
+    };
+    const out = injectPod({ pod, namespace: 'apps', admission: true }, t.cfg);
+    if (out.kind !== 'injected') throw new Error('not injected');
+    const running = apiserverDefaulted({
+      ...out.pod,
+      metadata: { ...out.pod.metadata, name: 'web-5d9c7-prom1' },
+    });
+    // The premise: injection pointed the annotations at the agent and kept the app's in the proxy env.
+    expect(running.metadata?.annotations?.['prometheus.io/port']).toBe('15020');
+    const env = running.spec?.containers.find((c) => c.name === 'istio-proxy')?.env ?? [];
+    expect(env.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value).toContain('9080');
+    expect(injectionChanged(running, 'apps', t.cfg)).toBe(false);
+    expect(census([running], t).outdated).toBe(0);
+    // A settings change still shows through the restored annotations.
+    expect(census([running], target(RESOURCES)).outdated).toBe(1);
+  });
+
   it('counts a pod outdated after a proxy resources change, with the same image', () => {
     const before = target({});
     const after = target(RESOURCES);
