@@ -3,6 +3,7 @@
 // the revision's injector ConfigMap and webhook then would break those pods' next restart and the tag's
 // namespaces. Pure: the tags and pod views in, the holders (or none) out.
 import { parseStatus } from '../../../webhook/inject/status';
+import { LABEL_COMPONENT } from '../apply/ownership';
 
 export interface HeldPod {
   namespace: string;
@@ -63,6 +64,18 @@ export function podsInjectedBy(pods: readonly PodLike[], revision: string): Held
       name: p.metadata?.name ?? '',
       workload: workloadOf(p),
     }));
+}
+
+/**
+ * Whether an IstioOperator's owned objects include its revision's control plane (the Pilot component:
+ * istiod, the injector ConfigMap and webhooks). Only that is what tags and sidecars use, so only such an
+ * IstioOperator's deletion is ever held; a gateways-only one of the same revision goes when deleted (it
+ * used to be held by the tags of the revision, while itself holding the control plane's IstioOperator).
+ */
+export function ownsControlPlane(
+  owned: readonly { metadata?: { labels?: Record<string, string> } }[],
+): boolean {
+  return owned.some((o) => o.metadata?.labels?.[LABEL_COMPONENT] === 'Pilot');
 }
 
 const FIRST = 5;

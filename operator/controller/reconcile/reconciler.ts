@@ -36,7 +36,13 @@ import type { DesiredComponent, DesiredState, ManagedKind, RenderFn } from './de
 import type { EventRecorder } from './event-recorder';
 import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from './finalizer';
 import { upgradeDecision } from './upgrade-decision';
-import { deletionHold, podsInjectedBy, type DeletionHold, type HeldPod } from './deletion-hold';
+import {
+  deletionHold,
+  ownsControlPlane,
+  podsInjectedBy,
+  type DeletionHold,
+  type HeldPod,
+} from './deletion-hold';
 import { TAG_API_VERSION, TAG_KIND, tagsPointingAt, tagsServing } from '../tags/tag-plan';
 import { installedIstioVersion } from '../status/istio-version';
 import { ISTIO_VERSION } from '../../../lib/version';
@@ -582,15 +588,17 @@ export class IstioOperatorReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     if (!hasFinalizer(iop)) return {};
-    // A tag-following IstioOperator installs gateways only: nothing is injected by it or points at it.
-    if (this.o.holdDeletion && followedTag(iop) === undefined) {
+    const ownedNow = await this.listOwned(owner, this.kindsFor([]));
+    // Only the IstioOperator installing the revision's control plane is held: a gateways-only one (tag
+    // following or not) is injected by nothing and nothing points at it.
+    if (this.o.holdDeletion && followedTag(iop) === undefined && ownsControlPlane(ownedNow)) {
       const hold = await this.deletionHoldOf(iop);
       if (hold) {
         await this.writeHold(iop, ref, hold, log);
         return { requeueAfterMs: Math.min(HOLD_RECHECK_MS, this.censusTtlMs) };
       }
     }
-    const owned = await this.releaseSharedCrds(key, iop, await this.listOwned(owner, this.kindsFor([])), log);
+    const owned = await this.releaseSharedCrds(key, iop, ownedNow, log);
     if (owned.length > 0) {
       const all = planPrune(new Set(), owned, true);
       const doomed = all.length > 0 ? await this.handOverShared(key, all, log) : [];

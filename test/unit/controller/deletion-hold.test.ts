@@ -165,4 +165,53 @@ describe('IstioOperatorReconciler with holdDeletion', () => {
     expect(await t.r.reconcile(t.key)).toEqual({});
     expect(t.iop()).toBeUndefined();
   });
+
+  it('never holds a gateways-only IstioOperator of the revision, which itself holds the control plane one', async () => {
+    const t = setup();
+    t.kube.seed({
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      metadata: { name: 'ingress', namespace: NS, uid: 'iop-gw', finalizers: [FINALIZER] },
+      spec: { profile: 'empty', revision: '1-30' },
+    } as KubernetesObject);
+    t.kube.seed({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'istio-ingressgateway-service-account',
+        namespace: NS,
+        labels: {
+          'install.operator.istio.io/owning-resource': 'ingress',
+          'install.operator.istio.io/owning-resource-namespace': NS,
+          'operator.istio.io/component': 'IngressGateways',
+        },
+      },
+    });
+    // The control plane's IstioOperator is held by the tag, the pod and the gateways-only one.
+    await t.kube.delete({
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      name: '1-30',
+      namespace: NS,
+    });
+    await t.r.reconcile(t.key);
+    expect(t.iop()?.status?.message).toMatch(/IstioOperator\(s\) istio-system\/ingress of the same revision/);
+    // The gateways-only one goes at once, though the same tag and pod use revision 1-30.
+    await t.kube.delete({
+      apiVersion: 'install.istio.io/v1alpha1',
+      kind: 'IstioOperator',
+      name: 'ingress',
+      namespace: NS,
+    });
+    const gwKey = `${NS}/ingress`;
+    await t.r.reconcile(gwKey);
+    await t.r.reconcile(gwKey);
+    expect(t.kube.find('v1', 'ServiceAccount', 'istio-ingressgateway-service-account', NS)).toBeUndefined();
+    expect(t.kube.find('install.istio.io/v1alpha1', 'IstioOperator', 'ingress', NS)).toBeUndefined();
+    expect(t.kube.find('v1', 'ServiceAccount', 'istiod-1-30', NS)).toBeDefined();
+    // ...after which the control plane's hold names only the tag and the pod.
+    await t.r.reconcile(t.key);
+    expect(t.iop()?.status?.message).not.toMatch(/IstioOperator\(s\)/);
+    expect(t.iop()?.status?.message).toMatch(/revision tag\(s\) prod point at it/);
+  });
 });

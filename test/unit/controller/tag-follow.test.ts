@@ -166,7 +166,10 @@ describe('defaultOwnerConflict', () => {
 });
 
 describe('IstioOperatorReconciler with a tag-following IstioOperator', () => {
-  function setup(gateway: Obj = gw()) {
+  const SERVICE_ACCOUNTS = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true },
+  ];
+  function setup(gateway: Obj = gw(), managedKinds: typeof SERVICE_ACCOUNTS = []) {
     const clock = new FakeClock();
     const kube = new FakeKube(() => clock.now());
     for (const o of [R30, R31, gateway]) kube.seed(o);
@@ -177,7 +180,7 @@ describe('IstioOperatorReconciler with a tag-following IstioOperator', () => {
         rendered.push(o as Obj);
         return { ok: true, desired: { namespaces: [NS], components: [] } };
       },
-      managedKinds: [],
+      managedKinds,
       clock,
       log: quiet,
       events: new KubeEventRecorder(kube, clock, quiet, 'test'),
@@ -221,8 +224,22 @@ describe('IstioOperatorReconciler with a tag-following IstioOperator', () => {
   });
 
   it('holds the deletion of the revision the tag resolves to, naming the follower', async () => {
-    const t = setup();
+    const t = setup(gw(), SERVICE_ACCOUNTS);
     t.kube.seed(tag('prod', '1-31', ready('1-31', 'r31')));
+    // r31 installs the revision's control plane (only that is ever held).
+    t.kube.seed({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'istiod-1-31',
+        namespace: NS,
+        labels: {
+          'install.operator.istio.io/owning-resource': 'r31',
+          'install.operator.istio.io/owning-resource-namespace': NS,
+          'operator.istio.io/component': 'Pilot',
+        },
+      },
+    });
     t.kube.seed({ ...R31, metadata: { ...R31.metadata, finalizers: [FINALIZER] } });
     await t.kube.delete({
       apiVersion: 'install.istio.io/v1alpha1',
