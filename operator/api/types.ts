@@ -2,7 +2,6 @@
 // upstream's CRD so existing IstioOperator YAML keeps working; unknown fields are reported by validate.ts.
 import type {
   V1Affinity,
-  V1Condition,
   V1DeploymentStrategy,
   V1EnvVar,
   V1ObjectMeta,
@@ -17,6 +16,12 @@ import type {
   V1VolumeMount,
   V2HorizontalPodAutoscalerSpec,
 } from '@kubernetes/client-node';
+// Type-only: the status parts are defined beside the code that computes them.
+import type { CrdNote } from '../controller/apply/crd-versions';
+import type { RolloutProgress } from '../controller/rollout/rollout-step';
+import type { SidecarCounts } from '../controller/rollout/sidecar-rollout';
+import type { StatusCondition } from '../controller/status/conditions';
+import type { InjectionVersion } from '../controller/status/injection-version';
 import type { MeshConfig } from '../../lib/istio/mesh';
 import type { Values } from '../../lib/istio/values';
 
@@ -140,23 +145,36 @@ export interface ComponentStatus {
   error?: string;
 }
 
-/** Meshwright's additions to the status, kept under one key so upstream tooling ignores them. */
+/**
+ * Meshwright's additions to the status, under one key so upstream tooling ignores them. The CRD keeps
+ * unknown keys here (x-kubernetes-preserve-unknown-fields) so older operators do not prune newer fields.
+ */
 export interface MeshwrightStatus {
-  observedGeneration?: number;
-  /** Revision the last successful apply installed ('default' when unrevisioned). */
-  appliedRevision?: string;
-  /** Hash of the rendered manifest last applied, to skip no-op reconciles. */
-  manifestHash?: string;
-  lastAppliedTime?: string;
-  message?: string;
+  /** Istio version this revision installs, as the operator resolved it. */
+  version?: string;
+  /** Only when the version is not one the injector knows exactly. */
+  injection?: InjectionVersion;
+  /** Census of the sidecars this revision injected. */
+  sidecars?: SidecarCounts;
+  /** Progress of spec.sidecarRollout, also the cursor a restarted operator resumes from. */
+  sidecarRollout?: RolloutProgress;
+  /** Rendered CRDs kept at a newer release than this IstioOperator's. */
+  crds?: CrdNote;
 }
 
+/**
+ * The wire shape of `status`, as the operator writes it (status/compute-status.ts, status-patch.ts) and
+ * reads it back (status/live-status.ts); crds/istiooperator.yaml describes the same fields (a unit test
+ * validates computed statuses against that schema).
+ */
 export interface IstioOperatorStatus {
   status?: InstallStatus;
   message?: string;
+  /** metadata.generation of the spec the status describes. */
+  observedGeneration?: number;
   /** Keyed by component name (Base, Pilot, Cni, IngressGateways, EgressGateways). */
   componentStatus?: Record<string, ComponentStatus>;
-  conditions?: V1Condition[];
+  conditions?: StatusCondition[];
   meshwright?: MeshwrightStatus;
 }
 

@@ -16,7 +16,8 @@ import { createControllerMetrics, type ControllerMetrics } from './metrics';
 import type { ManagedKind, RenderFn } from './reconcile/desired';
 import { KubeEventRecorder } from './reconcile/event-recorder';
 import { IstioOperatorReconciler } from './reconcile/reconciler';
-import { CONTROLLER_NAME, IstioOperatorController } from './runtime/controller';
+import { CONTROLLER_NAME, IstioOperatorController } from './iop-controller';
+import { FencedClient } from './runtime/fenced-client';
 import { startProbeServer, type Readiness, type RunningServer } from './runtime/probe-server';
 import { RevisionTagController, TAG_CONTROLLER_NAME } from './tags/tag-controller';
 import { TagReconciler } from './tags/tag-reconciler';
@@ -60,13 +61,18 @@ export class OperatorManager {
   private readonly tags: RevisionTagController | undefined;
   private readonly elector: LeaderElector | undefined;
   private readonly metrics: ControllerMetrics;
+  private readonly tagMetrics: ControllerMetrics | undefined;
+  /** The current leadership term; reconcilers' API calls fail once it is aborted. */
+  private term: AbortSignal = new AbortController().signal;
   private servers: RunningServer[] = [];
   private lost = false;
   private controllerStart: Promise<void> | undefined;
 
   constructor(private readonly o: OperatorOptions) {
     const clock = o.clock ?? systemClock;
-    const client = o.client ?? new RawKubeClient(o.kc);
+    const unfenced = o.client ?? new RawKubeClient(o.kc);
+    // Reconcilers write through the fence; watches and the Lease do not need it.
+    const client = new FencedClient(unfenced, () => this.term);
     const log = o.log.child({ controller: CONTROLLER_NAME });
     this.metrics = createControllerMetrics(o.registry, CONTROLLER_NAME);
     const reconciler = new IstioOperatorReconciler({
@@ -84,7 +90,7 @@ export class OperatorManager {
     });
     this.controller = new IstioOperatorController({
       kc: o.kc,
-      client,
+      client: unfenced,
       reconciler,
       managedKinds: o.managedKinds,
       namespace: o.namespace,
@@ -95,9 +101,10 @@ export class OperatorManager {
     });
     if (o.injection) {
       const tagLog = o.log.child({ controller: TAG_CONTROLLER_NAME });
+      this.tagMetrics = createControllerMetrics(o.registry, TAG_CONTROLLER_NAME);
       this.tags = new RevisionTagController({
         kc: o.kc,
-        client,
+        client: unfenced,
         reconciler: new TagReconciler({
           client,
           target: o.injection.target,
@@ -107,21 +114,23 @@ export class OperatorManager {
         resyncPeriodMs: o.resyncPeriodMs,
         clock,
         log: tagLog,
-        metrics: this.metrics,
+        metrics: this.tagMetrics,
       });
     }
     if (o.leaderElect) {
       const store = new KubeLeaseStore(o.kc, o.leaderElectionNamespace, o.leaseName ?? LEASE_NAME);
       this.elector = new LeaderElector({ identity: o.identity, ...DEFAULT_ELECTION }, store, clock, log, {
-        onStartedLeading: () => {
-          this.metrics.setLeader(true);
+        onStartedLeading: (term) => {
+          this.term = term;
+          this.setLeader(true);
           this.startController();
         },
         onStoppedLeading: () => {
+          // The term is already aborted: in-flight reconciles fail at their next API call.
           this.lost = true;
-          this.metrics.setLeader(false);
-          void this.controller.stop();
-          void this.tags?.stop();
+          this.setLeader(false);
+          void this.controller.stop({ cancel: true });
+          void this.tags?.stop({ cancel: true });
           o.onLostLeadership();
         },
       });
@@ -187,9 +196,14 @@ export class OperatorManager {
       if (outcome === 'created') this.o.log.info('created the leader Lease namespace', { namespace: ns });
       this.elector.start();
     } else {
-      this.metrics.setLeader(true);
+      this.setLeader(true);
       this.startController();
     }
+  }
+
+  private setLeader(leader: boolean): void {
+    this.metrics.setLeader(leader);
+    this.tagMetrics?.setLeader(leader);
   }
 
   /** Stops the controller (finishing in-flight reconciles), then releases the lease, then the servers. */
@@ -202,7 +216,7 @@ export class OperatorManager {
   }
 
   private startController(): void {
-    this.controllerStart = Promise.all([this.controller.start(), this.tags?.start()])
+    this.controllerStart = Promise.all([this.controller.start(this.term), this.tags?.start(this.term)])
       .then(() => undefined)
       .catch((err: unknown) => {
         this.o.log.error('controller failed to start', { controller: CONTROLLER_NAME, error: String(err) });

@@ -1,6 +1,6 @@
 // Controller and work-queue metrics under controller-runtime's names, so dashboards and alerts
 // written for Go operators work unchanged. Registered once per registry (prom-client rejects
-// duplicate names), labelled by controller / queue name.
+// duplicate names) and shared by every controller of it, labelled by controller / queue name.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { QueueObserver } from './queue/work-queue';
 
@@ -16,7 +16,10 @@ export interface ControllerMetrics {
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-export function createControllerMetrics(registry: Registry, controller: string): ControllerMetrics {
+type Families = ReturnType<typeof registerFamilies>;
+const families = new WeakMap<Registry, Families>();
+
+function registerFamilies(registry: Registry) {
   const registers = [registry];
   const total = new Counter({
     name: 'controller_runtime_reconcile_total',
@@ -88,6 +91,17 @@ export function createControllerMetrics(registry: Registry, controller: string):
     labelNames: ['revision', 'source'],
     registers,
   });
+  return { total, errors, time, depth, adds, retries, queued, worked, leader, census, censusPods };
+}
+
+/** The metrics of one controller; a second controller on the same registry shares the families. */
+export function createControllerMetrics(registry: Registry, controller: string): ControllerMetrics {
+  let f = families.get(registry);
+  if (!f) {
+    f = registerFamilies(registry);
+    families.set(registry, f);
+  }
+  const { total, errors, time, depth, adds, retries, queued, worked, leader, census, censusPods } = f;
   const q = { name: controller, controller };
   for (const c of [adds, retries]) c.inc(q, 0);
   depth.set(q, 0);

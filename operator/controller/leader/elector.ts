@@ -12,7 +12,8 @@ import type { ElectionConfig } from './lease-record';
 import type { LeaseStore } from './lease-store';
 
 export interface LeaderCallbacks {
-  onStartedLeading(): void;
+  /** `term` is aborted when this leadership ends (lost, or a clean stop): in-flight writes must stop. */
+  onStartedLeading(term: AbortSignal): void;
   /** Called once when leadership is lost (not on a clean stop). The process should stop acting. */
   onStoppedLeading(): void;
 }
@@ -31,6 +32,7 @@ export class LeaderElector {
   private current: ElectionState = { kind: 'starting' };
   private waitingSince: number | undefined;
   private lastReport = 0;
+  private term: AbortController | undefined;
 
   constructor(
     private readonly cfg: ElectionConfig,
@@ -63,6 +65,7 @@ export class LeaderElector {
     this.timer?.cancel();
     this.wake?.();
     await this.loop;
+    this.term?.abort(new Error('leader election stopped'));
     if (!this.leader) return;
     this.leader = false;
     try {
@@ -90,12 +93,15 @@ export class LeaderElector {
         this.current = attempt;
         this.waitingSince = undefined;
         this.log.info('became leader', { lease: this.store.describe(), identity: this.cfg.identity });
-        this.callbacks.onStartedLeading();
+        this.term = new AbortController();
+        this.callbacks.onStartedLeading(this.term.signal);
       }
     } else if (this.leader && renewDeadlinePassed(this.cfg, this.lastRenew, now)) {
       this.leader = false;
       this.current = attempt;
       this.log.error('lost leader lease', { lease: this.store.describe(), identity: this.cfg.identity });
+      // Abort first: a reconcile running now must not write again before the callback has run.
+      this.term?.abort(new Error('leader lease lost'));
       this.callbacks.onStoppedLeading();
     } else if (this.leader) {
       // Still leading until the renew deadline; each failed renewal is worth a line.

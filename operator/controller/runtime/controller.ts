@@ -1,51 +1,56 @@
-// The IstioOperator controller: watches feed a work queue, workers run the reconciler, results decide
-// whether a key is forgotten, re-checked later or retried with backoff. A periodic resync re-queues
-// every IstioOperator so drift the watches missed is still repaired.
-import type { KubeConfig } from '@kubernetes/client-node';
+// A small generic controller runtime (controller-runtime's shape): watches map events to keys on one
+// rate-limited work queue, N workers run a Reconciler per key, and a periodic resync re-queues what the
+// watches may have missed. Each controller (IstioOperator, IstioRevisionTag) is a registration on it.
+// A reconcile gets an AbortSignal: aborted by the leadership term passed to start() (lease lost) or by
+// stop({ cancel: true }); a graceful stop() lets in-flight reconciles finish.
 import type { Logger } from '../../../lib/log';
 import type { Clock, TimerHandle } from '../clock';
-import type { KubeClient } from '../kube/kube-client';
 import type { ControllerMetrics } from '../metrics';
 import { ControllerRateLimiter } from '../queue/rate-limiter';
 import { WorkQueue } from '../queue/work-queue';
-import type { ManagedKind } from '../reconcile/desired';
-import { servesKind } from '../kube/served-kind';
-import { iopWatch, ownedWatch, runWatch, type Watch } from './watches';
+import { runWatch, type Watch } from './watches';
 import { runWorker, type Reconciler } from './worker';
 
-export const CONTROLLER_NAME = 'istiooperator';
-
 export interface ControllerOptions {
-  kc: KubeConfig;
-  client: KubeClient;
+  /** The `controller` label of logs and metrics. */
+  name: string;
   reconciler: Reconciler;
-  managedKinds: readonly ManagedKind[];
-  /** Only IstioOperators in this namespace; all namespaces when unset. */
-  namespace?: string;
-  resyncPeriodMs: number;
   workers?: number;
+  resyncPeriodMs: number;
+  /** Called every resync period once synced (typically: enqueue every object). */
+  resync: () => void;
   clock: Clock;
   log: Logger;
-  metrics: ControllerMetrics;
+  metrics: Pick<ControllerMetrics, 'reconciled' | 'queueObserver'>;
 }
 
-export class IstioOperatorController {
+export class Controller {
   private readonly queue: WorkQueue;
   private readonly watches: Watch[] = [];
   private workers: Promise<void>[] = [];
   private resyncTimer: TimerHandle | undefined;
-  private stopped = false;
   private started = false;
+  private stopped = false;
+  private isSynced = false;
   private signalStop: () => void = () => undefined;
   private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
-  private isSynced = false;
-  /** Managed kinds the apiserver did not serve when last looked at (not watched). */
-  private readonly unserved: ManagedKind[] = [];
-  private startOwnedWatch: ((k: ManagedKind) => Watch) | undefined;
   private readonly watchesAbort = new AbortController();
+  private readonly cancel = new AbortController();
 
   constructor(private readonly o: ControllerOptions) {
     this.queue = new WorkQueue(o.clock, new ControllerRateLimiter(o.clock), o.metrics.queueObserver());
+  }
+
+  /** Enqueues a key (a watch handler's target). */
+  readonly enqueue = (key: string | undefined): void => {
+    if (key) this.queue.add(key);
+  };
+
+  /** Registers a watch; one added after start() runs at once (a kind served later). */
+  watch(w: Watch): Watch {
+    this.watches.push(w);
+    if (this.started && !this.stopped) void runWatch(w, this.o.log, this.watchesAbort.signal);
+    return w;
   }
 
   /** Watches synced (initial lists done) and workers running. */
@@ -53,29 +58,14 @@ export class IstioOperatorController {
     return this.isSynced;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Runs the registered watches, waits for their first lists, then starts the workers and the resync.
+   * `term` aborts every in-flight and later reconcile (the leadership term ended).
+   */
+  async start(term?: AbortSignal): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const enqueue = (key: string) => this.queue.add(key);
-    const iops = iopWatch(this.o.kc, this.o.client, enqueue, this.o.namespace);
-    this.watches.push(iops);
-    const enqueueAll = () => this.enqueueAll(iops);
-    this.startOwnedWatch = (k) => {
-      const w = ownedWatch(this.o.kc, this.o.client, k, enqueue, this.o.namespace, enqueueAll);
-      this.watches.push(w);
-      return w;
-    };
-    for (const k of this.o.managedKinds) {
-      // A kind whose API is absent (an optional CRD) has nothing to watch; resyncs look for it again. When
-      // discovery itself fails the watch starts as before and retries on its own.
-      if (await servesKind(this.o.client, k.apiVersion, k.kind).catch(() => true)) this.startOwnedWatch(k);
-      else this.unserved.push(k);
-    }
-    if (this.unserved.length > 0)
-      this.o.log.info('kinds not served by the apiserver, not watched until they are', {
-        controller: CONTROLLER_NAME,
-        kinds: this.unserved.map((k) => `${k.apiVersion} ${k.kind}`).join(', '),
-      });
+    const signal = term ? AbortSignal.any([term, this.cancel.signal]) : this.cancel.signal;
     await Promise.race([
       Promise.all(this.watches.map((w) => runWatch(w, this.o.log, this.watchesAbort.signal))),
       this.stopping,
@@ -83,15 +73,29 @@ export class IstioOperatorController {
     if (this.stopped) return;
     this.isSynced = true;
     this.o.log.info('watches synced, starting workers', {
-      controller: CONTROLLER_NAME,
+      controller: this.o.name,
       watches: this.watches.length,
     });
-    for (let i = 0; i < (this.o.workers ?? 2); i++) this.workers.push(this.work());
-    this.scheduleResync(iops);
+    for (let i = 0; i < (this.o.workers ?? 2); i++) {
+      this.workers.push(
+        runWorker({
+          queue: this.queue,
+          reconciler: this.o.reconciler,
+          clock: this.o.clock,
+          metrics: this.o.metrics,
+          log: this.o.log,
+          controller: this.o.name,
+          signal,
+        }),
+      );
+    }
+    this.scheduleResync();
   }
 
-  async stop(): Promise<void> {
+  /** Stops watches, queue and resync; waits for the workers. `cancel` also aborts in-flight reconciles. */
+  async stop(opts: { cancel?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    if (opts.cancel) this.cancel.abort(new Error('controller stopped'));
     this.watchesAbort.abort();
     this.signalStop();
     this.resyncTimer?.cancel();
@@ -100,41 +104,10 @@ export class IstioOperatorController {
     await Promise.all(this.workers);
   }
 
-  private scheduleResync(iops: Watch): void {
+  private scheduleResync(): void {
     this.resyncTimer = this.o.clock.after(this.o.resyncPeriodMs, () => {
-      void this.watchNewlyServed();
-      this.enqueueAll(iops);
-      if (!this.stopped) this.scheduleResync(iops);
-    });
-  }
-
-  /** Starts the watches of kinds that were not served at start-up and are now (a CRD installed since). */
-  private async watchNewlyServed(): Promise<void> {
-    for (const k of [...this.unserved]) {
-      const served = await servesKind(this.o.client, k.apiVersion, k.kind).catch(() => false);
-      if (!served || this.stopped || !this.startOwnedWatch) continue;
-      this.unserved.splice(this.unserved.indexOf(k), 1);
-      const w = this.startOwnedWatch(k);
-      this.o.log.info('kind now served, watching it', { controller: CONTROLLER_NAME, watch: w.name });
-      void runWatch(w, this.o.log, this.watchesAbort.signal);
-    }
-  }
-
-  private enqueueAll(iops: Watch): void {
-    for (const iop of iops.informer.list()) {
-      const { name, namespace } = iop.metadata ?? {};
-      if (name && namespace) this.queue.add(`${namespace}/${name}`);
-    }
-  }
-
-  private work(): Promise<void> {
-    return runWorker({
-      queue: this.queue,
-      reconciler: this.o.reconciler,
-      clock: this.o.clock,
-      metrics: this.o.metrics,
-      log: this.o.log,
-      controller: CONTROLLER_NAME,
+      this.o.resync();
+      if (!this.stopped) this.scheduleResync();
     });
   }
 }

@@ -4,31 +4,15 @@
 //   RECONCILING  installing, or waiting for an earlier stage / for readiness
 //   ERROR        the spec is invalid, rendering failed, or an object was rejected (with the
 //                apiserver's message); other components keep their own status
-import type { ComponentStatus, InstallStatus } from '../../api/types';
-import type { CrdNote } from '../apply/crd-versions';
-import { setConditions, type ConditionInput, type StatusCondition } from './conditions';
+import type { ComponentStatus, InstallStatus, IstioOperatorStatus } from '../../api/types';
+import { setConditions, type ConditionInput } from './conditions';
 import type { ComponentOutcome, PassResult } from './outcome';
 import type { LiveStatus } from './live-status';
-import type { RolloutProgress } from '../rollout/rollout-step';
-import type { SidecarCounts } from '../rollout/sidecar-rollout';
-import { injectionVersionOf, type InjectionVersion } from './injection-version';
+import { injectionVersionOf } from './injection-version';
 
-/** The part of the status this controller owns (status.meshwright is left to other writers). */
-export interface OwnedStatus {
-  status: InstallStatus;
-  message?: string;
-  observedGeneration: number;
-  componentStatus: Record<string, ComponentStatus>;
-  conditions: StatusCondition[];
-  meshwright?: {
-    version?: string;
-    /** Only when the version is not one the injector knows exactly (injection-version.ts). */
-    injection?: InjectionVersion;
-    sidecars?: SidecarCounts;
-    sidecarRollout?: RolloutProgress;
-    crds?: CrdNote;
-  };
-}
+/** The part of the wire status (api/types.ts) this operator owns and always writes. */
+export type OwnedStatus = IstioOperatorStatus &
+  Required<Pick<IstioOperatorStatus, 'status' | 'observedGeneration' | 'componentStatus' | 'conditions'>>;
 
 function componentStatus(o: ComponentOutcome, prev: ComponentStatus | undefined): ComponentStatus {
   switch (o.state) {

@@ -1,26 +1,10 @@
-// The status as read back from the apiserver. Conditions may carry Date or string times depending on
-// which client read them, so both are accepted.
+// The status as read back from the apiserver: the wire type of operator/api/types.ts, except that
+// conditions may carry Date or string times depending on which client read them. Keys a newer operator
+// wrote under status.meshwright (the CRD preserves them) are left alone: merge patches never name them.
 import type { V1Condition } from '@kubernetes/client-node';
-import type { ComponentStatus, InstallStatus } from '../../api/types';
-import type { CrdNote } from '../apply/crd-versions';
-import type { RolloutProgress } from '../rollout/rollout-step';
-import type { SidecarCounts } from '../rollout/sidecar-rollout';
+import type { IstioOperatorStatus } from '../../api/types';
 import type { StatusCondition } from './conditions';
-import type { InjectionVersion } from './injection-version';
 
-export interface LiveStatus {
-  status?: InstallStatus;
-  message?: string;
-  observedGeneration?: number;
-  componentStatus?: Record<string, ComponentStatus>;
+export interface LiveStatus extends Omit<IstioOperatorStatus, 'conditions'> {
   conditions?: (V1Condition | StatusCondition)[];
-  /** Meshwright's own observations; other keys may be written by other features. */
-  meshwright?: {
-    version?: string;
-    injection?: InjectionVersion;
-    sidecars?: SidecarCounts;
-    sidecarRollout?: RolloutProgress;
-    crds?: CrdNote;
-    [key: string]: unknown;
-  };
 }

@@ -1,18 +1,16 @@
-// The IstioRevisionTag controller: informers on the tags, the IstioOperators (a revision becoming HEALTHY,
-// appearing or going away can move or hold every tag) and the tag webhooks (a deleted or edited one is
-// repaired), a work queue keyed by tag name, and workers running TagReconciler. It runs beside the
-// IstioOperator controller under the same leader.
+// The IstioRevisionTag controller, a registration on runtime/controller: watches on the tags, the
+// IstioOperators (a revision becoming HEALTHY, appearing or going away can move or hold every tag) and the
+// tag webhooks (a deleted or edited one is repaired), keyed by tag name, one worker running TagReconciler.
+// It runs beside the IstioOperator controller under the same leader.
 import { makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
 import { LABEL_TAG_OWNER } from '../../render/injection/tag-webhook';
 import type { Clock } from '../clock';
 import type { KubeClient } from '../kube/kube-client';
 import type { ControllerMetrics } from '../metrics';
-import { ControllerRateLimiter } from '../queue/rate-limiter';
-import { WorkQueue } from '../queue/work-queue';
 import type { ManagedKind } from '../reconcile/desired';
-import { IOP_KIND, lister, resourcePath, runWatch, syncedLister, type Watch } from './../runtime/watches';
-import { runWorker } from '../runtime/worker';
+import { Controller } from '../runtime/controller';
+import { IOP_KIND, lister, resourcePath, syncedLister, type Watch } from '../runtime/watches';
 import { TAG_API_VERSION, TAG_KIND } from './tag-plan';
 import type { TagReconciler } from './tag-reconciler';
 
@@ -38,73 +36,50 @@ export interface TagControllerOptions {
   resyncPeriodMs: number;
   clock: Clock;
   log: Logger;
-  metrics: Pick<ControllerMetrics, 'reconciled'>;
+  metrics: Pick<ControllerMetrics, 'reconciled' | 'queueObserver'>;
 }
 
 export class RevisionTagController {
-  private readonly queue: WorkQueue;
-  private readonly watches: Watch[] = [];
-  private workers: Promise<void>[] = [];
-  private stopped = false;
-  private readonly watchesAbort = new AbortController();
-  private isSynced = false;
-  private resync: { cancel(): void } | undefined;
+  private readonly runtime: Controller;
+  private readonly tags: Watch;
 
   constructor(private readonly o: TagControllerOptions) {
-    this.queue = new WorkQueue(o.clock, new ControllerRateLimiter(o.clock));
+    this.runtime = new Controller({
+      name: TAG_CONTROLLER_NAME,
+      reconciler: o.reconciler,
+      workers: 1,
+      resyncPeriodMs: o.resyncPeriodMs,
+      resync: () => this.enqueueAll(),
+      clock: o.clock,
+      log: o.log,
+      metrics: o.metrics,
+    });
+    const enqueue = this.runtime.enqueue;
+    this.tags = this.watch(TAG_RESOURCE, undefined, (o) => enqueue(o.metadata?.name));
+    this.watch(IOP_KIND, undefined, () => this.enqueueAll());
+    this.watch(MWC_RESOURCE, LABEL_TAG_OWNER, (o) => enqueue(o.metadata?.labels?.[LABEL_TAG_OWNER]));
   }
 
   synced(): boolean {
-    return this.isSynced;
+    return this.runtime.synced();
   }
 
-  async start(): Promise<void> {
-    const tags = this.watch(TAG_RESOURCE, undefined, (o) => this.enqueue(o.metadata?.name));
-    const all = () => {
-      for (const t of tags.informer.list()) this.enqueue(t.metadata?.name);
-    };
-    this.watch(IOP_KIND, undefined, all);
-    this.watch(MWC_RESOURCE, LABEL_TAG_OWNER, (o) => this.enqueue(o.metadata?.labels?.[LABEL_TAG_OWNER]));
-    await Promise.all(this.watches.map((w) => runWatch(w, this.o.log, this.watchesAbort.signal)));
-    if (this.stopped) return;
-    this.isSynced = true;
-    this.o.log.info('watches synced, starting workers', { controller: TAG_CONTROLLER_NAME });
-    this.workers.push(
-      runWorker({
-        queue: this.queue,
-        reconciler: this.o.reconciler,
-        clock: this.o.clock,
-        metrics: this.o.metrics,
-        log: this.o.log,
-        controller: TAG_CONTROLLER_NAME,
-      }),
-    );
-    const tick = () => {
-      all();
-      if (!this.stopped) this.resync = this.o.clock.after(this.o.resyncPeriodMs, tick);
-    };
-    this.resync = this.o.clock.after(this.o.resyncPeriodMs, tick);
+  start(term?: AbortSignal): Promise<void> {
+    return this.runtime.start(term);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.watchesAbort.abort();
-    this.resync?.cancel();
-    this.queue.shutdown();
-    await Promise.all(this.watches.map((w) => w.informer.stop().catch(() => undefined)));
-    await Promise.all(this.workers);
+  stop(opts?: { cancel?: boolean }): Promise<void> {
+    return this.runtime.stop(opts);
   }
 
-  private enqueue(name: string | undefined): void {
-    if (name) this.queue.add(name);
+  private enqueueAll(): void {
+    for (const t of this.tags.informer.list()) this.runtime.enqueue(t.metadata?.name);
   }
 
   private watch(k: ManagedKind, labelSelector: string | undefined, on: (o: KubernetesObject) => void): Watch {
     const l = syncedLister(lister(this.o.client, k, labelSelector));
     const informer = makeInformer(this.o.kc, resourcePath(k), l.fn, labelSelector);
     for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, on);
-    const w = { name: `${k.plural}.${k.apiVersion}`, informer, synced: l.synced };
-    this.watches.push(w);
-    return w;
+    return this.runtime.watch({ name: `${k.plural}.${k.apiVersion}`, informer, synced: l.synced });
   }
 }

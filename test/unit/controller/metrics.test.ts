@@ -33,4 +33,20 @@ describe('controller metrics', () => {
       'workqueue_work_duration_seconds_sum{name="istiooperator",controller="istiooperator"} 0.2',
     );
   });
+
+  it('labels a second controller on the same registry by its own name', async () => {
+    const registry = createRegistry(false);
+    const iop = createControllerMetrics(registry, 'istiooperator');
+    const tags = createControllerMetrics(registry, 'istiorevisiontag');
+    iop.reconciled('success', 0.01);
+    tags.reconciled('error', 0.01);
+    tags.queueObserver().added();
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'controller_runtime_reconcile_total{controller="istiooperator",result="success"} 1',
+    );
+    expect(text).toContain('controller_runtime_reconcile_errors_total{controller="istiooperator"} 0');
+    expect(text).toContain('controller_runtime_reconcile_errors_total{controller="istiorevisiontag"} 1');
+    expect(text).toContain('workqueue_adds_total{name="istiorevisiontag",controller="istiorevisiontag"} 1');
+  });
 });
