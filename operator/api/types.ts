@@ -160,6 +160,17 @@ export interface MeshwrightStatus {
   sidecarRollout?: RolloutProgress;
   /** Rendered CRDs kept at a newer release than this IstioOperator's. */
   crds?: CrdNote;
+  /** For a gateways-only IstioOperator following a revision tag: what the tag resolved to. */
+  followedTag?: FollowedTagStatus;
+}
+
+export interface FollowedTagStatus {
+  /** The IstioRevisionTag's name. */
+  tag: string;
+  /** The revision its webhook serves ('default' for the default revision). */
+  revision: string;
+  /** namespace/name of the IstioOperator installing that revision. */
+  istioOperator: string;
 }
 
 /**

@@ -774,7 +774,7 @@ export class IstioOperatorReconciler {
       revision: release.revision === '' ? 'default' : release.revision,
       istioOperator: release.istioOperator,
     };
-    const live = prev?.meshwright?.followedTag as Record<string, unknown> | undefined;
+    const live = prev?.meshwright?.followedTag;
     if (
       live &&
       live.tag === next.tag &&

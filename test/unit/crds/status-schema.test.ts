@@ -82,6 +82,13 @@ describe('IstioOperator status and its CRD schema', () => {
     expect(undocumentedProblems(withoutNulls, statusSchema, '.status')).toEqual([]);
   });
 
+  it('describes status.meshwright.followedTag, which the reconciler patches on its own for tag followers', () => {
+    const followed: IstioOperatorStatus = {
+      meshwright: { followedTag: { tag: 'prod', revision: '1-31', istioOperator: 'istio-system/r31' } },
+    };
+    expect(undocumentedProblems(json(followed), statusSchema, '.status')).toEqual([]);
+  });
+
   it('reports a field the schema does not describe, with its path', () => {
     const s = json({ ...fullStatus(), meshwright: { ...fullStatus().meshwright, surprise: 1 } });
     expect(undocumentedProblems(s, statusSchema, '.status')).toEqual(['.status.meshwright.surprise: not described by the schema']);
