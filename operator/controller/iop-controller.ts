@@ -1,7 +1,7 @@
 // The IstioOperator controller, a registration on runtime/controller: IstioOperators map to themselves,
 // owned objects of every managed kind to their owner. Kinds the apiserver does not serve (an optional
 // CRD) are not watched until a resync finds them served; the resync also re-queues every IstioOperator
-// so drift the watches missed is still repaired.
+// so drift the watches missed is still repaired. IstioRevisionTag events re-queue every IstioOperator.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log';
 import type { Clock } from './clock';
@@ -10,7 +10,8 @@ import { servesKind } from './kube/served-kind';
 import type { ControllerMetrics } from './metrics';
 import type { ManagedKind } from './reconcile/desired';
 import { Controller } from './runtime/controller';
-import { iopWatch, ownedWatch, type Watch } from './runtime/watches';
+import { iopWatch, kindWatch, ownedWatch, type Watch } from './runtime/watches';
+import { TAG_RESOURCE } from './tags/tag-controller';
 import type { Reconciler } from './runtime/worker';
 
 export const CONTROLLER_NAME = 'istiooperator';
@@ -60,6 +61,10 @@ export class IstioOperatorController {
     if (this.iops) return;
     const { kc, client, namespace } = this.o;
     this.iops = this.runtime.watch(iopWatch(kc, client, this.runtime.enqueue, namespace));
+    // A tag that moves starts the sidecar rollout of its new revision and moves the gateways following
+    // it now, not at their next resync or census. Tags change rarely and IstioOperators are few, so every
+    // IstioOperator is looked at again (a pass of an unchanged one renders from cache and applies nothing).
+    this.runtime.watch(kindWatch(kc, client, TAG_RESOURCE, undefined, () => this.enqueueAll()));
     for (const k of this.o.managedKinds) {
       // A kind whose API is absent has nothing to watch; resyncs look for it again. When discovery
       // itself fails the watch starts as before and retries on its own.

@@ -90,10 +90,10 @@ export interface ReconcilerOptions {
 }
 
 /**
- * How often an IstioOperator following a revision tag looks at the tag again (the IstioOperator controller
- * does not watch tags; one list of tags and IstioOperators per pass is cheap).
+ * How often an IstioOperator following a revision tag looks at the tag again without being told: the
+ * IstioOperator controller's tag watch re-queues it when a tag changes, so this is only a safety net.
  */
-export const FOLLOW_RECHECK_MS = 5000;
+export const FOLLOW_RECHECK_MS = 60_000;
 
 /** How often a held deletion is re-checked (it lists every pod, so not at the readiness poll rate). */
 export const HOLD_RECHECK_MS = 5000;

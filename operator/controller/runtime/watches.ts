@@ -82,6 +82,20 @@ export function iopWatch(kc: KubeConfig, client: KubeClient, enqueue: Enqueue, n
   return { name: 'istiooperators', informer, synced: l.synced };
 }
 
+/** A watch of every object of a kind (optionally label-selected), each event handed to `on`. */
+export function kindWatch(
+  kc: KubeConfig,
+  client: KubeClient,
+  k: ManagedKind,
+  labelSelector: string | undefined,
+  on: (obj: KubernetesObject) => void,
+): Watch {
+  const l = syncedLister(lister(client, k, labelSelector));
+  const informer = makeInformer(kc, resourcePath(k), l.fn, labelSelector);
+  for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, on);
+  return { name: `${k.plural}.${k.apiVersion}`, informer, synced: l.synced };
+}
+
 export function ownedWatch(
   kc: KubeConfig,
   client: KubeClient,

@@ -2,7 +2,7 @@
 // IstioOperators (a revision becoming HEALTHY, appearing or going away can move or hold every tag) and the
 // tag webhooks (a deleted or edited one is repaired), keyed by tag name, one worker running TagReconciler.
 // It runs beside the IstioOperator controller under the same leader.
-import { makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
 import { LABEL_TAG_OWNER } from '../../render/injection/tag-webhook';
 import type { Clock } from '../clock';
@@ -10,7 +10,7 @@ import type { KubeClient } from '../kube/kube-client';
 import type { ControllerMetrics } from '../metrics';
 import type { ManagedKind } from '../reconcile/desired';
 import { Controller } from '../runtime/controller';
-import { IOP_KIND, lister, resourcePath, syncedLister, type Watch } from '../runtime/watches';
+import { IOP_KIND, kindWatch, type Watch } from '../runtime/watches';
 import { TAG_API_VERSION, TAG_KIND } from './tag-plan';
 import type { TagReconciler } from './tag-reconciler';
 
@@ -77,9 +77,6 @@ export class RevisionTagController {
   }
 
   private watch(k: ManagedKind, labelSelector: string | undefined, on: (o: KubernetesObject) => void): Watch {
-    const l = syncedLister(lister(this.o.client, k, labelSelector));
-    const informer = makeInformer(this.o.kc, resourcePath(k), l.fn, labelSelector);
-    for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, on);
-    return this.runtime.watch({ name: `${k.plural}.${k.apiVersion}`, informer, synced: l.synced });
+    return this.runtime.watch(kindWatch(this.o.kc, this.o.client, k, labelSelector, on));
   }
 }

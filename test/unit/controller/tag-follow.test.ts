@@ -6,7 +6,10 @@ import { Writable } from 'stream';
 import { createLogger } from '../../../lib/log';
 import { FINALIZER } from '../../../operator/controller/apply/ownership';
 import { KubeEventRecorder } from '../../../operator/controller/reconcile/event-recorder';
-import { IstioOperatorReconciler } from '../../../operator/controller/reconcile/reconciler';
+import {
+  FOLLOW_RECHECK_MS,
+  IstioOperatorReconciler,
+} from '../../../operator/controller/reconcile/reconciler';
 import { defaultOwnerConflict } from '../../../operator/controller/tags/default-validator';
 import {
   FOLLOW_TAG_ANNOTATION,
@@ -196,7 +199,7 @@ describe('IstioOperatorReconciler with a tag-following IstioOperator', () => {
   it('renders for the tag revision, re-renders when the tag moves, and shows the resolved revision', async () => {
     const t = setup();
     t.kube.seed(tag('prod', '1-30', ready('1-30', 'r30')));
-    expect(await t.r.reconcile(`${NS}/gw`)).toEqual({ requeueAfterMs: 5000 });
+    expect(await t.r.reconcile(`${NS}/gw`)).toEqual({ requeueAfterMs: FOLLOW_RECHECK_MS });
     expect(t.rendered.at(-1)?.spec).toMatchObject({ revision: '1-30', tag: '1.30.3' });
     expect(t.live('gw')?.status?.meshwright?.followedTag).toEqual({
       tag: 'prod',
@@ -215,7 +218,7 @@ describe('IstioOperatorReconciler with a tag-following IstioOperator', () => {
 
   it('a missing tag: an error condition naming it, nothing rendered or applied, looked at again', async () => {
     const t = setup();
-    expect(await t.r.reconcile(`${NS}/gw`)).toEqual({ requeueAfterMs: 5000 });
+    expect(await t.r.reconcile(`${NS}/gw`)).toEqual({ requeueAfterMs: FOLLOW_RECHECK_MS });
     expect(t.rendered).toHaveLength(0);
     expect(t.live('gw')?.status?.status).toBe('ERROR');
     expect(t.live('gw')?.status?.message).toBe(
