@@ -32,6 +32,7 @@ COPY lib ./lib
 COPY operator ./operator
 COPY release ./release
 COPY webhook ./webhook
+COPY inject ./inject
 COPY bin ./bin
 # tsconfig.build.json also covers hack/ (dev tooling): compile only the shipped folders.
 RUN npx tsc -p tsconfig.build.json --rootDir . --outDir dist \

@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseFlags, UsageError, usage, type FlagSpec } from '../lib/flags';
 import { loadKubeConfig } from '../lib/kube/kubeconfig';
 import { setFlagsToOverlay, SetPathError } from '../lib/istio/setpath';
-import { buildInjectionConfig, injectPod } from '../webhook/inject';
-import type { InjectionConfig, IopSpecOverlay, NativeSidecarMode } from '../webhook/inject/api';
-import { versionNotice } from '../webhook/inject/versions';
+import { buildInjectionConfig, injectPod } from '../inject';
+import type { InjectionConfig, IopSpecOverlay, NativeSidecarMode } from '../inject/api';
+import { versionNotice } from '../inject/versions';
 import {
   clusterConfig,
   injectConfigOverlay,

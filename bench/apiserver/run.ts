@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { selfSignedServing } from '../../lib/certs';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
-import { buildInjectionConfig } from '../../webhook/inject';
+import { buildInjectionConfig } from '../../inject';
 import { type Child, startChild, waitFor } from '../common/children';
 import {
   type BenchCluster,

@@ -6,7 +6,7 @@
 // JS heap allocation of the batch, including garbage collected during it, without sampling error.
 import { writeFileSync } from 'node:fs';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
-import { buildInjectionConfig, injectPod } from '../../webhook/inject';
+import { buildInjectionConfig, injectPod } from '../../inject';
 import { BENCH_NAMESPACE, bookinfoPods, type PodShape, syntheticPods } from '../common/pods';
 import { type LatencySummary, summarize } from '../common/stats';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { injectPod } from '../../webhook/inject';
+import { injectPod } from '../../inject';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
 import { type Child, startChild, waitFor } from '../common/children';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { isPlainObject, type PlainObject } from '../../lib/istio/merge';
 import { setFlagsToOverlay } from '../../lib/istio/setpath';
-import type { InjectionConfig, IopSpecOverlay, NativeSidecarMode } from '../../webhook/inject/api';
+import type { InjectionConfig, IopSpecOverlay, NativeSidecarMode } from '../../inject/api';
 import type { Case, Suite } from './cases';
 import type { Engine } from './engine';
 
@@ -36,7 +36,7 @@ export function caseConfig(engine: Engine, suite: Suite, c: Case): InjectionConf
     nativeSidecars: nativeMode(c.nativeSidecars ?? suite.defaults.nativeSidecars),
     nodeKubeletVersions: suite.defaults.kubeletVersions,
     platform: c.platform,
-    // The engine imitates the suite's release (see webhook/inject/versions.ts).
+    // The engine imitates the suite's release (see inject/versions.ts).
     istioVersion: suite.version || undefined,
     compliancePolicy: c.compliancePolicy,
   });

@@ -1,7 +1,7 @@
 // The engine is loaded at run time so the runner still runs (and reports every case as failed with the
-// load error) while webhook/inject/index.ts or config.ts are missing or broken.
+// load error) while inject/index.ts or config.ts are missing or broken.
 import { join } from 'node:path';
-import type { BuildInjectionConfigOptions, InjectionConfig, Injector } from '../../webhook/inject/api';
+import type { BuildInjectionConfigOptions, InjectionConfig, Injector } from '../../inject/api';
 import { errorMessage } from '../../lib/errors';
 
 export interface Engine {
@@ -13,14 +13,14 @@ export type EngineLoad = { ok: true; engine: Engine } | { ok: false; error: stri
 
 export async function loadEngine(root = join(__dirname, '..', '..')): Promise<EngineLoad> {
   try {
-    const index = await loadModule(join(root, 'webhook', 'inject', 'index'));
-    const config = await loadModule(join(root, 'webhook', 'inject', 'config'));
+    const index = await loadModule(join(root, 'inject', 'index'));
+    const config = await loadModule(join(root, 'inject', 'config'));
     const injectPod = index.injectPod;
     const buildInjectionConfig = config.buildInjectionConfig;
     if (typeof injectPod !== 'function')
-      return { ok: false, error: 'webhook/inject/index does not export injectPod' };
+      return { ok: false, error: 'inject/index does not export injectPod' };
     if (typeof buildInjectionConfig !== 'function') {
-      return { ok: false, error: 'webhook/inject/config does not export buildInjectionConfig' };
+      return { ok: false, error: 'inject/config does not export buildInjectionConfig' };
     }
     return {
       ok: true,

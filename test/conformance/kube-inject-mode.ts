@@ -3,7 +3,7 @@ import type { V1Namespace } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubeInject } from '../../webhook/kube-inject';
-import type { InjectionConfig } from '../../webhook/inject/api';
+import type { InjectionConfig } from '../../inject/api';
 import type { Case, Suite } from './cases';
 import { diffObjects, formatDifference } from './diff';
 import { parseDocs } from './docs';

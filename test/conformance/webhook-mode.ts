@@ -4,7 +4,7 @@ import type { V1Namespace } from '@kubernetes/client-node';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { join } from 'node:path';
 import type { PlainObject } from '../../lib/istio/merge';
-import type { InjectionConfig } from '../../webhook/inject/api';
+import type { InjectionConfig } from '../../inject/api';
 import { admissionPod, templateOf, workloadsOf } from './admission-pod';
 import type { Case, Suite } from './cases';
 import { diffObjects, formatDifference } from './diff';

@@ -16,7 +16,7 @@ import { applyPatch, deepClone, type Operation } from 'fast-json-patch';
 import { admissionReview, bookinfoPods } from '../../bench/common/pods';
 import { buildFromConfigMaps } from '../../webhook/config/configmaps';
 import { kubeletVersions } from '../../webhook/config/nodes';
-import { injectPod } from '../../webhook/inject';
+import { injectPod } from '../../inject';
 import {
   admissionApi,
   appsApi,

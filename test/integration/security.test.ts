@@ -27,7 +27,7 @@ import { createCertificateAuthority, issueCertificate } from '../../lib/certs';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
 import { staticConfigSource } from '../../webhook/config/static';
-import { buildInjectionConfig, injectPod } from '../../webhook/inject';
+import { buildInjectionConfig, injectPod } from '../../inject';
 import { createWebhookMetrics } from '../../webhook/server/metrics';
 import { type RunningWebhook, startWebhookServer } from '../../webhook/server/run';
 import { TLS12_CIPHERS } from '../../webhook/tls/options';

@@ -30,7 +30,7 @@ import { parse } from 'yaml';
 import { createCertificateAuthority, issueCertificate, type PemPair } from '../../lib/certs';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
-import { buildInjectionConfig, injectPod } from '../../webhook/inject';
+import { buildInjectionConfig, injectPod } from '../../inject';
 import { type StartedWebhook, startWebhook } from '../../webhook/server/start';
 import {
   admissionApi,

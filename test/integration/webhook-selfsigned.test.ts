@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
-import { buildInjectionConfig, injectPod } from '../../webhook/inject';
+import { buildInjectionConfig, injectPod } from '../../inject';
 import { startWebhook } from '../../webhook/server/start';
 import { SelfSignedTls } from '../../webhook/selfsigned/manager';
 import { INJECTION_WEBHOOK_LABEL, serviceDnsNames, splitPem } from '../../webhook/selfsigned/plan';

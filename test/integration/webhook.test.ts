@@ -11,7 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { createRegistry } from '../../lib/metrics';
-import { buildInjectionConfig } from '../../webhook/inject';
+import { buildInjectionConfig } from '../../inject';
 import { type StartedWebhook } from '../../webhook/server/start';
 import { startLoopbackWebhook } from './support/loopback-webhook';
 import {

@@ -3,11 +3,11 @@
 // `istio-sidecar-injector-<rev>` the injector's `values` (JSON) and `config` (YAML).
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../../lib/errors';
-import { injectPod } from '../inject';
+import { injectPod } from '../../inject';
 import { injectorTemplateAliases, injectorTemplates } from './templates';
-import { InjectionConfigError, injectionConfigFromConfigMaps } from '../inject/config';
-import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
-import { versionFromLabels } from '../inject/versions';
+import { InjectionConfigError, injectionConfigFromConfigMaps } from '../../inject/config';
+import type { InjectionConfig, NativeSidecarMode } from '../../inject/api';
+import { versionFromLabels } from '../../inject/versions';
 
 export const DEFAULT_REVISION = 'default';
 const INJECTOR = 'istio-sidecar-injector';

@@ -9,9 +9,9 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log';
-import type { NativeSidecarMode } from '../inject/api';
-import { versionNotice, type ResolvedVersion } from '../inject/versions';
-import type { TemplateProblem } from '../inject/templates';
+import type { NativeSidecarMode } from '../../inject/api';
+import { versionNotice, type ResolvedVersion } from '../../inject/versions';
+import type { TemplateProblem } from '../../inject/templates';
 import { buildFromConfigMaps, type ConfigMapBuilder } from './configmaps';
 import { RestartingInformer } from '../../lib/kube/restarting-informer';
 import { kubeletVersions, makeNodeInformer } from './nodes';

@@ -2,9 +2,9 @@
 // out. Fed by informers (./informers.ts) but free of I/O, so every transition is unit-tested.
 // A ConfigMap that fails to parse keeps the revision's last good configuration, as istiod does.
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
-import type { InjectionConfig, NativeSidecarMode } from '../inject/api';
+import type { InjectionConfig, NativeSidecarMode } from '../../inject/api';
 import type { ConfigLookup, ConfigSource } from '../server/review';
-import { templateProblems, type TemplateProblem } from '../inject/templates';
+import { templateProblems, type TemplateProblem } from '../../inject/templates';
 import { type ConfigMapBuilder, configMapRole, injectorConfigMapName, meshConfigMapName } from './configmaps';
 import { errorMessage } from '../../lib/errors';
 

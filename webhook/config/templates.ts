@@ -2,7 +2,7 @@
 // key (Go text/template source by name), which istiod renders and which the engine therefore injects.
 import { parse as parseYaml } from 'yaml';
 import { errorMessage } from '../../lib/errors';
-import { InjectionConfigError } from '../inject/config';
+import { InjectionConfigError } from '../../inject/config';
 
 function configDoc(configYaml: string | undefined): Record<string, unknown> | undefined {
   if (configYaml === undefined) return undefined;

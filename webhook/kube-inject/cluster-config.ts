@@ -2,8 +2,8 @@
 // ConfigMap (`istio-sidecar-injector[-<rev>]`: `values`, `config`) and mesh ConfigMap (`istio[-<rev>]`:
 // `mesh`) are read from the Istio namespace. Pure apart from the reader it is given.
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { IopSpecOverlay } from '../inject/api';
-import { versionFromLabels } from '../inject/versions';
+import type { IopSpecOverlay } from '../../inject/api';
+import { versionFromLabels } from '../../inject/versions';
 import { injectConfigOverlay, meshOverlay, valuesOverlay } from './config-files';
 import { KubeInjectError } from './transform';
 

@@ -5,7 +5,7 @@
 // ConfigMap's `config` key (policy, selectors, templates ...), that ConfigMap, or a bare template.
 import { parse } from 'yaml';
 import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merge';
-import type { IopSpecOverlay } from '../inject/api';
+import type { IopSpecOverlay } from '../../inject/api';
 import { injectorTemplateAliases, injectorTemplates } from '../config/templates';
 import { KubeInjectError } from './transform';
 import { errorMessage } from '../../lib/errors';

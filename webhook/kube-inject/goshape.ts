@@ -2,7 +2,7 @@
 // Go's zero values (`resources: {}`, `status: {}`, `strategy: {}` ...), drops `creationTimestamp: null`
 // and sorts keys. We reproduce that shape for the kinds we inject so the output reads like upstream's.
 import { isPlainObject, put, type PlainObject } from '../../lib/istio/merge';
-import { canonicalizeResourceList, canonicalQuantity } from '../inject/quantity';
+import { canonicalizeResourceList, canonicalQuantity } from '../../inject/quantity';
 import type { WorkloadKind } from './workloads';
 
 // Status structs whose counters have no `omitempty`, so they print even when zero.

@@ -3,7 +3,7 @@
 import type { V1Namespace } from '@kubernetes/client-node';
 import { Document, parse, parseAllDocuments, Scalar, visit } from 'yaml';
 import type { PlainObject } from '../../lib/istio/merge';
-import type { InjectionConfig, Injector } from '../inject/api';
+import type { InjectionConfig, Injector } from '../../inject/api';
 import { goShapeList, goShapeWorkload, sortKeys } from './goshape';
 import { asWorkload, isList } from './workloads';
 import { errorMessage } from '../../lib/errors';

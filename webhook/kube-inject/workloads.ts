@@ -2,7 +2,7 @@
 // and how to read a Pod out of them and write the injected Pod back.
 import type { V1ObjectMeta, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { isPlainObject, type PlainObject } from '../../lib/istio/merge';
-import type { WorkloadOwner } from '../inject/api';
+import type { WorkloadOwner } from '../../inject/api';
 
 export type WorkloadKind =
   | 'Pod'

@@ -1,7 +1,7 @@
 // Webhook URL paths. Upstream istiod accepts `/inject` followed by key/value segments; `cluster` and
 // `net` set the proxy's cluster ID and network. Meshwright adds `rev/<revision>` so one process can
 // serve several control-plane revisions (each revision's webhooks point at their own path).
-import type { InjectionConfig } from '../inject/api';
+import type { InjectionConfig } from '../../inject/api';
 
 export interface InjectTarget {
   revision: string;

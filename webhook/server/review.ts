@@ -1,7 +1,7 @@
 // Turns one decoded admission request into the answer: the decision logic of the webhook, pure so it
 // is unit-tested without HTTP. The engine is injected (`Injector`), the configuration is looked up.
 import type { V1Namespace } from '@kubernetes/client-node';
-import type { InjectionConfig, Injector } from '../inject/api';
+import type { InjectionConfig, Injector } from '../../inject/api';
 import {
   type AdmissionRequest,
   type AdmissionReviewResponse,

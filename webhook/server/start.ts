@@ -4,7 +4,7 @@
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/log';
-import type { InjectionConfig, Injector, NativeSidecarMode } from '../inject/api';
+import type { InjectionConfig, Injector, NativeSidecarMode } from '../../inject/api';
 import { startClusterConfig } from '../config/informers';
 import { staticConfigSource } from '../config/static';
 import { SelfSignedTls } from '../selfsigned/manager';

@@ -2,7 +2,7 @@
 // revision tag points at its revision or pods still run sidecars its revision injected, because removing
 // the revision's injector ConfigMap and webhook then would break those pods' next restart and the tag's
 // namespaces. Pure: the tags and pod views in, the holders (or none) out.
-import { parseStatus } from '../../../webhook/inject/status';
+import { parseStatus } from '../../../inject/status';
 import { LABEL_COMPONENT } from '../apply/ownership';
 
 export interface HeldPod {

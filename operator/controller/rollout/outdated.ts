@@ -9,11 +9,11 @@
 // Opted-out pods (gateways among them) are not counted; Jobs, bare pods and the control-plane
 // namespace are never restart candidates.
 import type { V1Container, V1Namespace, V1Pod } from '@kubernetes/client-node';
-import type { InjectionConfig } from '../../../webhook/inject/api';
-import { injectPod } from '../../../webhook/inject';
-import { canonicalizeResourceList } from '../../../webhook/inject/quantity';
-import { parseStatus } from '../../../webhook/inject/status';
-import { unmergedPrometheusAnnotations } from '../../../webhook/inject/prometheus';
+import type { InjectionConfig } from '../../../inject/api';
+import { injectPod } from '../../../inject';
+import { canonicalizeResourceList } from '../../../inject/quantity';
+import { parseStatus } from '../../../inject/status';
+import { unmergedPrometheusAnnotations } from '../../../inject/prometheus';
 import { LABEL_OWNING_RESOURCE } from '../apply/ownership';
 
 export interface PodView {

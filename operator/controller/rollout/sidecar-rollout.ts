@@ -3,8 +3,8 @@
 // annotation), and hands back what goes into status.meshwright.
 import { createHash } from 'crypto';
 import type { KubernetesObject, V1Namespace, V1Pod } from '@kubernetes/client-node';
-import type { InjectionConfig } from '../../../webhook/inject/api';
-import { parseStatus } from '../../../webhook/inject/status';
+import type { InjectionConfig } from '../../../inject/api';
+import { parseStatus } from '../../../inject/status';
 import type { Logger } from '../../../lib/log';
 import { readinessOf } from '../apply/readiness';
 import type { KubeClient } from '../kube/kube-client';

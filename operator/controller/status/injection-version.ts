@@ -2,8 +2,8 @@
 // IstioOperator installs is not one the injector knows exactly (a newer 1.32.x, an older line): as the
 // nearest known version, which the status says. The operator stamps the release version on the injector
 // ConfigMap it renders (render/charts/controller-outcome.ts), and the webhook resolves that same label with
-// the same function (webhook/inject/versions.ts), so both tell the same story. Pure.
-import { resolveVersion } from '../../../webhook/inject/versions';
+// the same function (inject/versions.ts), so both tell the same story. Pure.
+import { resolveVersion } from '../../../inject/versions';
 
 export interface InjectionVersion {
   /** The known release line whose injection behaviour the revision's pods get, e.g. '1.31'. */

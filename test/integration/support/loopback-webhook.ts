@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { selfSignedServing, type CertificateAuthority } from '../../../lib/certs';
 import { createLogger } from '../../../lib/log';
 import { createRegistry } from '../../../lib/metrics';
-import { injectPod } from '../../../webhook/inject';
+import { injectPod } from '../../../inject';
 import { startWebhook, type StartedWebhook } from '../../../webhook/server/start';
 import { kubeConfig } from './cluster';
 

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { suiteVersion } from '../../../test/conformance/cases';
+import { suiteVersion } from '../../conformance/cases';
 
 describe('suiteVersion', () => {
   let root: string;

@@ -18,8 +18,8 @@ import {
   type PodView,
 } from '../../../operator/controller/rollout/outdated';
 import { ReinjectionCache } from '../../../operator/controller/rollout/reinjection-cache';
-import { injectPod, type InjectionConfig } from '../../../webhook/inject';
-import { parseStatus } from '../../../webhook/inject/status';
+import { injectPod, type InjectionConfig } from '../../../inject';
+import { parseStatus } from '../../../inject/status';
 import { chartControllerRender } from '../../../cli/operator';
 import { RenderCache } from '../../../operator/render/charts/render-cache';
 import { ReleasesDirProvider } from '../../../release/local';

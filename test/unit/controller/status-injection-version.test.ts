@@ -1,7 +1,7 @@
 import { computeStatus } from '../../../operator/controller/status/compute-status';
 import { injectionVersionOf } from '../../../operator/controller/status/injection-version';
 import { statusChanged, statusPatch } from '../../../operator/controller/status/status-patch';
-import { resolveVersion } from '../../../webhook/inject/versions';
+import { resolveVersion } from '../../../inject/versions';
 
 const now = '2026-01-01T00:00:00Z';
 const pass = (version: string | undefined, generation = 1) => ({

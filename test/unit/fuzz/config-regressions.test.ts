@@ -3,7 +3,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { buildFromConfigMaps } from '../../../webhook/config/configmaps';
 import { ConfigStore } from '../../../webhook/config/store';
-import { buildInjectionConfig, injectPod } from '../../../webhook/inject';
+import { buildInjectionConfig, injectPod } from '../../../inject';
 
 const NS = 'istio-system';
 const values = JSON.stringify(buildInjectionConfig({ overlays: [] }).values);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { applyPatch } from 'fast-json-patch';
 import { stringify } from 'yaml';
 import { buildFromConfigMaps } from '../../../webhook/config/configmaps';
-import { injectPod } from '../../../webhook/inject';
+import { injectPod } from '../../../inject';
 import { defaultMeshConfig } from '../../../lib/istio/mesh';
 import { defaultValues } from '../../../lib/istio/values';
 import { brokenAt, type Json, nastyString, pod } from './arbitraries';

@@ -16,7 +16,7 @@ import { selfSignedServing } from '../../../lib/certs';
 import { createLogger } from '../../../lib/log';
 import { createRegistry } from '../../../lib/metrics';
 import { staticConfigSource } from '../../../webhook/config/static';
-import { injectPod } from '../../../webhook/inject';
+import { injectPod } from '../../../inject';
 import { createWebhookMetrics } from '../../../webhook/server/metrics';
 import { type RunningWebhook, startWebhookServer } from '../../../webhook/server/run';
 import { config } from '../inject/fixtures';

@@ -1,7 +1,7 @@
 // Regression cases for the engine bugs the fuzz suites found (docs/reliability.md), each reduced to the
 // shrunk counterexample fast-check printed.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { injectPod } from '../../../webhook/inject';
+import { injectPod } from '../../../inject';
 import { config, pod } from '../inject/fixtures';
 
 const cfg = config();

@@ -1,4 +1,4 @@
-import { parsePort, validateAnnotations } from '../../../webhook/inject/annotations';
+import { parsePort, validateAnnotations } from '../../../inject/annotations';
 
 describe('validateAnnotations', () => {
   it('accepts valid values and ignores unknown annotations', () => {

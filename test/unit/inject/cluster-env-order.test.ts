@@ -2,7 +2,7 @@
 // network go to the end of the proxy env (sorted), and ISTIO_PROMETHEUS_ANNOTATIONS / ISTIO_KUBE_APP_PROBERS
 // follow them.
 import type { V1Pod } from '@kubernetes/client-node';
-import { injectPod } from '../../../webhook/inject';
+import { injectPod } from '../../../inject';
 import { config } from './fixtures';
 
 function pod(labels: Record<string, string> = {}): V1Pod {

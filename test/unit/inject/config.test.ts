@@ -1,6 +1,6 @@
 import { defaultMeshConfig } from '../../../lib/istio/mesh';
 import { defaultValues, RELEASE_HUB, RELEASE_TAG } from '../../../lib/istio/values';
-import { buildInjectionConfig, injectionConfigFromConfigMaps } from '../../../webhook/inject/config';
+import { buildInjectionConfig, injectionConfigFromConfigMaps } from '../../../inject/config';
 
 describe('defaults', () => {
   it('are the chart release defaults, fresh on every call', () => {

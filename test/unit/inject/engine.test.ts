@@ -1,8 +1,8 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { applyPatch } from 'fast-json-patch';
 import { readdirSync } from 'node:fs';
-import type { InjectionOutcome } from '../../../webhook/inject/api';
-import { injectPod } from '../../../webhook/inject';
+import type { InjectionOutcome } from '../../../inject/api';
+import { injectPod } from '../../../inject';
 import { config, pod, podsOf, SUITE_DIR } from './fixtures';
 
 const cfg = config();

@@ -4,12 +4,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type {
-  BuildInjectionConfigOptions,
-  InjectionConfig,
-  IopSpecOverlay,
-} from '../../../webhook/inject/api';
-import { buildInjectionConfig } from '../../../webhook/inject/config';
+import type { BuildInjectionConfigOptions, InjectionConfig, IopSpecOverlay } from '../../../inject/api';
+import { buildInjectionConfig } from '../../../inject/config';
 
 export const SUITE_DIR = join(
   __dirname,

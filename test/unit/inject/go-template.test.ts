@@ -1,5 +1,5 @@
-import { renderGoTemplate, TemplateError } from '../../../webhook/inject/templates/go-template';
-import { injectPod } from '../../../webhook/inject';
+import { renderGoTemplate, TemplateError } from '../../../inject/templates/go-template';
+import { injectPod } from '../../../inject';
 import { config, pod } from './fixtures';
 
 const data = {

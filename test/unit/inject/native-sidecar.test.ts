@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { injectPod } from '../../../webhook/inject';
-import { atLeast, nativeSidecarDefault } from '../../../webhook/inject/native-sidecar';
+import { injectPod } from '../../../inject';
+import { atLeast, nativeSidecarDefault } from '../../../inject/native-sidecar';
 import { config, pod } from './fixtures';
 
 describe('nativeSidecarDefault', () => {

@@ -1,4 +1,4 @@
-import { mergeList, mergeObject, type Json, type JsonObject } from '../../../webhook/inject/overlay';
+import { mergeList, mergeObject, type Json, type JsonObject } from '../../../inject/overlay';
 
 const n = (name: string, extra: JsonObject = {}): JsonObject => ({ name, ...extra });
 

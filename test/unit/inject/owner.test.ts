@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { workloadOf } from '../../../webhook/inject/owner';
+import { workloadOf } from '../../../inject/owner';
 
 const owned = (
   kind: string,

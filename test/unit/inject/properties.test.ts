@@ -1,7 +1,7 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { applyPatch } from 'fast-json-patch';
-import { injectPod } from '../../../webhook/inject';
+import { injectPod } from '../../../inject';
 import { config } from './fixtures';
 
 const cfgs = [

@@ -2,9 +2,9 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { defaultProxyConfig, type ProxyConfig } from '../../../lib/istio/mesh';
 import { find, operatorObjects } from '../operator/charts/operator-render';
-import { injectPod } from '../../../webhook/inject';
-import { injectionConfigFromConfigMaps } from '../../../webhook/inject/config';
-import { cleanProxyConfig, proxyConfigJson } from '../../../webhook/inject/proxy-config-json';
+import { injectPod } from '../../../inject';
+import { injectionConfigFromConfigMaps } from '../../../inject/config';
+import { cleanProxyConfig, proxyConfigJson } from '../../../inject/proxy-config-json';
 import { config } from './fixtures';
 
 const CLEANED = [

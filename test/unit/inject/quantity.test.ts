@@ -1,4 +1,4 @@
-import { canonicalQuantity } from '../../../webhook/inject/quantity';
+import { canonicalQuantity } from '../../../inject/quantity';
 
 describe('canonicalQuantity', () => {
   it.each([

@@ -3,8 +3,8 @@
 // conflicting spellings of prometheus.io/scrape (re-injection differed). Each case injects, then re-injects
 // the result, and requires exactly the same pod (inject(inject(p)) == inject(p)).
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { injectPod } from '../../../webhook/inject';
-import type { InjectionConfig, InjectionOutcome } from '../../../webhook/inject/api';
+import { injectPod } from '../../../inject';
+import type { InjectionConfig, InjectionOutcome } from '../../../inject/api';
 import { config, pod } from './fixtures';
 
 const NATIVE = config();

@@ -2,9 +2,9 @@
 // each bad value still inject. Classes are covered field by field (every resource annotation, every
 // duration of proxy.istio.io/config), not by a single example.
 import type { V1Pod } from '@kubernetes/client-node';
-import { injectPod } from '../../../webhook/inject';
-import { A } from '../../../webhook/inject/annotations';
-import { PROXY_CONFIG_DURATION_FIELDS } from '../../../webhook/inject/proxy-config-validation';
+import { injectPod } from '../../../inject';
+import { A } from '../../../inject/annotations';
+import { PROXY_CONFIG_DURATION_FIELDS } from '../../../inject/proxy-config-validation';
 import { config } from './fixtures';
 
 const cfg = config();

@@ -1,6 +1,6 @@
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
-import type { InjectionConfig } from '../../../webhook/inject/api';
-import { injectPod } from '../../../webhook/inject';
+import type { InjectionConfig } from '../../../inject/api';
+import { injectPod } from '../../../inject';
 import { config, pod } from './fixtures';
 
 function inject(p: V1Pod, cfg: InjectionConfig, namespaceObject?: V1Namespace): V1Pod {

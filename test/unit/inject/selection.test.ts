@@ -1,4 +1,4 @@
-import { injectRequired, selectorMatches } from '../../../webhook/inject/selection';
+import { injectRequired, selectorMatches } from '../../../inject/selection';
 
 const spec = { containers: [{ name: 'app' }] };
 const enabled = { policy: 'enabled' };

@@ -1,8 +1,8 @@
 // The version table: which release's behaviour a revision gets, and what each flag changes in a pod.
 import type { V1Pod } from '@kubernetes/client-node';
 import { buildFromConfigMaps } from '../../../webhook/config/configmaps';
-import { injectPod } from '../../../webhook/inject';
-import { injectionConfigFromConfigMaps } from '../../../webhook/inject/config';
+import { injectPod } from '../../../inject';
+import { injectionConfigFromConfigMaps } from '../../../inject/config';
 import {
   BUILT_FOR_VERSION,
   KNOWN_VERSIONS,
@@ -10,7 +10,7 @@ import {
   resolveVersion,
   versionFromLabels,
   versionNotice,
-} from '../../../webhook/inject/versions';
+} from '../../../inject/versions';
 import { config } from './fixtures';
 
 function pod(meta: V1Pod['metadata'] = {}): V1Pod {

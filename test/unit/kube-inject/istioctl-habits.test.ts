@@ -1,7 +1,7 @@
 // Where istioctl kube-inject differs from the webhook, checked with the real engine: the system-namespace
 // rule reads the pod template's namespace, injectedAnnotations are the webhook's alone.
 import { parseAllDocuments } from 'yaml';
-import { injectPod } from '../../../webhook/inject';
+import { injectPod } from '../../../inject';
 import { kubeInject } from '../../../webhook/kube-inject';
 import { config } from '../inject/fixtures';
 

@@ -1,11 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import type {
-  InjectionConfig,
-  InjectionOutcome,
-  InjectionRequest,
-  Injector,
-} from '../../../webhook/inject/api';
+import type { InjectionConfig, InjectionOutcome, InjectionRequest, Injector } from '../../../inject/api';
 import { kubeInject, KubeInjectError, meshOverlay, valuesOverlay } from '../../../webhook/kube-inject';
 
 const config: InjectionConfig = {

@@ -1,7 +1,7 @@
 // Contract with the injection webhook: the ConfigMaps Pilot renders (the operator's chart render) must build the injection config the
-// webhook uses (webhook/inject/config.ts reads `values`, `config` and the mesh ConfigMap's `mesh`).
+// webhook uses (inject/config.ts reads `values`, `config` and the mesh ConfigMap's `mesh`).
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { injectionConfigFromConfigMaps } from '../../../webhook/inject/config';
+import { injectionConfigFromConfigMaps } from '../../../inject/config';
 import { find, operatorRender } from './charts/operator-render';
 
 jest.setTimeout(120_000);

@@ -1,7 +1,7 @@
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { createPatch, diffValues, escapePointer, jsonEqual } from '../../../webhook/inject/patch';
+import { createPatch, diffValues, escapePointer, jsonEqual } from '../../../inject/patch';
 
 // Applies a patch the way the API server does, on a copy, validating every operation.
 function apply<T>(doc: T, ops: Operation[]): T {

@@ -5,7 +5,7 @@ import { createRegistry } from '../../../lib/metrics';
 import { buildAdmissionApp } from '../../../webhook/server/app';
 import { createWebhookMetrics } from '../../../webhook/server/metrics';
 import { fakeInjector, injectsProxy, review, staticSource } from './fixtures';
-import type { Injector } from '../../../webhook/inject/api';
+import type { Injector } from '../../../inject/api';
 
 function setup(injector: Injector = fakeInjector(injectsProxy), bodyLimit?: number) {
   const registry = createRegistry(false);

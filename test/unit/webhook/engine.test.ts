@@ -1,7 +1,7 @@
-// The admission path with the real engine (webhook/inject) and its default configuration.
+// The admission path with the real engine (inject) and its default configuration.
 import { applyPatch, type Operation } from 'fast-json-patch';
 import type { V1Pod } from '@kubernetes/client-node';
-import { buildInjectionConfig, injectPod } from '../../../webhook/inject';
+import { buildInjectionConfig, injectPod } from '../../../inject';
 import { decodeAdmissionReview } from '../../../webhook/server/admission';
 import { reviewRequest } from '../../../webhook/server/review';
 import { staticConfigSource } from '../../../webhook/config/static';

@@ -1,11 +1,6 @@
 // Shared test fixtures: admission reviews, a minimal InjectionConfig and a fake injector.
 import type { V1Pod } from '@kubernetes/client-node';
-import type {
-  InjectionConfig,
-  InjectionOutcome,
-  InjectionRequest,
-  Injector,
-} from '../../../webhook/inject/api';
+import type { InjectionConfig, InjectionOutcome, InjectionRequest, Injector } from '../../../inject/api';
 import type { ConfigSource } from '../../../webhook/server/review';
 
 export function pod(overrides: Partial<V1Pod['metadata']> = {}): V1Pod {

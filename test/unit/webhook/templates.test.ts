@@ -5,8 +5,8 @@ import { stringify } from 'yaml';
 import { buildFromConfigMaps } from '../../../webhook/config/configmaps';
 import { ConfigStore } from '../../../webhook/config/store';
 import { injectorTemplates } from '../../../webhook/config/templates';
-import { injectPod } from '../../../webhook/inject';
-import type { TemplateProblem } from '../../../webhook/inject/templates';
+import { injectPod } from '../../../inject';
+import type { TemplateProblem } from '../../../inject/templates';
 import { buildProbeApp } from '../../../webhook/server/probes';
 
 const SIDECAR = [

@@ -1,8 +1,8 @@
 // The Go text/template interpreter: the language as Go defines it, Go's printing and comparison rules,
 // and the sprig and istiod functions injection templates call. Expected outputs are Go's.
-import { compileTemplate, TemplateError } from '../../../../webhook/inject/render/compile';
-import { INJECTION_FUNCS } from '../../../../webhook/inject/render/funcs';
-import { STRUCTS } from '../../../../webhook/inject/render/values';
+import { compileTemplate, TemplateError } from '../../../../inject/render/compile';
+import { INJECTION_FUNCS } from '../../../../inject/render/funcs';
+import { STRUCTS } from '../../../../inject/render/values';
 
 const run = (src: string, data: unknown = {}): string =>
   compileTemplate('t', src, INJECTION_FUNCS).execute(data);

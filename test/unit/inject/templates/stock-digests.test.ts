@@ -1,7 +1,7 @@
 // The fast path's digest table against the stock templates of both releases, rendered by the pinned
 // Helm from ../shared/reference: every stock template with a builder is in the table under its own
 // kind and release, and the table holds nothing else.
-import { STOCK_DIGESTS, stockTemplate, templateDigest } from '../../../../webhook/inject/templates/stock';
+import { STOCK_DIGESTS, stockTemplate, templateDigest } from '../../../../inject/templates/stock';
 import { stockInjectorConfigMap, VERSIONS } from './stock-templates';
 
 const WITH_BUILDERS = ['sidecar', 'gateway', 'grpc-simple', 'grpc-agent'];

@@ -5,7 +5,7 @@ import { chartControllerRender } from '../../../../cli/operator';
 import { RenderCache } from '../../../../operator/render/charts/render-cache';
 import { ReleasesDirProvider } from '../../../../release/local';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { versionFromLabels } from '../../../../webhook/inject/versions';
+import { versionFromLabels } from '../../../../inject/versions';
 import { REFERENCE, renderer } from './parity-helpers';
 
 jest.setTimeout(180_000);

@@ -2,7 +2,7 @@
 // MutatingWebhookConfiguration; in-process the injector honours host networking, system namespaces,
 // the per-pod opt-in/out, never/always selectors and the global auto-inject policy.
 import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
-import type { LabelSelectorValue } from '../../lib/istio/values';
+import type { LabelSelectorValue } from '../lib/istio/values';
 import { A, L } from './annotations';
 
 export const IGNORED_NAMESPACES: readonly string[] = [

@@ -2,8 +2,8 @@
 // and the benchmarks all call `injectPod` (implemented in ./index.ts) through these types only.
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
-import type { MeshConfig } from '../../lib/istio/mesh';
-import type { Values } from '../../lib/istio/values';
+import type { MeshConfig } from '../lib/istio/mesh';
+import type { Values } from '../lib/istio/values';
 import type { ResolvedVersion } from './versions';
 
 export type NativeSidecarMode = 'auto' | 'enabled' | 'disabled';

@@ -2,7 +2,7 @@
 // PROXY_CONFIG, pod ports, app containers), then ISTIO_META_* metadata, trust domain, optional tracing
 // attributes, and finally the ProxyConfig's proxyMetadata (sorted by name, as Go ranges over a map).
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
-import type { ProxyConfig } from '../../lib/istio/mesh';
+import type { ProxyConfig } from '../lib/istio/mesh';
 import { A, L } from './annotations';
 import { ann, type TemplateContext } from './context';
 import { goJson } from './go-json';

@@ -2,14 +2,9 @@
 // mesh, resolved once (annotation-or-default lookups, effective ProxyConfig, images, UIDs, native mode).
 import type { V1Container, V1Namespace, V1ObjectMeta, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import {
-  defaultProxyConfig,
-  mergeProxyConfig,
-  type MeshConfig,
-  type ProxyConfig,
-} from '../../lib/istio/mesh';
-import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merge';
-import { defaultValues, type ResolvedValues } from '../../lib/istio/values';
+import { defaultProxyConfig, mergeProxyConfig, type MeshConfig, type ProxyConfig } from '../lib/istio/mesh';
+import { deepMerge, isPlainObject, type PlainObject } from '../lib/istio/merge';
+import { defaultValues, type ResolvedValues } from '../lib/istio/values';
 import type { InjectionConfig } from './api';
 import { A } from './annotations';
 import { proxyImage } from './images';

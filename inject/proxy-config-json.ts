@@ -1,8 +1,8 @@
 // PROXY_CONFIG: the proxy's configured ProxyConfig as protobuf JSON, cleaned as istiod cleans it (fields
 // equal to istiod's defaults are dropped: the agent applies the same defaults, and a default mesh config
 // gives `{}`). Keys follow the proto declaration order, maps are sorted, as Go's protojson prints them.
-import { defaultProxyConfig, PROXY_CONFIG_FIELD_ORDER, type ProxyConfig } from '../../lib/istio/mesh';
-import { isPlainObject } from '../../lib/istio/merge';
+import { defaultProxyConfig, PROXY_CONFIG_FIELD_ORDER, type ProxyConfig } from '../lib/istio/mesh';
+import { isPlainObject } from '../lib/istio/merge';
 import { parseProtoDuration } from './proxy-config-validation';
 
 // Scalar fields istiod clears when they equal the default (its cleanProxyConfig).

@@ -1,8 +1,8 @@
 // The proxy image reference: <hub>/<image>:<tag>[-<variant>], or the image verbatim when it already is
 // a full reference (contains '/'). The image type (variant) comes from the pod annotation, the proxy
 // config, or global.variant, and replaces a known variant suffix already in the tag.
-import type { ProxyConfig } from '../../lib/istio/mesh';
-import type { ResolvedValues } from '../../lib/istio/values';
+import type { ProxyConfig } from '../lib/istio/mesh';
+import type { ResolvedValues } from '../lib/istio/values';
 import { A } from './annotations';
 
 const KNOWN_IMAGE_TYPES = ['distroless', 'debug'];

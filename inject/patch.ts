@@ -5,7 +5,7 @@
 // Other lists keep their common prefix and suffix and patch the middle element by element.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
-import { isPlainObject, type PlainObject } from '../../lib/istio/merge';
+import { isPlainObject, type PlainObject } from '../lib/istio/merge';
 
 export function createPatch(original: V1Pod, injected: V1Pod): Operation[] {
   return diffValues(original, injected);

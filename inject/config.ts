@@ -1,9 +1,9 @@
 // Assembly of the injector's configuration: chart/istiod defaults, then IstioOperator-shaped overlays in
 // order (profile, --set, --values, conformance iop/mesh), or the two ConfigMaps istiod reads in a cluster.
 import { parse as parseYaml } from 'yaml';
-import { defaultMeshConfig, type MeshConfig } from '../../lib/istio/mesh';
-import { deepMerge, isPlainObject, type PlainObject } from '../../lib/istio/merge';
-import { defaultValues, type Values } from '../../lib/istio/values';
+import { defaultMeshConfig, type MeshConfig } from '../lib/istio/mesh';
+import { deepMerge, isPlainObject, type PlainObject } from '../lib/istio/merge';
+import { defaultValues, type Values } from '../lib/istio/values';
 import type { BuildInjectionConfigOptions, InjectionConfig, IopSpecOverlay, NativeSidecarMode } from './api';
 import { resolveVersion } from './versions';
 

@@ -3,7 +3,7 @@
 // agent in ISTIO_PROMETHEUS_ANNOTATIONS. A pod that opts out (`prometheus.io/scrape: false`, or the same key
 // in another spelling, see scrapeOptOut) is left alone.
 import type { V1Container, V1ObjectMeta } from '@kubernetes/client-node';
-import type { MeshConfig } from '../../lib/istio/mesh';
+import type { MeshConfig } from '../lib/istio/mesh';
 import { A, parseGoBool } from './annotations';
 import type { VersionBehaviour } from './versions';
 

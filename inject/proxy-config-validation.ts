@@ -3,8 +3,8 @@
 // and the result checked (paths, drain duration, discovery address, ports, auth policy, private key
 // provider). Every problem is reported, prefixed like istiod's messages.
 import { parse as parseYaml } from 'yaml';
-import { defaultProxyConfig, mergeProxyConfig, type ProxyConfig } from '../../lib/istio/mesh';
-import { isPlainObject } from '../../lib/istio/merge';
+import { defaultProxyConfig, mergeProxyConfig, type ProxyConfig } from '../lib/istio/mesh';
+import { isPlainObject } from '../lib/istio/merge';
 
 /** Duration-typed fields of ProxyConfig, as dotted paths (nested messages included). */
 export const PROXY_CONFIG_DURATION_FIELDS: readonly string[] = [

@@ -1,7 +1,7 @@
 // Which Istio release the injector imitates. A revision's injection must match that revision's own istiod,
 // and injection changed between releases; this is the one table of what changed (version -> behaviour), so
 // every version-dependent step reads a flag here instead of comparing version strings itself.
-import { ISTIO_VERSION } from '../../lib/version';
+import { ISTIO_VERSION } from '../lib/version';
 
 /** What one Istio release line does differently from the others when it injects a sidecar. */
 export interface VersionBehaviour {

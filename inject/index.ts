@@ -12,7 +12,7 @@ import {
   ProxyConfigAnnotationError,
   type TemplateContext,
 } from './context';
-import { deepClone } from '../../lib/istio/merge';
+import { deepClone } from '../lib/istio/merge';
 import { mergeList, mergeObject, type Json, type JsonObject } from './overlay';
 import {
   applyContainerOverlay,
