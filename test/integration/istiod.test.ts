@@ -3,7 +3,6 @@
 // rendered from the release's own chart), and we check that it starts cleanly, that its validating webhook
 // and its Gateway API deployment controller work against those inputs, and how its injector's output
 // compares with Meshwright's engine injecting the same pod from the same ConfigMaps.
-import { request } from 'node:https';
 import { join } from 'node:path';
 import {
   ApiException,
@@ -31,12 +30,13 @@ import {
 import { formatDifferences, podDifferences } from './support/istiod-compare';
 import { installIstiodInputs, type IstiodConfigMaps } from './support/istiod-install';
 import {
-  errorLines,
   ISTIOD_VERSION,
   istiodAvailability,
+  postJson,
   type RunningIstiod,
   skipBanner,
   startIstiod,
+  unexpectedErrors,
 } from './support/istiod';
 
 const ISTIO_NAMESPACE = 'istio-system';
@@ -45,69 +45,6 @@ const availability = istiodAvailability();
 if (availability.kind === 'skipped')
   console.warn(skipBanner(`istiod ${ISTIOD_VERSION} tests`, availability.reason));
 const suite = availability.kind === 'skipped' ? describe.skip : describe;
-
-/**
- * Error-level lines istiod logs in this set-up that are not faults of the install, each with why.
- */
-const BENIGN_ERRORS: { match: RegExp; why: string }[] = [
-  {
-    match:
-      /\terror\tcontrollers\terror handling .*, retrying .*gatewayclasses\.gateway\.networking\.k8s\.io ".*" already exists/,
-    why:
-      'its GatewayClass controller reconciles every built-in class (istio, istio-remote) on each event; the ' +
-      'event of its own create of one class can run before its informer has seen its create of the other, ' +
-      'which it then creates again: AlreadyExists, which it does not treat as the harmless race it treats ' +
-      'Conflict as, so it logs an error and retries (seen on the busy shared machine); the class exists',
-  },
-  {
-    match:
-      /\terror\tcontrollers\terror handling .*, retrying .*apply failed: patch apps\/v1, Kind=Deployment\/.*Operation cannot be fulfilled on deployments\.apps ".*": the object has been modified/,
-    why:
-      "its gateway Deployment controller applies with the object's resourceVersion; the controller-manager " +
-      'updating the new Deployment (status, revision annotation) in between makes that apply a Conflict, ' +
-      'which it logs at error level and retries; the Deployment test above proves the retry converges',
-  },
-];
-
-const unexpectedErrors = (log: string): string[] =>
-  errorLines(log).filter((l) => !BENIGN_ERRORS.some((b) => b.match.test(l)));
-
-function postJson(
-  port: number,
-  path: string,
-  body: unknown,
-  ca: string,
-): Promise<{ status: number; json: unknown }> {
-  const data = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        ca,
-        headers: { 'content-type': 'application/json', 'content-length': data.length },
-        timeout: 10_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as unknown });
-          } catch {
-            reject(new Error(`${path}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 200)}`));
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${path}: timed out`)));
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 suite(`upstream istiod ${ISTIOD_VERSION} against the local control plane`, () => {
   let istiod: RunningIstiod | undefined;

@@ -97,6 +97,18 @@ async function waitEstablished(kc: KubeConfig, names: string[], timeoutMs: numbe
   }
 }
 
+/** Applies CRDs server-side and waits until each is Established. */
+export async function applyCrds(kc: KubeConfig, crds: KubernetesObject[]): Promise<void> {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  for (const crd of crds)
+    await objects.patch(crd, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  await waitEstablished(
+    kc,
+    crds.map((c) => c.metadata?.name ?? ''),
+    60_000,
+  );
+}
+
 /** Installs everything istiod reads into `namespace` (created if absent); returns the ConfigMaps. */
 export async function installIstiodInputs(
   kc: KubeConfig,
@@ -106,13 +118,7 @@ export async function installIstiodInputs(
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const apply = (o: KubernetesObject) =>
     objects.patch(o, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-  const crds = [...istioCrds(root), ...gatewayApiCrds(root)];
-  for (const crd of crds) await apply(crd);
-  await waitEstablished(
-    kc,
-    crds.map((c) => c.metadata?.name ?? ''),
-    60_000,
-  );
+  await applyCrds(kc, [...istioCrds(root), ...gatewayApiCrds(root)]);
   const core = kc.makeApiClient(CoreV1Api);
   // Other suites may create the namespace at the same time: AlreadyExists is fine.
   await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((err: unknown) => {

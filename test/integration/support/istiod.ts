@@ -4,6 +4,7 @@
 // file. Its HTTPS server (webhooks) uses a serving certificate for IP 127.0.0.1 that we issue, because the
 // apiserver reaches it by URL on loopback and istiod's own DNS certificate names only the Service.
 import { spawn } from 'node:child_process';
+import { request } from 'node:https';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,33 @@ export interface RunningIstiod {
   stop(): Promise<void>;
 }
 
+/**
+ * istiod's loopback ports and HTTPS serving certificate, chosen before it starts: a caller that must name its
+ * webhook URL and CA in what it installs first (an IstioOperator's `values.base.validationURL`) prepares them.
+ */
+export interface IstiodServing {
+  ports: IstiodPorts;
+  caPem: string;
+  serving: { certPem: string; keyPem: string };
+}
+
+export async function prepareIstiodServing(): Promise<IstiodServing> {
+  const [grpc, secureGrpc, https, monitoring, http, ctrlz] = await freePorts(6);
+  const { ca, serving } = await selfSignedServing({ commonName: 'istiod-test', ipAddresses: ['127.0.0.1'] });
+  return {
+    ports: {
+      grpc: grpc!,
+      secureGrpc: secureGrpc!,
+      https: https!,
+      monitoring: monitoring!,
+      http: http!,
+      ctrlz: ctrlz!,
+    },
+    caPem: ca.certPem,
+    serving: { certPem: serving.certPem, keyPem: serving.keyPem },
+  };
+}
+
 export interface StartIstiodOptions {
   binary: string;
   kubeconfig: string;
@@ -76,24 +104,17 @@ export interface StartIstiodOptions {
   /** Extra environment (feature flags). */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Ports and certificate prepared beforehand (prepareIstiodServing); default fresh ones. */
+  serving?: IstiodServing;
 }
 
 export async function startIstiod(o: StartIstiodOptions): Promise<RunningIstiod> {
   const workDir = mkdtempSync(join(tmpdir(), 'meshwright-istiod-'));
-  const [grpc, secureGrpc, https, monitoring, http, ctrlz] = await freePorts(6);
-  const ports: IstiodPorts = {
-    grpc: grpc!,
-    secureGrpc: secureGrpc!,
-    https: https!,
-    monitoring: monitoring!,
-    http: http!,
-    ctrlz: ctrlz!,
-  };
-  const { ca, serving } = await selfSignedServing({ commonName: 'istiod-test', ipAddresses: ['127.0.0.1'] });
+  const { ports, caPem, serving } = o.serving ?? (await prepareIstiodServing());
   const tls = { cert: join(workDir, 'tls.crt'), key: join(workDir, 'tls.key'), ca: join(workDir, 'ca.crt') };
   writeFileSync(tls.cert, serving.certPem);
   writeFileSync(tls.key, serving.keyPem, { mode: 0o600 });
-  writeFileSync(tls.ca, ca.certPem);
+  writeFileSync(tls.ca, caPem);
   const logFile = o.logFile ?? join(workDir, 'istiod.log');
   const loop = (p: number) => `127.0.0.1:${p}`;
   const args = [
@@ -142,7 +163,7 @@ export async function startIstiod(o: StartIstiodOptions): Promise<RunningIstiod>
   const running: RunningIstiod = {
     pid,
     ports,
-    caPem: ca.certPem,
+    caPem,
     logFile,
     workDir,
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
@@ -176,4 +197,69 @@ export async function startIstiod(o: StartIstiodOptions): Promise<RunningIstiod>
 /** A log line of istiod at error level: `<time>\terror\t<scope>\t<message>`. */
 export function errorLines(log: string): string[] {
   return log.split('\n').filter((l) => /^\S+\terror\t/.test(l));
+}
+
+/**
+ * Error-level lines istiod logs against the local control plane that are not faults of the install, each
+ * with why (shared by the suites that run istiod).
+ */
+export const BENIGN_ERRORS: { match: RegExp; why: string }[] = [
+  {
+    match:
+      /\terror\tcontrollers\terror handling .*, retrying .*gatewayclasses\.gateway\.networking\.k8s\.io ".*" already exists/,
+    why:
+      'its GatewayClass controller reconciles every built-in class (istio, istio-remote) on each event; the ' +
+      'event of its own create of one class can run before its informer has seen its create of the other, ' +
+      'which it then creates again: AlreadyExists, which it does not treat as the harmless race it treats ' +
+      'Conflict as, so it logs an error and retries (seen on the busy shared machine); the class exists',
+  },
+  {
+    match:
+      /\terror\tcontrollers\terror handling .*, retrying .*apply failed: patch apps\/v1, Kind=Deployment\/.*Operation cannot be fulfilled on deployments\.apps ".*": the object has been modified/,
+    why:
+      "its gateway Deployment controller applies with the object's resourceVersion; the controller-manager " +
+      'updating the new Deployment (status, revision annotation) in between makes that apply a Conflict, ' +
+      'which it logs at error level and retries; the Deployment tests prove the retry converges',
+  },
+];
+
+export const unexpectedErrors = (log: string): string[] =>
+  errorLines(log).filter((l) => !BENIGN_ERRORS.some((b) => b.match.test(l)));
+
+/** POSTs JSON to istiod's HTTPS server on loopback (its /inject, /validate), trusting `ca`. */
+export function postJson(
+  port: number,
+  path: string,
+  body: unknown,
+  ca: string,
+): Promise<{ status: number; json: unknown }> {
+  const data = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        ca,
+        headers: { 'content-type': 'application/json', 'content-length': data.length },
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as unknown });
+          } catch {
+            reject(new Error(`${path}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 200)}`));
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${path}: timed out`)));
+    req.on('error', reject);
+    req.end(data);
+  });
 }
