@@ -24,7 +24,7 @@ import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import type { OperatorManager } from '../../operator/controller/manager';
 import { buildFromConfigMaps } from '../../webhook/config/configmaps';
 import { kubeletVersions } from '../../webhook/config/nodes';
-import { injectPod } from '../../webhook/inject';
+import { injectPod } from '../../inject';
 import {
   deleteOwnedClusterObjects,
   forceRemoveIop,
