@@ -2,63 +2,10 @@
 // an invalid value rejects the pod with a message naming the annotation and the reason.
 import { validateProxyConfigAnnotation } from './proxy-config-validation';
 import { isQuantity, QUANTITY_ERROR } from './quantity';
+import { ANNOTATIONS as A, LABELS as L } from '../lib/istio/names';
 
-export const A = {
-  status: 'sidecar.istio.io/status',
-  inject: 'sidecar.istio.io/inject',
-  templates: 'inject.istio.io/templates',
-  interceptionMode: 'sidecar.istio.io/interceptionMode',
-  enableCoreDump: 'sidecar.istio.io/enableCoreDump',
-  statusPort: 'status.sidecar.istio.io/port',
-  readinessInitialDelay: 'readiness.status.sidecar.istio.io/initialDelaySeconds',
-  readinessPeriod: 'readiness.status.sidecar.istio.io/periodSeconds',
-  readinessFailureThreshold: 'readiness.status.sidecar.istio.io/failureThreshold',
-  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
-  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
-  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
-  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
-  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
-  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
-  excludeInterfaces: 'traffic.sidecar.istio.io/excludeInterfaces',
-  kubevirtInterfaces: 'traffic.sidecar.istio.io/kubevirtInterfaces',
-  rerouteVirtualInterfaces: 'istio.io/reroute-virtual-interfaces',
-  prometheusMerge: 'prometheus.istio.io/merge-metrics',
-  proxyConfig: 'proxy.istio.io/config',
-  overrides: 'proxy.istio.io/overrides',
-  proxyImage: 'sidecar.istio.io/proxyImage',
-  proxyImageType: 'sidecar.istio.io/proxyImageType',
-  proxyCPU: 'sidecar.istio.io/proxyCPU',
-  proxyMemory: 'sidecar.istio.io/proxyMemory',
-  proxyCPULimit: 'sidecar.istio.io/proxyCPULimit',
-  proxyMemoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
-  logLevel: 'sidecar.istio.io/logLevel',
-  componentLogLevel: 'sidecar.istio.io/componentLogLevel',
-  agentLogLevel: 'sidecar.istio.io/agentLogLevel',
-  bootstrapOverride: 'sidecar.istio.io/bootstrapOverride',
-  userVolume: 'sidecar.istio.io/userVolume',
-  userVolumeMount: 'sidecar.istio.io/userVolumeMount',
-  capNetBindService: 'sidecar.istio.io/capNetBindService',
-  nativeSidecar: 'sidecar.istio.io/nativeSidecar',
-  rewriteAppHTTPProbers: 'sidecar.istio.io/rewriteAppHTTPProbers',
-  rev: 'istio.io/rev',
-  defaultContainer: 'kubectl.kubernetes.io/default-container',
-  defaultLogsContainer: 'kubectl.kubernetes.io/default-logs-container',
-  multusNetworks: 'k8s.v1.cni.cncf.io/networks',
-  datadogEnv: 'apm.datadoghq.com/env',
-} as const;
-
-export const L = {
-  inject: 'sidecar.istio.io/inject',
-  rev: 'istio.io/rev',
-  tlsMode: 'security.istio.io/tlsMode',
-  tunnel: 'networking.istio.io/tunnel',
-  canonicalName: 'service.istio.io/canonical-name',
-  canonicalRevision: 'service.istio.io/canonical-revision',
-  workloadName: 'service.istio.io/workload-name',
-  network: 'topology.istio.io/network',
-  podTemplateHash: 'pod-template-hash',
-  deploymentConfig: 'deploymentconfig',
-} as const;
+/** Annotation and label names: the tables of lib/istio/names.ts, under the engine's short names. */
+export { A, L };
 
 type Validator = (value: string) => string | undefined;
 

@@ -6,10 +6,11 @@ import type { V1Container, V1ObjectMeta } from '@kubernetes/client-node';
 import type { MeshConfig } from '../lib/istio/mesh';
 import { A, parseGoBool } from './annotations';
 import type { VersionBehaviour } from './versions';
+import { PROMETHEUS } from '../lib/istio/names';
 
-export const SCRAPE = 'prometheus.io/scrape';
-export const PORT = 'prometheus.io/port';
-export const PATH = 'prometheus.io/path';
+export const SCRAPE = PROMETHEUS.scrape;
+export const PORT = PROMETHEUS.port;
+export const PATH = PROMETHEUS.path;
 const MERGED_PATH = '/stats/prometheus';
 
 export function prometheusMergeEnabled(annotations: Record<string, string>, mesh: MeshConfig): boolean {
@@ -41,8 +42,8 @@ export function scrapeOptOut(annotations: Record<string, string>): boolean {
   return Object.entries(annotations).some(([k, v]) => readsAs(k, SCRAPE_LABEL) && parseGoBool(v) === false);
 }
 
-export const SCRAPE_TARGETS = 'prometheus.istio.io/scrape-targets';
-export const SECURE_PORT = 'prometheus.istio.io/secure-port';
+export const SCRAPE_TARGETS = PROMETHEUS.scrapeTargets;
+export const SECURE_PORT = PROMETHEUS.securePort;
 const PORT_LABEL = labelName(PORT);
 const PATH_LABEL = labelName(PATH);
 const SECURE_MERGED_PORT_ENV = 'ENVOY_SECURE_MERGED_METRICS_PORT';

@@ -2,6 +2,7 @@
 // and injection changed between releases; this is the one table of what changed (version -> behaviour), so
 // every version-dependent step reads a flag here instead of comparing version strings itself.
 import { ISTIO_VERSION } from '../lib/version';
+import { LABELS } from '../lib/istio/names';
 
 /** What one Istio release line does differently from the others when it injects a sidecar. */
 export interface VersionBehaviour {
@@ -129,7 +130,7 @@ export function versionFromLabels(labels: Record<string, string> | undefined): s
   const chart = labels['helm.sh/chart'];
   const m = chart ? /^[a-z][a-z0-9-]*?-(v?\d+\.\d+.*)$/.exec(chart) : null;
   if (m) return m[1];
-  return labels['operator.istio.io/version'] || undefined;
+  return labels[LABELS.istioVersion] || undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import { injectorTemplateAliases, injectorTemplates } from './templates';
 import { InjectionConfigError, injectionConfigFromConfigMaps } from '../../inject/config';
 import type { InjectionConfig, NativeSidecarMode } from '../../inject/api';
 import { versionFromLabels } from '../../inject/versions';
+import { ANNOTATIONS, PROMETHEUS } from '../../lib/istio/names';
 
 export const DEFAULT_REVISION = 'default';
 const INJECTOR = 'istio-sidecar-injector';
@@ -72,7 +73,7 @@ const CANARY_PODS: V1Pod[] = [
     metadata: {
       name: 'canary',
       labels: { app: 'canary', version: 'v1' },
-      annotations: { 'prometheus.io/scrape': 'true', 'sidecar.istio.io/proxyCPU': '50m' },
+      annotations: { [PROMETHEUS.scrape]: 'true', [ANNOTATIONS.proxyCPU]: '50m' },
     },
     spec: {
       containers: [
@@ -89,7 +90,7 @@ const CANARY_PODS: V1Pod[] = [
   {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: 'canary-gateway', annotations: { 'inject.istio.io/templates': 'gateway' } },
+    metadata: { name: 'canary-gateway', annotations: { [ANNOTATIONS.templates]: 'gateway' } },
     spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] },
   },
 ];

@@ -5,8 +5,9 @@
 // renderer, CRDs installed by hand) nothing is judged and ownership decides, as before. Pure.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { compareIstioVersions, parseIstioVersion } from '../../../release/version';
+import { LABELS } from '../../../lib/istio/names';
 
-export const LABEL_ISTIO_VERSION = 'operator.istio.io/version';
+export const LABEL_ISTIO_VERSION = LABELS.istioVersion;
 
 export type CrdVersionOrder = 'live-newer' | 'live-older' | 'same' | 'unknown';
 

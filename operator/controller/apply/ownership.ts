@@ -3,10 +3,11 @@
 // adopted and pruned correctly). Label values can be at most 63 characters, which namespace and
 // object names already satisfy.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { LABELS } from '../../../lib/istio/names';
 
-export const LABEL_COMPONENT = 'operator.istio.io/component';
-export const LABEL_OWNING_RESOURCE = 'install.operator.istio.io/owning-resource';
-export const LABEL_OWNING_NAMESPACE = 'install.operator.istio.io/owning-resource-namespace';
+export const LABEL_COMPONENT = LABELS.component;
+export const LABEL_OWNING_RESOURCE = LABELS.owningResource;
+export const LABEL_OWNING_NAMESPACE = LABELS.owningResourceNamespace;
 
 /** The server-side-apply field manager (see docs/controller.md for why upstream's name is kept). */
 export const FIELD_MANAGER = 'istio-operator';

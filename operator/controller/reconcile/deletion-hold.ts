@@ -4,6 +4,7 @@
 // namespaces. Pure: the tags and pod views in, the holders (or none) out.
 import { parseStatus } from '../../../inject/status';
 import { LABEL_COMPONENT } from '../apply/ownership';
+import { ANNOTATIONS } from '../../../lib/istio/names';
 
 export interface HeldPod {
   namespace: string;
@@ -35,7 +36,7 @@ type PodLike = {
 
 /** The revision that injected a pod (its sidecar.istio.io/status annotation), if any. */
 export function injectedRevisionOf(pod: PodLike): string | undefined {
-  const st = parseStatus(pod.metadata?.annotations?.['sidecar.istio.io/status']);
+  const st = parseStatus(pod.metadata?.annotations?.[ANNOTATIONS.status]);
   return st ? st.revision || 'default' : undefined;
 }
 

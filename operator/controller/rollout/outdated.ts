@@ -15,6 +15,7 @@ import { canonicalizeResourceList } from '../../../inject/quantity';
 import { parseStatus } from '../../../inject/status';
 import { unmergedPrometheusAnnotations } from '../../../inject/prometheus';
 import { LABEL_OWNING_RESOURCE } from '../apply/ownership';
+import { ANNOTATIONS, LABELS } from '../../../lib/istio/names';
 
 export interface PodView {
   namespace: string;
@@ -94,10 +95,10 @@ function injectedByRevision(
   tags: readonly string[] = [],
 ): boolean {
   const names = new Set([revision || 'default', ...tags]);
-  if (nsLabels['istio-injection'] === 'enabled') return names.has('default');
-  const nsRev = nsLabels['istio.io/rev'];
+  if (nsLabels[LABELS.injection] === 'enabled') return names.has('default');
+  const nsRev = nsLabels[LABELS.rev];
   if (nsRev !== undefined) return names.has(nsRev);
-  const podRev = pod.labels['istio.io/rev'];
+  const podRev = pod.labels[LABELS.rev];
   if (podRev !== undefined) return names.has(podRev);
   // Injected through the pod opt-in label alone: the default revision's webhook did it.
   return names.has('default');
@@ -262,7 +263,7 @@ export function injectionChanged(
   namespaceObject?: V1Namespace,
 ): boolean {
   // Without the status annotation nothing names the injected containers (not injected by a webhook).
-  if (!parseStatus(pod.metadata?.annotations?.['sidecar.istio.io/status'])) return false;
+  if (!parseStatus(pod.metadata?.annotations?.[ANNOTATIONS.status])) return false;
   const out = injectPod({ pod: asTemplated(pod), namespace, namespaceObject, admission: true }, cfg);
   if (out.kind !== 'injected') return false;
   const before = injectedContainers(pod);
@@ -303,7 +304,7 @@ type Classification = 'ignored' | 'current' | 'outdated' | 'reinject';
 
 function classify(pod: PodView, input: CensusInput): Classification {
   // Gateways run istio-proxy too, but they are rendered (and opted out of injection), not injected.
-  if (!pod.proxyImage || pod.labels['sidecar.istio.io/inject'] === 'false') return 'ignored';
+  if (!pod.proxyImage || pod.labels[LABELS.inject] === 'false') return 'ignored';
   if (pod.labels[LABEL_OWNING_RESOURCE] !== undefined) return 'ignored';
   const nsLabels = input.namespaceLabels.get(pod.namespace) ?? {};
   if (!injectedByRevision(pod, nsLabels, input.revision, input.tags)) return 'ignored';

@@ -24,6 +24,7 @@ import { optOutReason } from './opt-out';
 import { ReinjectionCache } from './reinjection-cache';
 import { rolloutConfig } from './rollout-config';
 import { rolloutStep, type RolloutProgress } from './rollout-step';
+import { ANNOTATIONS } from '../../../lib/istio/names';
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 /**
@@ -89,7 +90,7 @@ function podView(pod: KubernetesObject & PodShape): PodView {
   const labels = pod.metadata?.labels ?? {};
   const annotations = pod.metadata?.annotations ?? {};
   const injectedRevision =
-    parseStatus(annotations['sidecar.istio.io/status'])?.revision || annotations['istio.io/rev'] || undefined;
+    parseStatus(annotations[ANNOTATIONS.status])?.revision || annotations[ANNOTATIONS.rev] || undefined;
   let owner = controllerOwner(pod);
   // The Deployment controller names ReplicaSets <deployment>-<pod-template-hash>.
   const hash = labels['pod-template-hash'];

@@ -7,9 +7,10 @@
 // Applied and deleted by tag-reconciler.ts from the live revision validator.
 import { deepClone, isPlainObject, type PlainObject } from '../../../lib/istio/merge';
 import { LABEL_TAG_OWNER } from '../../render/injection/tag-webhook';
+import { LABELS } from '../../../lib/istio/names';
 
 export const DEFAULT_VALIDATOR_NAME = 'istiod-default-validator';
-const REV_LABEL = 'istio.io/rev';
+const REV_LABEL = LABELS.rev;
 
 /** The revision's own validator's name, as the istiod chart names it. */
 export function revisionValidatorName(revision: string, istioNamespace: string): string {

@@ -16,13 +16,14 @@ import { ProfileError } from './merge-inputs';
 import type { RenderCache } from './render-cache';
 import type { ChartManifest, ChartObject } from './types';
 import { getString, PathError } from './values-map';
+import { LABELS } from '../../../lib/istio/names';
 
-export const LABEL_COMPONENT = 'operator.istio.io/component';
-export const LABEL_OWNING_RESOURCE = 'install.operator.istio.io/owning-resource';
-export const LABEL_OWNING_NAMESPACE = 'install.operator.istio.io/owning-resource-namespace';
-export const LABEL_REVISION = 'istio.io/rev';
+export const LABEL_COMPONENT = LABELS.component;
+export const LABEL_OWNING_RESOURCE = LABELS.owningResource;
+export const LABEL_OWNING_NAMESPACE = LABELS.owningResourceNamespace;
+export const LABEL_REVISION = LABELS.rev;
 /** istioctl's label for the Istio version of an installed object. */
-export const LABEL_ISTIO_VERSION = 'operator.istio.io/version';
+export const LABEL_ISTIO_VERSION = LABELS.istioVersion;
 const LABEL_APP_VERSION = 'app.kubernetes.io/version';
 
 export interface ChartDesired {

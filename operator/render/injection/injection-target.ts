@@ -4,6 +4,7 @@
 // never called, so the chart's MWCs are retargeted instead of dropped: upstream's selectors stay exactly as
 // the release renders them.
 import { isPlainObject, type PlainObject } from '../../../lib/istio/merge';
+import { LABELS } from '../../../lib/istio/names';
 
 export type InjectionTarget =
   | { readonly service: { readonly namespace: string; readonly name: string; readonly port: number } }
@@ -76,7 +77,8 @@ export function retargetInjectionWebhooks(
 ): PlainObject {
   const meta = isPlainObject(mwc.metadata) ? mwc.metadata : {};
   const labels = isPlainObject(meta.labels) ? meta.labels : {};
-  const served = typeof labels['istio.io/rev'] === 'string' ? labels['istio.io/rev'] : revision;
+  const rev = labels[LABELS.rev];
+  const served = typeof rev === 'string' ? rev : revision;
   const annotations = isPlainObject(meta.annotations) ? meta.annotations : undefined;
   return {
     ...mwc,

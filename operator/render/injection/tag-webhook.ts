@@ -5,9 +5,10 @@
 // no moment with no webhook, and never two webhooks for one namespace.
 import type { PlainObject } from '../../../lib/istio/merge';
 import { injectionClientConfig, LABEL_INJECTION_WEBHOOK, type InjectionTarget } from './injection-target';
+import { LABELS } from '../../../lib/istio/names';
 
-export const LABEL_TAG = 'istio.io/tag';
-export const LABEL_REV = 'istio.io/rev';
+export const LABEL_TAG = LABELS.tag;
+export const LABEL_REV = LABELS.rev;
 /** Marks the tag MWCs the tag controller owns (it prunes only these). */
 export const LABEL_TAG_OWNER = 'meshwright.io/revision-tag';
 
@@ -43,14 +44,14 @@ export function tagWebhookConfiguration(i: TagWebhookInput): PlainObject {
     // Namespaces labelled istio.io/rev=<tag> (and not istio-injection, which wins upstream).
     hook(
       'rev.namespace.sidecar-injector.istio.io',
-      [isIn(LABEL_REV, i.tag), exists('istio-injection')],
-      [notIn('sidecar.istio.io/inject', 'false')],
+      [isIn(LABEL_REV, i.tag), exists(LABELS.injection)],
+      [notIn(LABELS.inject, 'false')],
     ),
     // Pods labelled istio.io/rev=<tag> in unlabelled namespaces.
     hook(
       'rev.object.sidecar-injector.istio.io',
-      [exists(LABEL_REV), exists('istio-injection')],
-      [notIn('sidecar.istio.io/inject', 'false'), isIn(LABEL_REV, i.tag)],
+      [exists(LABEL_REV), exists(LABELS.injection)],
+      [notIn(LABELS.inject, 'false'), isIn(LABEL_REV, i.tag)],
     ),
   ];
   if (i.tag === 'default') {
@@ -58,13 +59,13 @@ export function tagWebhookConfiguration(i: TagWebhookInput): PlainObject {
     webhooks.push(
       hook(
         'namespace.sidecar-injector.istio.io',
-        [isIn('istio-injection', 'enabled')],
-        [notIn('sidecar.istio.io/inject', 'false')],
+        [isIn(LABELS.injection, 'enabled')],
+        [notIn(LABELS.inject, 'false')],
       ),
       hook(
         'object.sidecar-injector.istio.io',
-        [exists('istio-injection'), exists(LABEL_REV)],
-        [isIn('sidecar.istio.io/inject', 'true'), exists(LABEL_REV)],
+        [exists(LABELS.injection), exists(LABEL_REV)],
+        [isIn(LABELS.inject, 'true'), exists(LABEL_REV)],
       ),
     );
   }
