@@ -7,7 +7,7 @@ import type { Logger } from '../../../lib/log';
 import type { Clock } from '../clock';
 import { firstDifference } from '../apply/live-match';
 import { describeObject, gvkKey, objectKey } from '../apply/object-key';
-import { applyOrder, stagesOf } from '../apply/order';
+import { installStages } from '../apply/order';
 import {
   FIELD_MANAGER,
   LABEL_COMPONENT,
@@ -251,10 +251,10 @@ export class IstioOperatorReconciler {
     const outcomes: ComponentOutcome[] = [];
     const desiredKeys = new Set<string>();
     let blockedBy: string | undefined;
-    for (const stage of stagesOf(mergeByComponent(desired.components))) {
+    for (const stage of installStages(desired.components)) {
       const planned = stage.map((c) => ({
         c,
-        objects: applyOrder(c.objects).map((o) => planObject(c.component, o)),
+        objects: c.objects.map((o) => planObject(c.component, o)),
       }));
       for (const p of planned) for (const obj of p.objects) desiredKeys.add(obj.key);
       if (blockedBy) {
@@ -899,14 +899,4 @@ function terminatingReason(obj: KubernetesObject): string {
       return `, ${c.reason}${typeof c.message === 'string' ? `: ${c.message}` : ''}`;
   }
   return '';
-}
-
-/** Several gateways render as separate entries of the same component; status is per component. */
-function mergeByComponent(components: readonly DesiredComponent[]): DesiredComponent[] {
-  const out = new Map<string, DesiredComponent>();
-  for (const c of components) {
-    const prev = out.get(c.component);
-    out.set(c.component, { component: c.component, objects: [...(prev?.objects ?? []), ...c.objects] });
-  }
-  return [...out.values()];
 }
