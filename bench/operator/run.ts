@@ -11,6 +11,7 @@ import { injectPod } from '../../inject';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
 import { type Child, startChild, waitFor } from '../common/children';
+import { deployedNodeOptions } from '../webhook/run';
 import { ensureNamespace, startBenchCluster, waitRunning } from '../common/cluster';
 import { BENCH_USER_AGENT, type KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
@@ -235,8 +236,12 @@ export async function runOperatorBench(o: {
         ...operatorReleaseFlags(releases),
       ],
       join(o.logDir, 'operator.log'),
-      // e.g. BENCH_OPERATOR_NODE_FLAGS=--trace-gc to see GC pauses in operator.log.
-      process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? [],
+      // The Node flags it is deployed with (its V8 heap settings shape RSS), then extra ones, e.g.
+      // BENCH_OPERATOR_NODE_FLAGS=--trace-gc to see GC pauses in operator.log.
+      [
+        ...deployedNodeOptions(o.root, 'operator'),
+        ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ],
     );
     const op = operator;
     await waitFor(

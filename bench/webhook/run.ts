@@ -148,9 +148,10 @@ async function checkInjects(t: LoadTarget, shapes: PodShape[], bodies: Buffer[])
 }
 
 /** NODE_OPTIONS of the webhook container in config/manager/webhook.yaml, as node flags. */
-export function deployedNodeOptions(root: string): string[] {
+/** NODE_OPTIONS of a deployed program (config/manager/<program>.yaml), so benches run it as deployed. */
+export function deployedNodeOptions(root: string, program: 'webhook' | 'operator' = 'webhook'): string[] {
   for (const doc of parseAllDocuments(
-    readFileSync(join(root, 'config', 'manager', 'webhook.yaml'), 'utf8'),
+    readFileSync(join(root, 'config', 'manager', `${program}.yaml`), 'utf8'),
   )) {
     const d = doc.toJS() as V1Deployment | null;
     if (d?.kind !== 'Deployment') continue;
