@@ -54,7 +54,35 @@ function iop(name: string, spec: Record<string, unknown>): KubernetesObject {
   } as KubernetesObject;
 }
 
+/**
+ * Istio's CRDs that no IstioOperator owns: what other files released (istiod.test and istiod-operator.test leave
+ * them at 1.31). This file starts with A installing them at 1.30.3, which the no-downgrade rule forbids over
+ * newer ones, so it removes those first. Integration files run one at a time, and owned ones are left alone.
+ */
+async function removeReleasedIstioCrds(): Promise<void> {
+  const released = (await admin.list(CRD_API, 'CustomResourceDefinition')).items
+    // Istio's API groups, never install.istio.io (Meshwright's own IstioOperator CRD).
+    .filter((c) => {
+      const group = (c as { spec?: { group?: string } }).spec?.group ?? '';
+      return group.endsWith('.istio.io') && group !== 'install.istio.io' && !c.metadata?.labels?.[OWNER];
+    })
+    .map((c) => c.metadata!.name!);
+  for (const name of released)
+    await admin
+      .delete({ apiVersion: CRD_API, kind: 'CustomResourceDefinition', name })
+      .catch(() => undefined);
+  await waitFor(
+    async () => {
+      const left = (await admin.list(CRD_API, 'CustomResourceDefinition')).items;
+      return !left.some((c) => released.includes(c.metadata?.name ?? ''));
+    },
+    120_000,
+    'released Istio CRDs to be gone',
+  );
+}
+
 beforeAll(async () => {
+  await removeReleasedIstioCrds();
   await installIstioOperatorCrd(admin, 'meshwright-operator-test');
   ns = await createTestNamespace('mw-versions');
   manager = await startChartOperator(`operator-versions-${ns}`, ns);
