@@ -28,6 +28,12 @@ export interface IstioOperatorControllerOptions {
   clock: Clock;
   log: Logger;
   metrics: ControllerMetrics;
+  /**
+   * Told what a watch saw change: an owned object of the IstioOperator `key`, or (no key) anything that may
+   * concern every IstioOperator (a tag, a shared object, a resync, a new start). The reconciler's next pass
+   * of it is then a full one (reconciler.ts, sidecar-only passes).
+   */
+  onChange?: (key?: string) => void;
 }
 
 export class IstioOperatorController {
@@ -45,6 +51,7 @@ export class IstioOperatorController {
       resyncPeriodMs: o.resyncPeriodMs,
       resync: () => {
         void this.watchNewlyServed();
+        this.o.onChange?.();
         this.enqueueAll();
       },
       clock: o.clock,
@@ -64,7 +71,12 @@ export class IstioOperatorController {
     // A tag that moves starts the sidecar rollout of its new revision and moves the gateways following
     // it now, not at their next resync or census. Tags change rarely and IstioOperators are few, so every
     // IstioOperator is looked at again (a pass of an unchanged one renders from cache and applies nothing).
-    this.runtime.watch(kindWatch(kc, client, TAG_RESOURCE, undefined, () => this.enqueueAll()));
+    this.runtime.watch(
+      kindWatch(kc, client, TAG_RESOURCE, undefined, () => {
+        this.o.onChange?.();
+        this.enqueueAll();
+      }),
+    );
     for (const k of this.o.managedKinds) {
       // A kind whose API is absent has nothing to watch; resyncs look for it again. When discovery
       // itself fails the watch starts as before and retries on its own.
@@ -88,7 +100,20 @@ export class IstioOperatorController {
   private watchOwned(k: ManagedKind): Watch {
     const { kc, client, namespace } = this.o;
     return this.runtime.watch(
-      ownedWatch(kc, client, k, this.runtime.enqueue, namespace, () => this.enqueueAll()),
+      ownedWatch(
+        kc,
+        client,
+        k,
+        (key) => {
+          this.o.onChange?.(key);
+          this.runtime.enqueue(key);
+        },
+        namespace,
+        () => {
+          this.o.onChange?.();
+          this.enqueueAll();
+        },
+      ),
     );
   }
 

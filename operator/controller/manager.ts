@@ -98,6 +98,7 @@ export class OperatorManager {
       clock,
       log,
       metrics: this.metrics,
+      onChange: (key) => reconciler.invalidate(key),
     });
     if (o.injection) {
       const tagLog = o.log.child({ controller: TAG_CONTROLLER_NAME });

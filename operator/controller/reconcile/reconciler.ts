@@ -15,7 +15,12 @@ import { objectKey } from '../apply/object-key';
 import { apiMessage } from '../kube/api-errors';
 import type { KubeClient, ObjectRef } from '../kube/kube-client';
 import type { ControllerMetrics } from '../metrics';
-import { CENSUS_INTERVAL_MS, SidecarRollout, type SidecarObservation } from '../rollout/sidecar-rollout';
+import {
+  CENSUS_INTERVAL_MS,
+  SidecarRollout,
+  type SidecarObservation,
+  type SidecarTarget,
+} from '../rollout/sidecar-rollout';
 import { installedIstioVersion } from '../status/istio-version';
 import type { LiveStatus } from '../status/live-status';
 import type { ComponentOutcome, PassResult } from '../status/outcome';
@@ -33,7 +38,7 @@ import {
   listTags,
 } from './cluster-reads';
 import { ComponentApplier, type KeptCrd, type LiveIndex } from './component-apply';
-import type { DesiredState, ManagedKind, RenderFn } from './desired';
+import type { ManagedKind, RenderFn } from './desired';
 import type { EventRecorder } from './event-recorder';
 import { addFinalizerPatch, hasFinalizer } from './finalizer';
 import { Pruner, STALLED_DELETE_MS } from './prune';
@@ -85,6 +90,30 @@ export interface ReconcilerOptions {
  */
 export const FOLLOW_RECHECK_MS = 60_000;
 
+/**
+ * A converged IstioOperator re-queued for its sidecars (each census interval, every poll of a rollout
+ * batch) gets sidecar-only passes while nothing it owns changed, and a full pass at least this often: the
+ * owned-object watches say what changed (and the resync period re-checks everything), this bounds what a
+ * missed watch event can cost.
+ */
+export const FULL_PASS_MS = 300_000;
+
+/** What the last full pass of a converged IstioOperator found: a sidecar-only pass reports it again. */
+interface Converged {
+  at: number;
+  /** The spec as the pass saw it (generation, labels, annotations): any change needs a full pass. */
+  fingerprint: string;
+  version: string | undefined;
+  outcomes: ComponentOutcome[];
+  crds?: PassResult['crds'];
+  target: SidecarTarget;
+}
+
+function fingerprint(iop: KubernetesObject): string {
+  const m = iop.metadata;
+  return JSON.stringify([m?.generation ?? 0, m?.labels ?? {}, m?.annotations ?? {}]);
+}
+
 export class IstioOperatorReconciler {
   private readonly pollMs: number;
   private readonly censusTtlMs: number;
@@ -93,6 +122,11 @@ export class IstioOperatorReconciler {
   private readonly pruner: Pruner;
   private readonly status: StatusWriter;
   private readonly uninstaller: Uninstaller;
+  /** Converged IstioOperators by key, dropped when a watch reports a change (invalidate). */
+  private readonly converged = new Map<string, Converged>();
+  /** Invalidations per key (and of all keys), so a pass that raced one does not store a stale result. */
+  private readonly epochs = new Map<string, number>();
+  private epochAll = 0;
 
   constructor(private readonly o: ReconcilerOptions) {
     this.pollMs = o.pollMs ?? 2000;
@@ -116,7 +150,26 @@ export class IstioOperatorReconciler {
     });
   }
 
+  /**
+   * Something `key` owns or depends on changed (a watch event), or anything did (no key: tag events,
+   * resyncs, a new leadership term): the next pass of it is a full one.
+   */
+  invalidate(key?: string): void {
+    if (key === undefined) {
+      this.converged.clear();
+      this.epochAll++;
+      return;
+    }
+    this.converged.delete(key);
+    this.epochs.set(key, (this.epochs.get(key) ?? 0) + 1);
+  }
+
+  private epoch(key: string): string {
+    return `${this.epochAll}.${this.epochs.get(key) ?? 0}`;
+  }
+
   async reconcile(key: string): Promise<ReconcileResult> {
+    const epoch = this.epoch(key);
     const owner = parseOwnerKey(key);
     const log = this.o.log.child({
       controller: 'istiooperator',
@@ -142,6 +195,10 @@ export class IstioOperatorReconciler {
     const generation = iop.metadata?.generation ?? 0;
     // The version installed so far; status keeps it while nothing of a new version is applied.
     const installed = prevStatus?.meshwright?.version;
+    const last = this.converged.get(key);
+    if (last && last.fingerprint === fingerprint(iop) && this.o.clock.now() - last.at < FULL_PASS_MS)
+      return this.sidecarPass(iop, ref, prevStatus, last, log);
+    this.converged.delete(key);
     const refuse = async (
       what: Pick<PassResult, 'invalid' | 'refused'>,
       version = installed,
@@ -235,8 +292,8 @@ export class IstioOperatorReconciler {
     failures.push(...pruned.errors);
     // Sidecars are only looked at (and restarted) while the control plane itself is healthy.
     const sidecars =
-      !blockedBy && failures.length === 0
-        ? await this.observeSidecars(iop, desired.sidecar, prevStatus, log)
+      !blockedBy && failures.length === 0 && desired.sidecar
+        ? await this.observeSidecars(iop, desired.sidecar, prevStatus, log, true)
         : undefined;
     if (sidecars) actions.push(...sidecars.events);
     const crds = version === undefined ? undefined : crdNote(kept, version);
@@ -251,6 +308,17 @@ export class IstioOperatorReconciler {
 
     if (failures.length > 0) throw new ReconcileError(failures.join('; '));
     if (blockedBy) return { requeueAfterMs: this.pollMs };
+    const target = sidecars?.target;
+    if (target && !follows && pruned.terminating === 0 && this.epoch(key) === epoch) {
+      this.converged.set(key, {
+        at: this.o.clock.now(),
+        fingerprint: fingerprint(iop),
+        version,
+        outcomes,
+        ...(crds ? { crds } : {}),
+        target,
+      });
+    }
     // Pruned objects (just deleted or still terminating) are looked at again, in case their deletion stalls.
     const requeue = Math.min(
       sidecars?.requeueAfterMs ?? Infinity,
@@ -260,22 +328,59 @@ export class IstioOperatorReconciler {
     return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
   }
 
+  /**
+   * A pass of a converged IstioOperator that nothing changed since its last full pass: only the sidecar
+   * census and rollout run (the census itself is reused while a rollout batch is in flight), and status
+   * reports the components as that full pass found them. A rollout's 2 s polls cost a few requests each,
+   * not a list of every owned kind.
+   */
+  private async sidecarPass(
+    iop: KubernetesObject,
+    ref: ObjectRef,
+    prev: LiveStatus | undefined,
+    last: Converged,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    const sidecars = await this.observeSidecars(iop, last.target, prev, log, false);
+    const pass: PassResult = {
+      generation: iop.metadata?.generation ?? 0,
+      version: last.version,
+      outcomes: last.outcomes,
+      ...(last.crds ? { crds: last.crds } : {}),
+      sidecars: { counts: sidecars.sidecars, rollout: sidecars.rollout },
+    };
+    await this.status.write(iop, ref, prev, pass, sidecars.events);
+    return { requeueAfterMs: sidecars.requeueAfterMs ?? this.censusTtlMs };
+  }
+
+  /** The sidecar target with the revision tags whose webhooks call its revision now (census key). */
+  private async withTags(target: SidecarTarget): Promise<SidecarTarget> {
+    if (!this.o.holdDeletion) return target;
+    const tags = tagsServing(await listTags(this.o.client), target.revision);
+    return tags.length ? { ...target, tags } : target;
+  }
+
+  /**
+   * The census (and rollout step) of the sidecars `target` injects; with the target it judged by (tags
+   * resolved when `resolveTags`), absent when it failed.
+   */
   private async observeSidecars(
     iop: KubernetesObject,
-    target: DesiredState['sidecar'],
+    sidecar: SidecarTarget,
     prev: LiveStatus | undefined,
     log: Logger,
-  ): Promise<SidecarObservation | undefined> {
-    if (!target) return undefined;
+    resolveTags: boolean,
+  ): Promise<SidecarObservation & { target?: SidecarTarget }> {
     try {
-      const tags = this.o.holdDeletion ? tagsServing(await listTags(this.o.client), target.revision) : [];
-      return await this.rollout.observe(
+      const target = resolveTags ? await this.withTags(sidecar) : sidecar;
+      const seen = await this.rollout.observe(
         iop,
-        tags.length ? { ...target, tags } : target,
+        target,
         prev?.meshwright?.sidecarRollout,
         this.o.clock.now(),
         log,
       );
+      return { ...seen, target };
     } catch (err) {
       // A census failure must not fail the installation itself; it is shown in status (and an event
       // when the reason changes) and the next pass tries again.
@@ -286,7 +391,7 @@ export class IstioOperatorReconciler {
         sidecars: {
           injected: before?.injected ?? 0,
           outdated: before?.outdated ?? 0,
-          expectedImage: target.expectedImage,
+          expectedImage: sidecar.expectedImage,
           error: message,
         },
         rollout: prev?.meshwright?.sidecarRollout,
@@ -298,6 +403,8 @@ export class IstioOperatorReconciler {
   }
 
   private forgetState(key: string): void {
+    this.converged.delete(key);
+    this.epochs.delete(key);
     this.applier.forget(key);
     this.pruner.forget(key);
   }

@@ -169,6 +169,17 @@ export class SidecarRollout {
       // Pods are not watched: the next census comes from a re-queue when this one expires.
       return { sidecars: cached.sidecars, requeueAfterMs: cached.at + this.intervalMs - now, events: [] };
     }
+    // While a batch rolls out, the next step depends only on its workloads becoming ready: they are read
+    // (a GET each), not every pod of the cluster. The last census stands (at most the census interval)
+    // until the batch is done, halts, or the target changes.
+    if (
+      cfg.enabled &&
+      prev &&
+      cached?.key === key &&
+      now - cached.at < this.intervalMs &&
+      (await this.batchInFlight(prev, rolloutTarget(key), cfg, now))
+    )
+      return { sidecars: cached.sidecars, rollout: prev, requeueAfterMs: this.pollMs, events: [] };
     let cache = this.verdicts.get(uid);
     if (!cache) this.verdicts.set(uid, (cache = new ReinjectionCache()));
     const pass = cache.begin(key);
@@ -290,6 +301,33 @@ export class SidecarRollout {
     // A finished or halted rollout asks for no re-check of its own; the census still expires.
     const requeueAfterMs = Math.min(decision.requeueAfterMs ?? this.intervalMs, this.intervalMs);
     return { sidecars, rollout: decision.progress, requeueAfterMs, events: decision.events };
+  }
+
+  /**
+   * True when `prev` is a running batch of this target that is still within its ready timeout and has a
+   * workload not yet rolled out (a deleted one counts as done, as rolloutStep counts it).
+   */
+  private async batchInFlight(
+    prev: RolloutProgress,
+    target: string,
+    cfg: { readyTimeoutMs: number },
+    now: number,
+  ): Promise<boolean> {
+    if (prev.phase !== 'Running' || prev.batch.length === 0 || prev.target !== target) return false;
+    const started = prev.batchStartedAt ? Date.parse(prev.batchStartedAt) : NaN;
+    if (!Number.isFinite(started) || now - started >= cfg.readyTimeoutMs) return false;
+    for (const key of prev.batch) {
+      const [namespace, kind, name] = key.split('/');
+      if (!(kind in WORKLOAD_API)) return false;
+      const live = await this.client.get({
+        apiVersion: WORKLOAD_API[kind as WorkloadRef['kind']],
+        kind,
+        namespace,
+        name,
+      });
+      if (live && !readinessOf(live).ready) return true;
+    }
+    return false;
   }
 
   /** A namespace as read (labels select the revision, annotations feed injection); a stub if gone. */

@@ -9,7 +9,11 @@ import {
 } from '../../../operator/controller/apply/ownership';
 import type { DesiredState, RenderOutcome } from '../../../operator/controller/reconcile/desired';
 import { KubeEventRecorder } from '../../../operator/controller/reconcile/event-recorder';
-import { IstioOperatorReconciler, ReconcileError } from '../../../operator/controller/reconcile/reconciler';
+import {
+  FULL_PASS_MS,
+  IstioOperatorReconciler,
+  ReconcileError,
+} from '../../../operator/controller/reconcile/reconciler';
 import { ControllerRateLimiter } from '../../../operator/controller/queue/rate-limiter';
 import { WorkQueue } from '../../../operator/controller/queue/work-queue';
 import { processNext } from '../../../operator/controller/runtime/worker';
@@ -512,6 +516,39 @@ describe('sidecar census and gradual rollout', () => {
     expect(t.kube.writes.length).toBe(writes + 1);
     t.clock.advance(60_000);
     expect(queue.len()).toBe(1);
+  });
+
+  it('passes of a converged IstioOperator look only at sidecars until a watch reports a change, its spec changes or a minute passes', async () => {
+    const t = setup(true);
+    app(t, 'cart', OLD);
+    await converge(t);
+    const ownedLists = () =>
+      t.kube.reads.filter((r) => /^list (Deployment|ServiceAccount|CustomResourceDefinition)$/.test(r))
+        .length;
+    const full = ownedLists();
+    expect(await t.r.reconcile(t.key)).toEqual({ requeueAfterMs: 60_000 });
+    expect(ownedLists()).toBe(full);
+    expect(t.iop().status?.status).toBe('HEALTHY');
+    // The istiod Deployment deleted: the owned watch tells the reconciler, the next pass repairs it.
+    await t.kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'istiod' });
+    t.r.invalidate(t.key);
+    await t.r.reconcile(t.key);
+    expect(ownedLists()).toBeGreaterThan(full);
+    expect(t.kube.find('apps/v1', 'Deployment', 'istiod', NS)).toBeDefined();
+    await converge(t);
+    // A spec change (a new generation) needs a full pass without any watch event.
+    let lists = ownedLists();
+    await t.r.reconcile(t.key);
+    expect(ownedLists()).toBe(lists);
+    t.iop().metadata!.generation = 7;
+    await t.r.reconcile(t.key);
+    expect(ownedLists()).toBeGreaterThan(lists);
+    // And a full pass comes at least every FULL_PASS_MS, whatever the watches said.
+    await t.r.reconcile(t.key);
+    lists = ownedLists();
+    t.clock.advance(FULL_PASS_MS);
+    await t.r.reconcile(t.key);
+    expect(ownedLists()).toBeGreaterThan(lists);
   });
 
   it('re-queues within the remaining census TTL, which is configurable', async () => {

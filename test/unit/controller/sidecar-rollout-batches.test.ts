@@ -186,6 +186,47 @@ describe('sidecar rollout with opt-outs, batch events and resume', () => {
     expect(restartPatches(kube)).toHaveLength(4);
   });
 
+  it('while a batch rolls out, reads only its workloads, not every pod, until the batch is done', async () => {
+    const kube = cluster();
+    const r = new SidecarRollout(kube, 1000);
+    const o = iop({ batchSize: 2 });
+    const podLists = () => kube.reads.filter((x) => x === 'list Pod').length;
+    const first = await pass(r, o, undefined, T);
+    notAvailable(kube, 'a', 'one');
+    notAvailable(kube, 'a', 'two');
+    const censuses = podLists();
+    const gets = jest.spyOn(kube, 'get');
+    const waiting = await pass(r, o, first.rollout, T + 1000);
+    expect(podLists()).toBe(censuses);
+    expect(gets.mock.calls.map(([ref]) => `${ref.kind}/${ref.namespace}/${ref.name}`)).toEqual([
+      'Deployment/a/one',
+    ]);
+    expect(waiting).toEqual({
+      sidecars: first.sidecars,
+      rollout: first.rollout,
+      requeueAfterMs: 1000,
+      events: [],
+    });
+    // One of the two ready: still waiting, both read.
+    rollOut(kube, 'a', 'one');
+    gets.mockClear();
+    await pass(r, o, first.rollout, T + 2000);
+    expect(podLists()).toBe(censuses);
+    expect(gets).toHaveBeenCalledTimes(2);
+    // Both ready: a census again, and the next batch starts.
+    rollOut(kube, 'a', 'two');
+    const next = await pass(r, o, first.rollout, T + 3000);
+    expect(podLists()).toBe(censuses + 1);
+    expect(next.events.map((e) => e.reason)).toEqual(['SidecarRolloutBatchCompleted', 'SidecarRollout']);
+    // A batch that waits longer than the census interval gets a fresh census now and then.
+    notAvailable(kube, 'b', 'three');
+    await pass(r, o, next.rollout, T + 4000);
+    expect(podLists()).toBe(censuses + 1);
+    await pass(r, o, next.rollout, T + 3000 + 60_000);
+    expect(podLists()).toBe(censuses + 2);
+    gets.mockRestore();
+  });
+
   it('halts on a batch whose pods do not become Ready, naming them in a Warning event', async () => {
     const kube = cluster();
     const r = new SidecarRollout(kube, 1000);
