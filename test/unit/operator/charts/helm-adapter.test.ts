@@ -101,6 +101,19 @@ describe('HelmProcessRenderer', () => {
       { source: 'c/templates/b.yaml', object: { kind: 'B' } },
     ]);
   });
+
+  it('parses as the core schema (timestamps and octal-looking text stay what YAML 1.2 makes them) and names the template of bad output', () => {
+    const out =
+      '---\n# Source: c/templates/a.yaml\nkind: A\nat: 2026-01-01T00:00:00Z\nmode: 0755\non: yes\nn: ~\n';
+    expect(splitRendered(out, 'c')).toEqual([
+      {
+        source: 'c/templates/a.yaml',
+        object: { kind: 'A', at: '2026-01-01T00:00:00Z', mode: 755, on: 'yes', n: null },
+      },
+    ]);
+    const bad = '---\n# Source: c/templates/bad.yaml\nkind: A\nkind: B\n';
+    expect(() => splitRendered(bad, 'c')).toThrow(/helm output of c\/templates\/bad\.yaml: .*duplicate/i);
+  });
 });
 
 describe('RenderCache', () => {
