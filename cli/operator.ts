@@ -11,27 +11,18 @@ import { Shutdown } from '../lib/shutdown';
 import { OperatorManager } from '../operator/controller/manager';
 import { parseDuration } from '../operator/controller/runtime/duration';
 import { MANAGED_KINDS } from '../operator/render/gvk';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { RenderFn } from '../operator/controller/reconcile/desired';
-import { injectionConfigFromConfigMaps } from '../inject/config';
-import type { InjectionConfig } from '../inject/api';
-import { proxyImage } from '../inject/images';
-import { chartRenderOutcome } from '../operator/render/charts/controller-outcome';
+import { chartControllerRender } from '../operator/render/charts/controller-render';
 import { RenderCache } from '../operator/render/charts/render-cache';
 import { DEFAULT_KUBE_VERSION } from '../operator/render/charts/render';
 import { serverKubeVersion } from '../operator/controller/kube/server-version';
-import { getMap } from '../operator/render/charts/values-map';
 import type { InjectionOptions } from '../operator/render/charts/meshwright-adjustments';
 import { parseInjectionTarget } from '../operator/render/injection/injection-target';
 import { HelmProcessRenderer, helmBinary } from '../operator/render/helm/helm-process';
 import { RELEASE_FLAGS } from '../release/flags';
 import { createReleaseProvider } from '../release/index';
 import type { ReleaseProviderOptions } from '../release/options';
-import type { ReleaseProvider } from '../release/types';
 import { formatIstioVersion, parseIstioVersion } from '../release/version';
-import { defaultValues } from '../lib/istio/values';
-import type { ProxyConfig } from '../lib/istio/mesh';
-import { deepMerge } from '../lib/istio/merge';
 import type { Command } from './commands';
 import { DEFAULT_ISTIO_VERSION } from './manifest';
 import { releaseSourceFrom } from './release-source';
@@ -180,39 +171,6 @@ function injectionFlags(flags: FlagValues): InjectionOptions | undefined {
 }
 
 /**
- * The injection config the rendered `istio-sidecar-injector[-<rev>]` and `istio[-<rev>]` ConfigMaps give
- * (what the webhook builds from them in the cluster), and their data as a change key. Undefined when
- * the manifest has no injector ConfigMap (Pilot disabled).
- */
-export function renderedInjection(
-  m: { revision: string } & {
-    values: { global: { istioNamespace?: string } };
-    components: readonly { namespace: string; objects: readonly KubernetesObject[] }[];
-  },
-): { injection: InjectionConfig; injectionKey: string } | undefined {
-  const suffix = m.revision ? `-${m.revision}` : '';
-  const ns = m.values.global.istioNamespace ?? 'istio-system';
-  const configMap = (name: string): Record<string, string> | undefined => {
-    for (const c of m.components) {
-      for (const o of c.objects) {
-        const meta = o.metadata;
-        if (o.kind !== 'ConfigMap' || meta?.name !== name || (meta.namespace ?? c.namespace) !== ns) continue;
-        return (o as { data?: Record<string, string> }).data ?? {};
-      }
-    }
-    return undefined;
-  };
-  const injector = configMap(`istio-sidecar-injector${suffix}`);
-  if (injector?.values === undefined) return undefined;
-  const mesh = configMap(`istio${suffix}`)?.mesh ?? '';
-  const injection = injectionConfigFromConfigMaps(injector.values, mesh, {
-    revision: m.revision || 'default',
-    injectorConfigYaml: injector.config,
-  });
-  return { injection, injectionKey: JSON.stringify([injector.values, injector.config ?? '', mesh]) };
-}
-
-/**
  * The release source: always the chain (releases dir, cache, mirror, official). `--render=charts` is
  * accepted as a no-op for old manifests; the removed built-in renderer gets an error saying so.
  */
@@ -231,40 +189,6 @@ function defaultVersionFlag(v: unknown): string {
   const parsed = parseIstioVersion(typeof v === 'string' ? v : undefined);
   if (!parsed) throw new UsageError(`--default-istio-version: ${JSON.stringify(v)} is not an Istio version`);
   return formatIstioVersion(parsed);
-}
-
-/**
- * The controller's render through the release's own charts: the IstioOperator's release (its tag, else the
- * default version) from `releases`, rendered with helm (memoized per spec and release digest), plus the
- * sidecar image and injection config new pods get.
- */
-export function chartControllerRender(o: {
-  releases: ReleaseProvider;
-  cache: RenderCache;
-  defaultVersion: string;
-  injection?: InjectionOptions;
-  /** The cluster's Kubernetes version (helm's --kube-version); helm's default when undefined. */
-  kubeVersion?: string;
-}): RenderFn {
-  return async (iop: KubernetesObject) => {
-    const r = await chartRenderOutcome(iop, { ...o });
-    if (!r.ok) return r;
-    const d = r.desired;
-    // The chart values over the injector's defaults: what the webhook reads from the injector ConfigMap.
-    const values = deepMerge(defaultValues(), getMap(d.manifest.merged, 'spec.values') ?? {});
-    const istioNamespace = values.global.istioNamespace ?? 'istio-system';
-    const sidecar = {
-      expectedImage: proxyImage(values, (values.meshConfig?.defaultConfig ?? {}) as ProxyConfig, {}),
-      revision: d.revision,
-      controlPlaneNamespace: istioNamespace,
-      ...renderedInjection({
-        revision: d.revision,
-        values: { global: { istioNamespace } },
-        components: d.manifest.components,
-      }),
-    };
-    return { ok: true, desired: { namespaces: d.namespaces, components: d.components, sidecar } };
-  };
 }
 
 export const operator: Command = {

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chartControllerRender } from '../../cli/operator';
+import { chartControllerRender } from '../../operator/render/charts/controller-render';
 import type { RenderFn } from '../../operator/controller/reconcile/desired';
 import { RenderCache } from '../../operator/render/charts/render-cache';
 import { HelmProcessRenderer } from '../../operator/render/helm/helm-process';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { freePorts } from '../../hack/cluster/ports';
-import { chartControllerRender } from '../../cli/operator';
+import { chartControllerRender } from '../../operator/render/charts/controller-render';
 import { ownerSelector } from '../../operator/controller/apply/ownership';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { RESTARTED_AT } from '../../operator/controller/rollout/sidecar-rollout';

@@ -19,7 +19,7 @@ import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { Readable } from 'node:stream';
 import type { CliIo } from '../../cli/install';
-import { chartControllerRender } from '../../cli/operator';
+import { chartControllerRender } from '../../operator/render/charts/controller-render';
 import { runStatus } from '../../cli/status';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';

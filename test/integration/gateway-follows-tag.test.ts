@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { chartControllerRender } from '../../cli/operator';
+import { chartControllerRender } from '../../operator/render/charts/controller-render';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';

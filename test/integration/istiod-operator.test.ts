@@ -10,21 +10,15 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  ApiException,
   type KubernetesObject,
   KubernetesObjectApi,
   type V1ConfigMap,
   type V1Pod,
   type V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
-import { applyPatch, deepClone, type Operation } from 'fast-json-patch';
 import { parse } from 'yaml';
-import { admissionReview, bookinfoPods } from '../../bench/common/pods';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import type { OperatorManager } from '../../operator/controller/manager';
-import { buildFromConfigMaps } from '../../webhook/config/configmaps';
-import { kubeletVersions } from '../../webhook/config/nodes';
-import { injectPod } from '../../inject';
 import {
   deleteOwnedClusterObjects,
   forceRemoveIop,
@@ -35,61 +29,56 @@ import {
 } from './support/chart-operator';
 import {
   admissionApi,
-  appsApi,
   clusterDir,
   coreApi,
   createTestNamespace,
   deleteNamespace,
   kubeConfig,
-  uniqueName,
-  waitFor,
 } from './support/cluster';
 import { installIstioOperatorCrd } from './support/iop-crd';
 import { formatDifferences, podDifferences } from './support/istiod-compare';
+import { expectCleanStart, gatewayDeployment, virtualServiceVerdicts } from './support/istiod-checks';
 import { serviceAccountKubeconfig } from './support/istiod-identity';
+import {
+  bookinfoPod,
+  injectedByIstiod,
+  injectedByMeshwright,
+  proxyContainer,
+} from './support/istiod-injection';
 import { applyCrds, gatewayApiCrds } from './support/istiod-install';
 import {
   ISTIOD_VERSION,
-  istiodAvailability,
   type IstiodServing,
-  postJson,
   prepareIstiodServing,
-  type RunningIstiod,
-  skipBanner,
   startIstiod,
   unexpectedErrors,
 } from './support/istiod';
+import { istiodSuite } from './support/istiod-suite';
 
 jest.setTimeout(300_000);
 
 const RELEASE = '1.31.0-rc.0';
 const NAME = 'istiod-op';
-const root = join(__dirname, '..', '..');
 const kc = kubeConfig();
 const admin = new RawKubeClient(kc);
 const objects = KubernetesObjectApi.makeApiClient(kc);
 const OWNER = 'install.operator.istio.io/owning-resource';
-const availability = istiodAvailability();
-if (availability.kind === 'skipped')
-  console.warn(skipBanner(`istiod ${ISTIOD_VERSION} against the operator's install`, availability.reason));
-const suite = availability.kind === 'skipped' ? describe.skip : describe;
+const istiod = istiodSuite("against the operator's install");
 
-suite(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${RELEASE})`, () => {
+istiod.describe(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${RELEASE})`, () => {
   let ns = '';
   let appNs = '';
   let workDir = '';
   let manager: OperatorManager | undefined;
-  let istiod: RunningIstiod | undefined;
   let serving: IstiodServing;
   let healthy: IopStatus = {};
   let healthyMs = 0;
 
   beforeAll(async () => {
-    if (availability.kind === 'missing') throw new Error(`ISTIOD TESTS CANNOT RUN: ${availability.reason}`);
-    if (availability.kind !== 'present') return;
+    const binary = istiod.binary();
     await installIstioOperatorCrd(admin, 'meshwright-operator-test');
     // The user's part: Gateway API CRDs (the version istio 1.31.0's go.mod requires).
-    await applyCrds(kc, gatewayApiCrds(root));
+    await applyCrds(kc, gatewayApiCrds());
     ns = await createTestNamespace('mw-istiod-op');
     appNs = await createTestNamespace('mw-istiod-app');
     workDir = mkdtempSync(join(tmpdir(), 'mw-istiod-op-'));
@@ -117,18 +106,20 @@ suite(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${R
     healthyMs = Date.now() - started;
     const kubeconfig = join(workDir, 'istiod.kubeconfig');
     await serviceAccountKubeconfig(kc, ns, 'istiod', kubeconfig);
-    istiod = await startIstiod({
-      binary: availability.binary,
-      kubeconfig,
-      namespace: ns,
-      serving,
-      // Beside the cluster's logs (kept with MESHWRIGHT_KEEP_CLUSTER_DIR=1), else in the work directory.
-      logFile: join(clusterDir() ? join(clusterDir()!, 'logs') : workDir, `istiod-operator-${ns}.log`),
-    });
+    istiod.started(
+      await startIstiod({
+        binary,
+        kubeconfig,
+        namespace: ns,
+        serving,
+        // Beside the cluster's logs (kept with MESHWRIGHT_KEEP_CLUSTER_DIR=1), else in the work directory.
+        logFile: join(clusterDir() ? join(clusterDir()!, 'logs') : workDir, `istiod-operator-${ns}.log`),
+      }),
+    );
   }, 300_000);
 
   afterAll(async () => {
-    await istiod?.stop();
+    await istiod.stop();
     await manager?.stop().catch(() => undefined);
     if (ns) {
       await forceRemoveIop(admin, ns, NAME);
@@ -157,10 +148,6 @@ suite(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${R
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  const running = (): RunningIstiod => {
-    if (!istiod) throw new Error('istiod did not start (see beforeAll)');
-    return istiod;
-  };
   const configMap = (name: string): Promise<V1ConfigMap> =>
     coreApi().readNamespacedConfigMap({ name, namespace: ns });
 
@@ -200,44 +187,23 @@ suite(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${R
   });
 
   it('istiod starts against the installed ConfigMaps, with its account’s rights, without error-level lines', () => {
-    const log = running().log();
-    expect(log).toContain(`version: ${ISTIOD_VERSION}-`);
-    expect(log).toMatch(/^\S+\tinfo\t/m);
-    expect(log).toContain('initializing sidecar injector');
-    expect(log).not.toContain('injection templates are empty');
+    const log = istiod.running().log();
+    expectCleanStart(log);
     expect(log).not.toContain('template defined');
     expect(log).not.toMatch(/forbidden/i);
-    expect(unexpectedErrors(log)).toEqual([]);
   });
 
   it("the operator's validating webhook reaches istiod, which rejects an invalid VirtualService", async () => {
-    const vs = (name: string, regex: string): KubernetesObject & { spec: unknown } => ({
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'VirtualService',
+    const verdicts = await virtualServiceVerdicts({
+      namespace: appNs,
       // The chart's webhook selects objects of its revision (objectSelector istio.io/rev In [default]).
-      metadata: { name, namespace: appNs, labels: { 'istio.io/rev': 'default' } },
-      spec: {
-        hosts: ['reviews'],
-        http: [{ match: [{ uri: { regex } }], route: [{ destination: { host: 'reviews' } }] }],
-      },
+      labels: { 'istio.io/rev': 'default' },
+      webhookName: 'rev.validation.istio.io',
     });
-    const createError = (o: KubernetesObject, dryRun: boolean) =>
-      objects.create(o, undefined, dryRun ? 'All' : undefined).then(
-        () => undefined,
-        (err: unknown) => (err instanceof ApiException ? String(err.body) : String(err)),
-      );
-    const rejected = await waitFor(
-      async () => {
-        const e = await createError(vs('invalid', '(unclosed'), true);
-        return e?.includes('rev.validation.istio.io') ? e : undefined;
-      },
-      30_000,
-      "the operator's validating webhook to reject an invalid VirtualService",
-    );
-    expect(rejected).toMatch(/denied the request/);
-    expect(rejected).toMatch(/regex/i);
-    expect(await createError(vs('invalid', '(unclosed'), false)).toContain('rev.validation.istio.io');
-    expect(await createError(vs('valid', '/reviews/[0-9]+'), false)).toBeUndefined();
+    expect(verdicts.rejected).toMatch(/denied the request/);
+    expect(verdicts.rejected).toMatch(/regex/i);
+    expect(verdicts.invalid).toContain('rev.validation.istio.io');
+    expect(verdicts.valid).toBeUndefined();
     const live: V1ValidatingWebhookConfiguration = await admissionApi().readValidatingWebhookConfiguration({
       name: `istio-validator-${ns}`,
     });
@@ -246,93 +212,56 @@ suite(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${R
   });
 
   it('gives a Gateway API Gateway of class istio its Deployment and Service (kube-gateway template)', async () => {
-    const gw = uniqueName('gw');
-    await objects.create({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
-      metadata: { name: gw, namespace: appNs },
-      spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
-    } as KubernetesObject);
-    const name = `${gw}-istio`;
-    const dep = await waitFor(
-      async () => {
-        const d = await appsApi().readNamespacedDeployment({ name, namespace: appNs });
-        return (d.status?.availableReplicas ?? 0) >= 1 && d;
-      },
-      120_000,
-      `Deployment ${name} available`,
-      500,
-    );
-    const proxy = dep.spec?.template.spec?.containers.find((c) => c.name === 'istio-proxy');
+    const { gateway, deployment, proxy, service } = await gatewayDeployment(appNs);
     expect(proxy?.args).toEqual(expect.arrayContaining(['proxy', 'router']));
     // Rendered from the operator's values: its image is the release the IstioOperator names.
     expect(proxy?.image).toContain(RELEASE);
-    expect(dep.spec?.template.metadata?.labels?.['gateway.networking.k8s.io/gateway-name']).toBe(gw);
-    const svc = await coreApi().readNamespacedService({ name, namespace: appNs });
-    expect(svc.spec?.ports?.map((p) => p.port)).toEqual(expect.arrayContaining([80]));
+    expect(deployment.spec?.template.metadata?.labels?.['gateway.networking.k8s.io/gateway-name']).toBe(
+      gateway,
+    );
+    expect(service.spec?.ports?.map((p) => p.port)).toEqual(expect.arrayContaining([80]));
   });
 
-  /** istiod's /inject answer for `pod`, applied to it. */
-  async function injectedByIstiod(pod: V1Pod, uid: string): Promise<V1Pod> {
-    const i = running();
-    const { status, json } = await postJson(i.ports.https, '/inject', admissionReview(pod, uid), i.caPem);
-    const resp = (json as { response?: { allowed?: boolean; patch?: string; result?: { message?: string } } })
-      .response;
-    expect(status).toBe(200);
-    expect(resp?.result?.message).toBeUndefined();
-    expect(resp?.allowed).toBe(true);
-    expect(resp?.patch).toBeTruthy();
-    const ops = JSON.parse(Buffer.from(resp?.patch ?? '', 'base64').toString('utf8')) as Operation[];
-    return applyPatch(deepClone(pod) as V1Pod, ops, true, false).newDocument;
+  /** istiod's /inject answer for `pod`, applied to it; the answer must be an allowed patch. */
+  async function istiodInjects(pod: V1Pod, uid: string): Promise<V1Pod> {
+    const r = await injectedByIstiod(istiod.running(), pod, uid);
+    expect(r.status).toBe(200);
+    expect(r.message).toBeUndefined();
+    expect(r.allowed).toBe(true);
+    expect(r.patch).toBeTruthy();
+    return r.pod;
   }
 
   /** Meshwright's engine on `pod`, configured from the ConfigMaps the operator installed (read live). */
-  async function injectedByMeshwright(pod: V1Pod): Promise<V1Pod> {
-    const cfg = {
-      ...buildFromConfigMaps({
-        revision: 'default',
-        injector: await configMap('istio-sidecar-injector'),
-        mesh: await configMap('istio'),
-        nativeSidecars: 'auto',
-      }),
-      nodeKubeletVersions: kubeletVersions((await coreApi().listNode()).items),
-    };
+  async function meshwrightInjects(pod: V1Pod): Promise<V1Pod> {
+    const r = await injectedByMeshwright({
+      injector: await configMap('istio-sidecar-injector'),
+      mesh: await configMap('istio'),
+      pod,
+      namespace: appNs,
+    });
     // The operator stamps the release's version on its ConfigMaps: the 1.31 behaviour is chosen from them.
-    expect(cfg.version).toMatchObject({ line: '1.31' });
-    const out = injectPod({ pod, namespace: appNs, admission: true }, cfg);
-    if (out.kind !== 'injected') throw new Error(`Meshwright did not inject: ${JSON.stringify(out)}`);
-    return out.pod;
+    expect(r.config.version).toMatchObject({ line: '1.31' });
+    return r.pod;
   }
 
-  const bookinfo = (name: string, annotations: Record<string, string> = {}): V1Pod => {
-    const shape = bookinfoPods(root).find((s) => s.name === `bookinfo/${name}`);
-    if (!shape) throw new Error(`no Bookinfo ${name} Deployment in the sample`);
-    return {
-      ...shape.pod,
-      metadata: {
-        ...shape.pod.metadata,
-        namespace: appNs,
-        annotations: { ...shape.pod.metadata?.annotations, ...annotations },
-      },
-    };
-  };
+  const bookinfo = (name: string, annotations: Record<string, string> = {}): V1Pod =>
+    bookinfoPod(name, appNs, annotations);
 
   it("istiod's injection of a Bookinfo pod (sidecar template) equals Meshwright's from the same ConfigMaps", async () => {
     const pod = bookinfo('productpage-v1');
-    const byIstiod = await injectedByIstiod(pod, 'istiod-op-1');
+    const byIstiod = await istiodInjects(pod, 'istiod-op-1');
     expect(byIstiod.spec?.initContainers?.map((c) => c.name) ?? []).toEqual(
       expect.arrayContaining(['istio-init']),
     );
-    expect(formatDifferences(podDifferences(byIstiod, await injectedByMeshwright(pod)))).toBe('');
+    expect(formatDifferences(podDifferences(byIstiod, await meshwrightInjects(pod)))).toBe('');
   });
 
   it('a pod with 1.31-only behaviour (prometheus.istio.io/scrape-targets) is injected alike', async () => {
     const pod = bookinfo('reviews-v1', { 'prometheus.istio.io/scrape-targets': '9080:/metrics,9100' });
-    const byIstiod = await injectedByIstiod(pod, 'istiod-op-2');
-    const byMeshwright = await injectedByMeshwright(pod);
-    const proxy =
-      byMeshwright.spec?.initContainers?.find((c) => c.name === 'istio-proxy') ??
-      byMeshwright.spec?.containers.find((c) => c.name === 'istio-proxy');
+    const byIstiod = await istiodInjects(pod, 'istiod-op-2');
+    const byMeshwright = await meshwrightInjects(pod);
+    const proxy = proxyContainer(byMeshwright);
     expect(proxy?.env?.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value).toContain('targets');
     expect(formatDifferences(podDifferences(byIstiod, byMeshwright))).toBe('');
   });
@@ -361,8 +290,8 @@ suite(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${R
 
   it('a pod asking for the gateway template is injected alike (as the apiserver stores it)', async () => {
     const pod = bookinfo('details-v1', { 'inject.istio.io/templates': 'gateway' });
-    const byIstiod = await injectedByIstiod(pod, 'istiod-op-3');
-    const byMeshwright = await injectedByMeshwright(pod);
+    const byIstiod = await istiodInjects(pod, 'istiod-op-3');
+    const byMeshwright = await meshwrightInjects(pod);
     const proxy = byIstiod.spec?.containers.find((c) => c.name === 'istio-proxy');
     expect(proxy?.args).toEqual(expect.arrayContaining(['router']));
     // As sent, the two may differ only where istiod writes an empty object that Meshwright leaves out (its
@@ -382,7 +311,7 @@ suite(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${R
 
   // Last: what the tests above made istiod do (webhook calls, a gateway deployment, injections).
   it('logs no unexpected error-level line, nor a forbidden call, while serving the tests above', () => {
-    const log = running().log();
+    const log = istiod.running().log();
     expect(log).not.toMatch(/forbidden/i);
     expect(unexpectedErrors(log)).toEqual([]);
   });

@@ -7,7 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { createWriteStream, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chartControllerRender } from '../../cli/operator';
+import { chartControllerRender } from '../../operator/render/charts/controller-render';
 import { createLogger } from '../../lib/log';
 import { createRegistry } from '../../lib/metrics';
 import { OperatorManager } from '../../operator/controller/manager';

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { chartControllerRender } from '../../../cli/operator';
+import { chartControllerRender } from '../../../operator/render/charts/controller-render';
 import type { RenderFn } from '../../../operator/controller/reconcile/desired';
 import { RenderCache } from '../../../operator/render/charts/render-cache';
 import { HelmProcessRenderer } from '../../../operator/render/helm/helm-process';

@@ -20,7 +20,7 @@ import {
 import { ReinjectionCache } from '../../../operator/controller/rollout/reinjection-cache';
 import { injectPod, type InjectionConfig } from '../../../inject';
 import { parseStatus } from '../../../inject/status';
-import { chartControllerRender } from '../../../cli/operator';
+import { chartControllerRender } from '../../../operator/render/charts/controller-render';
 import { RenderCache } from '../../../operator/render/charts/render-cache';
 import { ReleasesDirProvider } from '../../../release/local';
 import { REFERENCE, renderer } from '../operator/charts/parity-helpers';

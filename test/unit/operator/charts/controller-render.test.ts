@@ -1,7 +1,7 @@
 // The operator's render through a release's charts: the desired state carries the ownership labels and the
 // sidecar target; a release that cannot be had, or an invalid spec, is an outcome naming the version and
 // source (the reconciler then writes ERROR and applies nothing).
-import { chartControllerRender } from '../../../../cli/operator';
+import { chartControllerRender } from '../../../../operator/render/charts/controller-render';
 import { RenderCache } from '../../../../operator/render/charts/render-cache';
 import { ReleasesDirProvider } from '../../../../release/local';
 import type { KubernetesObject } from '@kubernetes/client-node';

@@ -2,7 +2,7 @@
 // render passes it as every chart's kubeVersion (helm's --kube-version), and renders for different versions
 // are cached apart.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { chartControllerRender } from '../../../../cli/operator';
+import { chartControllerRender } from '../../../../operator/render/charts/controller-render';
 import { kubeVersionOf } from '../../../../operator/controller/kube/server-version';
 import type {
   ChartRenderer,

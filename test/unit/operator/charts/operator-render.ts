@@ -1,7 +1,7 @@
 // The operator's own render (chartControllerRender over the 1.30.3 reference release, pinned helm) for unit
 // tests that need an installation's objects, e.g. the injector and mesh ConfigMaps the webhook reads.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { chartControllerRender } from '../../../../cli/operator';
+import { chartControllerRender } from '../../../../operator/render/charts/controller-render';
 import type { DesiredState } from '../../../../operator/controller/reconcile/desired';
 import { RenderCache } from '../../../../operator/render/charts/render-cache';
 import { ReleasesDirProvider } from '../../../../release/local';
