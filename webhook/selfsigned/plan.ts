@@ -4,6 +4,7 @@
 import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
 import { X509Certificate, createPrivateKey } from 'crypto';
 import { isIP } from 'net';
+import { errorMessage } from '../../lib/errors';
 
 /** What the Secret stores: serving pair plus the CA bundle published in the webhook's caBundle. */
 export interface StoredTls {
@@ -47,7 +48,7 @@ export function renewalReason(
     cert = new X509Certificate(t.certPem);
     if (!cert.checkPrivateKey(createPrivateKey(t.keyPem))) return 'stored key does not match the certificate';
   } catch (err) {
-    return `stored certificate is unreadable: ${err instanceof Error ? err.message : String(err)}`;
+    return `stored certificate is unreadable: ${errorMessage(err)}`;
   }
   const missing = dnsNames.filter((n) => (isIP(n) ? cert.checkIP(n) : cert.checkHost(n)) === undefined);
   if (missing.length > 0) return `certificate does not cover ${missing.join(', ')}`;
@@ -56,7 +57,7 @@ export function renewalReason(
     cas = splitPem(t.caBundlePem).map((ca) => new X509Certificate(ca));
   } catch (err) {
     // A damaged ca.crt (it is published as the caBundle) is replaced like a missing one, not fatal.
-    return `stored CA bundle is unreadable: ${err instanceof Error ? err.message : String(err)}`;
+    return `stored CA bundle is unreadable: ${errorMessage(err)}`;
   }
   if (cas.length === 0 || !cas.some((ca) => cert.checkIssued(ca))) {
     return 'certificate was not issued by the stored CA';

@@ -17,6 +17,7 @@ import type { RenderCache } from './render-cache';
 import type { ChartManifest, ChartObject } from './types';
 import { getString, PathError } from './values-map';
 import { LABELS } from '../../../lib/istio/names';
+import { errorMessage } from '../../../lib/errors';
 
 export const LABEL_COMPONENT = LABELS.component;
 export const LABEL_OWNING_RESOURCE = LABELS.owningResource;
@@ -170,7 +171,7 @@ export async function chartRenderOutcome(iop: unknown, o: ChartOutcomeOptions): 
       },
     };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     if (err instanceof IopValidationError || err instanceof ProfileError || err instanceof PathError)
       return { ok: false, reason: 'InvalidSpec', message: `Istio ${version}: ${message}` };
     if (err instanceof ReleaseError) return { ok: false, reason: 'RenderFailed', message };

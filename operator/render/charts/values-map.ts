@@ -5,6 +5,7 @@
 // mergeFrom is istioctl's merge: maps merge recursively, everything else (lists, scalars, null) replaces.
 // A null is kept, not deleted: Helm then drops the chart default it overrides.
 import { deepClone, isPlainObject, put, type PlainObject } from '../../../lib/istio/merge';
+import { errorMessage } from '../../../lib/errors';
 
 export class PathError extends Error {}
 
@@ -173,7 +174,7 @@ export function setSpecPaths(iop: PlainObject, flags: readonly string[]): void {
     try {
       setPath(iop, path, value);
     } catch (err) {
-      throw new PathError(`--set ${flag}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new PathError(`--set ${flag}: ${errorMessage(err)}`);
     }
   }
 }

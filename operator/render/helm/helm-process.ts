@@ -15,6 +15,7 @@ import {
   type TemplateOptions,
   type TemplateRequest,
 } from './chart-renderer';
+import { errorMessage } from '../../../lib/errors';
 
 export interface HelmProcessOptions {
   /** The helm binary: MESHWRIGHT_HELM, else `helm` on PATH (see helmBinary()). */
@@ -133,7 +134,7 @@ export function splitRendered(stdout: string, chartDir: string): RenderedDocumen
     try {
       parsed = loadAll(chunk, undefined, { schema: CORE_SCHEMA, filename: source || chartDir });
     } catch (err) {
-      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      const why = errorMessage(err).split('\n')[0];
       throw new HelmError(chartDir, '', `helm output of ${source || chartDir}: ${why}`);
     }
     for (const value of parsed) if (isPlainObject(value)) docs.push({ source, object: value });
