@@ -8,6 +8,8 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ; 100 on every Linux this runs on
 export interface ProcSample {
   cpuSeconds: number;
   rssBytes: number;
+  /** Peak resident memory since the process started (VmHWM). */
+  peakRssBytes: number;
 }
 
 export function sampleProc(pid: number): ProcSample {
@@ -18,5 +20,10 @@ export function sampleProc(pid: number): ProcSample {
   const stime = Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-  return { cpuSeconds: (utime + stime) / CLOCK_TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
+  const hwmKb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  return {
+    cpuSeconds: (utime + stime) / CLOCK_TICKS_PER_SECOND,
+    rssBytes: rssKb * 1024,
+    peakRssBytes: hwmKb * 1024,
+  };
 }

@@ -19,6 +19,7 @@ import { sampleProc } from '../common/proc';
 import { counter, histogram, parseProm, type Series } from '../common/prom';
 import { table, type Section } from '../common/results';
 import { round, sleep } from '../common/stats';
+import { CENSUS } from './census-figures';
 import { auditOffset, type WriteCount, writesSince } from './audit';
 import { errorMessage } from '../../lib/errors';
 import { benchReleases, benchRender, operatorReleaseFlags, type BenchReleases } from './releases';
@@ -72,14 +73,14 @@ interface Iop {
   status?: { status?: string; componentStatus?: Record<string, { status?: string; error?: string }> };
 }
 
-function sample(root: string, profile: string): Record<string, unknown> {
+export function sample(root: string, profile: string): Record<string, unknown> {
   const doc = parse(
     readFileSync(join(root, 'config', 'samples', `install_v1alpha1_istiooperator_${profile}.yaml`), 'utf8'),
   );
   return doc as Record<string, unknown>;
 }
 
-async function applyCrd(kube: KubeRest, root: string): Promise<void> {
+export async function applyCrd(kube: KubeRest, root: string): Promise<void> {
   for (const doc of parseAllDocuments(readFileSync(join(root, 'crds', 'istiooperator.yaml'), 'utf8'))) {
     const crd = doc.toJS({ maxAliasCount: -1 }) as { metadata?: { name?: string } } | null;
     if (!crd?.metadata?.name) continue;
@@ -108,7 +109,12 @@ function progress(iop: Iop | undefined): string {
 }
 
 /** Seconds from now until the IstioOperator reports HEALTHY. */
-async function untilHealthy(kube: KubeRest, name: string, operator: Child, t0 = Date.now()): Promise<number> {
+export async function untilHealthy(
+  kube: KubeRest,
+  name: string,
+  operator: Child,
+  t0 = Date.now(),
+): Promise<number> {
   let last: Iop | undefined;
   try {
     await waitFor(
@@ -142,7 +148,7 @@ async function deploymentUid(
 }
 
 /** `pod` under the names pod-0 .. pod-<n-1>, 16 creates in flight. */
-async function createPods(kube: KubeRest, ns: string, n: number, pod: V1Pod): Promise<void> {
+export async function createPods(kube: KubeRest, ns: string, n: number, pod: V1Pod): Promise<void> {
   let next = 0;
   const creator = async () => {
     for (let i = next++; i < n; i = next++)
@@ -158,7 +164,7 @@ async function createPods(kube: KubeRest, ns: string, n: number, pod: V1Pod): Pr
  * A Deployment's pod as the default revision's webhook would have admitted it with `iop`'s settings
  * (the census judges such pods by re-injecting them); this suite runs no webhook, so the bench injects.
  */
-async function injectedPod(
+export async function injectedPod(
   releases: BenchReleases,
   iop: Record<string, unknown>,
   ns: string,
@@ -179,9 +185,7 @@ async function injectedPod(
   return out.pod;
 }
 
-const CENSUS = 'meshwright_operator_sidecar_census';
-
-async function scrape(port: number): Promise<Series[]> {
+export async function scrape(port: number): Promise<Series[]> {
   return parseProm((await httpGet({ url: `http://127.0.0.1:${port}/metrics` })).body);
 }
 

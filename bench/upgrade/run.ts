@@ -271,7 +271,7 @@ async function inParallel<T>(items: readonly T[], n: number, f: (t: T) => Promis
 }
 
 /** The operator's requests in a window of `seconds`, after `settleMs`. */
-async function steadyCost(
+export async function steadyCost(
   cluster: BenchCluster,
   label: string,
   pods: number,
