@@ -37,13 +37,18 @@ export function startChild(
   args: readonly string[],
   logFile: string,
   nodeFlags: readonly string[] = [],
+  /** Added to this process's environment (a deployed container's env: MALLOC_ARENA_MAX, ...). */
+  env: Record<string, string> = {},
 ): Child {
   hookExit();
   const fd = openSync(logFile, 'a');
   let exit: string | undefined;
   let proc: ChildProcess;
   try {
-    proc = spawn(process.execPath, [...nodeFlags, ...args], { stdio: ['ignore', fd, fd] });
+    proc = spawn(process.execPath, [...nodeFlags, ...args], {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...env },
+    });
   } finally {
     closeSync(fd);
   }

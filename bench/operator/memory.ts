@@ -19,7 +19,7 @@ import { table, type Section } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { type SteadyCost, steadyCost } from '../upgrade/run';
 import { OPERATOR_NAMESPACE, operatorKubeconfig } from '../upgrade/operator-identity';
-import { deployedNodeOptions } from '../webhook/run';
+import { deployedExtraEnv, deployedNodeOptions } from '../webhook/run';
 import { CensusSettle, censusCounts, censusDelta, type CensusCounts, meanCensusMs } from './census-figures';
 import { benchReleases, operatorReleaseFlags } from './releases';
 import { applyCrd, createPods, injectedPod, sample, scrape, untilHealthy } from './run';
@@ -127,6 +127,7 @@ export async function runOperatorMemoryBench(o: {
     ...deployedNodeOptions(o.root, 'operator'),
     ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
   ];
+  const env = deployedExtraEnv(o.root, 'operator');
   const perRevision = REVISIONS.map(
     (_, i) => Math.floor(totalPods / REVISIONS.length) + (i < totalPods % REVISIONS.length ? 1 : 0),
   );
@@ -148,7 +149,13 @@ export async function runOperatorMemoryBench(o: {
     const opKubeconfig = join(cluster.dir, 'operator.kubeconfig');
     await operatorKubeconfig(kube, o.root, cluster.cp.state.server, cluster.cp.caPem, opKubeconfig);
     const [metricsPort, healthPort] = await freePorts(2);
-    o.say(`  operator node flags: ${nodeFlags.join(' ') || '(none)'}; census every ${censusIntervalS} s`);
+    o.say(
+      `  operator node flags: ${nodeFlags.join(' ') || '(none)'}; env ${
+        Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || '(none)'
+      }; census every ${censusIntervalS} s`,
+    );
     operator = startChild(
       'operator',
       [
@@ -166,6 +173,7 @@ export async function runOperatorMemoryBench(o: {
       ],
       join(o.logDir, 'operator-memory.log'),
       nodeFlags,
+      env,
     );
     const op = operator;
     await waitFor(

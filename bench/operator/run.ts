@@ -11,7 +11,7 @@ import { injectPod } from '../../inject';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
 import { type Child, startChild, waitFor } from '../common/children';
-import { deployedNodeOptions } from '../webhook/run';
+import { deployedExtraEnv, deployedNodeOptions } from '../webhook/run';
 import { ensureNamespace, startBenchCluster, waitRunning } from '../common/cluster';
 import { BENCH_USER_AGENT, type KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
@@ -246,6 +246,7 @@ export async function runOperatorBench(o: {
         ...deployedNodeOptions(o.root, 'operator'),
         ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ],
+      deployedExtraEnv(o.root, 'operator'),
     );
     const op = operator;
     await waitFor(

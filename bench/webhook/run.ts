@@ -147,20 +147,37 @@ async function checkInjects(t: LoadTarget, shapes: PodShape[], bodies: Buffer[])
   }
 }
 
-/** NODE_OPTIONS of the webhook container in config/manager/webhook.yaml, as node flags. */
-/** NODE_OPTIONS of a deployed program (config/manager/<program>.yaml), so benches run it as deployed. */
-export function deployedNodeOptions(root: string, program: 'webhook' | 'operator' = 'webhook'): string[] {
+/**
+ * The literal environment of a deployed program's container (config/manager/<program>.yaml; values from
+ * fields or secrets left out), so benches run it as deployed.
+ */
+export function deployedEnv(
+  root: string,
+  program: 'webhook' | 'operator' = 'webhook',
+): Record<string, string> {
   for (const doc of parseAllDocuments(
     readFileSync(join(root, 'config', 'manager', `${program}.yaml`), 'utf8'),
   )) {
     const d = doc.toJS() as V1Deployment | null;
     if (d?.kind !== 'Deployment') continue;
-    for (const c of d.spec?.template.spec?.containers ?? []) {
-      const value = c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
-      if (value !== undefined) return value.split(' ').filter(Boolean);
-    }
+    const c = d.spec?.template.spec?.containers?.[0];
+    return Object.fromEntries(
+      (c?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]),
+    );
   }
-  return [];
+  return {};
+}
+
+/** NODE_OPTIONS of a deployed program, as node flags (deployedEnv). */
+export function deployedNodeOptions(root: string, program: 'webhook' | 'operator' = 'webhook'): string[] {
+  return (deployedEnv(root, program).NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+}
+
+/** The deployed environment without NODE_OPTIONS (given to node as flags instead). */
+export function deployedExtraEnv(root: string, program: 'webhook' | 'operator'): Record<string, string> {
+  const { NODE_OPTIONS: _flags, ...rest } = deployedEnv(root, program);
+  void _flags;
+  return rest;
 }
 
 /** A server under load: its pid for /proc, and its exit description once it died. */
