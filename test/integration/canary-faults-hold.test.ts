@@ -12,10 +12,7 @@
 // Then the rollout restarts each workload once onto r31, r30's deletion completes, and nothing r31 uses was
 // deleted (its objects, the tag's webhook and the gateway Deployment keep their uids).
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
-import type { KubernetesObject } from '@kubernetes/client-node';
-import { ownerSelector } from '../../operator/controller/apply/ownership';
 import { HOLD_RECHECK_MS } from '../../operator/controller/reconcile/reconciler';
-import { MANAGED_KINDS } from '../../operator/render/gvk';
 import type { StartedWebhook } from '../../webhook/server/start';
 import {
   CanaryScene,
@@ -51,28 +48,7 @@ const candidates = new OperatorCandidates({
   url,
 });
 
-/** Every object the IstioOperator owns (owner labels), kind/namespace/name -> uid. */
-async function owned(name: string): Promise<Map<string, string>> {
-  const lists = await Promise.all(
-    MANAGED_KINDS.map((k) =>
-      admin.list(k.apiVersion, k.kind, ownerSelector({ namespace: scene.cpNs, name })).catch(() => ({
-        items: [] as KubernetesObject[],
-      })),
-    ),
-  );
-  return new Map(
-    lists.flatMap((l, i) =>
-      l.items.map(
-        (o) =>
-          [
-            `${MANAGED_KINDS[i].kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`,
-            o.metadata!.uid!,
-          ] as const,
-      ),
-    ),
-  );
-}
-
+const owned = (name: string) => scene.owned(name);
 const heldCondition = async () =>
   (await scene.statusOf('r30'))?.conditions?.find((c) => c.type === 'DeletionHeld');
 const replicaSets = async (ns: string, app: string) =>

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { ownerSelector } from '../../../operator/controller/apply/ownership';
 import { RawKubeClient } from '../../../operator/controller/kube/raw-object-api';
 import { FOLLOW_TAG_ANNOTATION } from '../../../operator/controller/tags/tag-follow';
 import { MANAGED_KINDS } from '../../../operator/render/gvk';
@@ -20,6 +21,10 @@ export const IMAGE_30 = 'docker.io/istio/proxyv2:1.30.3';
 export const IMAGE_31 = 'docker.io/istio/proxyv2:1.31.0-rc.0';
 export const MWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' };
 export const GATEWAY = 'istio-ingressgateway';
+
+/** `Kind/namespace/name` of an object (namespace empty when cluster-scoped). */
+export const objectKey = (o: KubernetesObject): string =>
+  `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
 
 export type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -84,6 +89,22 @@ export class CanaryScene {
 
   async tagStatus(): Promise<Record<string, unknown> | undefined> {
     return ((await this.admin.get(this.tagRef)) as Obj | undefined)?.status;
+  }
+
+  /** Every object the IstioOperator owns (its owner labels), `Kind/namespace/name` -> uid. */
+  async owned(name: string): Promise<Map<string, string>> {
+    const lists = await Promise.all(
+      MANAGED_KINDS.map((k) =>
+        this.admin
+          .list(k.apiVersion, k.kind, ownerSelector({ namespace: this.cpNs, name }))
+          .catch(() => ({ items: [] as KubernetesObject[] })),
+      ),
+    );
+    return new Map(
+      lists.flatMap((l, i) =>
+        l.items.map((o) => [objectKey({ ...o, kind: MANAGED_KINDS[i].kind }), o.metadata!.uid!] as const),
+      ),
+    );
   }
 
   /** A control-plane IstioOperator (minimal profile) of `revision` at Istio `tag`; `base: false` drops Base. */
