@@ -13,18 +13,16 @@
 // deleted (its objects, the tag's webhook and the gateway Deployment keep their uids).
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
 import { HOLD_RECHECK_MS } from '../../operator/controller/reconcile/reconciler';
-import type { StartedWebhook } from '../../webhook/server/start';
 import {
   CanaryScene,
   GATEWAY,
   IMAGE_30,
   IMAGE_31,
-  installCanaryCrds,
   watchAvailability,
+  type CanaryStatus,
 } from './support/canary-cluster';
 import { OperatorCandidates } from './support/canary-operators';
-import { createTestNamespace, waitFor } from './support/cluster';
-import { startLoopbackWebhook } from './support/loopback-webhook';
+import { waitFor } from './support/cluster';
 import { proxyImageOf } from './support/revision-webhook';
 import { injectedRevisionOf } from '../../operator/controller/reconcile/deletion-hold';
 
@@ -38,14 +36,11 @@ const { admin, apps, core } = scene;
 /** Replicas per Deployment; step a scales reviews to 2. */
 const WORKLOADS: Record<string, number> = { productpage: 2, reviews: 1 };
 const APPS = Object.keys(WORKLOADS);
-let webhook: StartedWebhook | undefined;
-let caSync: NodeJS.Timeout | undefined;
-const url = () => `https://127.0.0.1:${webhook!.server.port}`;
 const candidates = new OperatorCandidates({
   admin,
   prefix: `cfh-${suffix}`,
   namespace: () => scene.cpNs,
-  url,
+  url: () => scene.url,
 });
 
 const owned = (name: string) => scene.owned(name);
@@ -97,26 +92,18 @@ function watchEarlyDeletion(full: number): { stop(): Promise<string[]> } {
 }
 
 beforeAll(async () => {
-  await installCanaryCrds(admin, 'meshwright-canary-faults-hold-test');
-  scene.cpNs = await createTestNamespace('mw-cfhold');
-  scene.appNs = await createTestNamespace('mw-cfhold-app', { 'istio.io/rev': scene.prod });
-  const started = await startLoopbackWebhook({
-    commonName: 'meshwright-canary-faults-hold-test',
-    istioNamespace: scene.cpNs,
-    nativeSidecars: 'auto',
-    kubeConfig: scene.kc,
+  await scene.setUp({
+    name: 'meshwright-canary-faults-hold-test',
+    cpPrefix: 'mw-cfhold',
+    appPrefix: 'mw-cfhold-app',
   });
-  webhook = started.webhook;
-  caSync = scene.syncCaBundle(started.ca.certPem, url());
   await candidates.start();
   await candidates.start();
 });
 
 afterAll(async () => {
   await candidates.stopAll();
-  if (caSync) clearInterval(caSync);
-  await scene.cleanUp(['gw', 'r30', 'r31']);
-  await webhook?.stop(0);
+  await scene.tearDown(['gw', 'r30', 'r31']);
 });
 
 describe('canary faults: the leader SIGKILLed while r30 is held and during the gateway move', () => {
@@ -230,15 +217,17 @@ describe('canary faults: the leader SIGKILLed while r30 is held and during the g
       'the gateway Deployment re-applied for r31',
       20,
     );
+    const atKill = await scene.statusOf('gw');
     const { ms, exit } = await candidates.killLeader(leader, standby);
     expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
     takeovers.push(ms);
-    const gwAtKill = await scene.statusOf('gw');
+    const afterTakeover = await scene.statusOf('gw');
+    const said = (s?: CanaryStatus) =>
+      `${String(s?.status)} following ${String(s?.meshwright?.followedTag?.revision)} (${s?.message ?? ''})`;
     process.stdout.write(
       `[canary-faults-hold] b: killed with the gateway at generation ${moving.metadata?.generation} ` +
-        `(updated ${moving.status?.updatedReplicas ?? 0}, available ${moving.status?.availableReplicas ?? 0}), ` +
-        `gw ${String(gwAtKill?.status)} following ${String(gwAtKill?.meshwright?.followedTag?.revision)} ` +
-        `after the kill; takeover ${ms} ms\n`,
+        `(updated ${moving.status?.updatedReplicas ?? 0}, available ${moving.status?.availableReplicas ?? 0}); ` +
+        `gw at the kill: ${said(atKill)}; after the takeover: ${said(afterTakeover)}; takeover ${ms} ms\n`,
     );
 
     await scene.waitTagReady(r31);
@@ -264,17 +253,7 @@ describe('canary faults: the leader SIGKILLed while r30 is held and during the g
   });
 
   it("finishes: each workload restarted once onto r31, r30's deletion completes, nothing r31 uses deleted", async () => {
-    const s = await waitFor(
-      async () => {
-        const st = await scene.statusOf('r31');
-        return (
-          st?.meshwright?.sidecarRollout?.phase === 'Complete' && st.meshwright.sidecars?.outdated === 0 && st
-        );
-      },
-      180_000,
-      'r31 rollout Complete, nothing outdated',
-      500,
-    );
+    const s = await scene.rolloutComplete('r31');
     expect(s.meshwright?.sidecarRollout?.restarted).toEqual(
       APPS.map((a) => `${scene.appNs}/Deployment/${a}`),
     );

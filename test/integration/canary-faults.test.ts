@@ -21,20 +21,11 @@ import { RESTARTED_AT } from '../../operator/controller/rollout/sidecar-rollout'
 import { RenderCache } from '../../operator/render/charts/render-cache';
 import { HelmProcessRenderer } from '../../operator/render/helm/helm-process';
 import { ReleasesDirProvider } from '../../release/local';
-import type { StartedWebhook } from '../../webhook/server/start';
 import type { CliProcess } from './support/audit';
-import {
-  CanaryScene,
-  IMAGE_30,
-  IMAGE_31,
-  installCanaryCrds,
-  objectKey,
-  type Obj,
-} from './support/canary-cluster';
+import { CanaryScene, IMAGE_30, IMAGE_31, objectKey, type Obj } from './support/canary-cluster';
 import { OperatorCandidates } from './support/canary-operators';
 import { helmBinary, releasesWithCrds } from './support/chart-render';
-import { createTestNamespace, waitFor } from './support/cluster';
-import { startLoopbackWebhook } from './support/loopback-webhook';
+import { waitFor } from './support/cluster';
 import { proxyImageOf } from './support/revision-webhook';
 
 jest.setTimeout(600_000);
@@ -55,15 +46,13 @@ const { admin, apps, core } = scene;
 const crdGroup = `f${suffix}.meshwright.test`;
 const crdName = `faultprobes.${crdGroup}`;
 let releasesDir = '';
-let webhook: StartedWebhook | undefined;
-let caSync: NodeJS.Timeout | undefined;
 let census: NodeJS.Timeout | undefined;
 
 const iopRef = (name: string) => scene.iopRef(name);
 const statusOf = (name: string) => scene.statusOf(name);
 const tagRef = () => scene.tagRef;
 const tagWebhookRef = () => scene.tagWebhookRef;
-const webhookUrl = () => `https://127.0.0.1:${webhook!.server.port}`;
+const webhookUrl = () => scene.url;
 const operators = new OperatorCandidates({
   admin,
   prefix: `cf-${suffix}`,
@@ -163,18 +152,12 @@ async function observe(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await installCanaryCrds(admin, 'meshwright-canary-faults-test');
   releasesDir = faultReleases();
-  scene.cpNs = await createTestNamespace('mw-cfaults');
-  scene.appNs = await createTestNamespace('mw-cfaults-app', { 'istio.io/rev': prod });
-  const started = await startLoopbackWebhook({
-    commonName: 'meshwright-canary-faults-test',
-    istioNamespace: scene.cpNs,
-    nativeSidecars: 'auto',
-    kubeConfig: scene.kc,
+  await scene.setUp({
+    name: 'meshwright-canary-faults-test',
+    cpPrefix: 'mw-cfaults',
+    appPrefix: 'mw-cfaults-app',
   });
-  webhook = started.webhook;
-  caSync = scene.syncCaBundle(started.ca.certPem, webhookUrl());
   await operators.start();
   await operators.start();
 });
@@ -182,12 +165,10 @@ beforeAll(async () => {
 afterAll(async () => {
   if (census) clearInterval(census);
   await operators.stopAll();
-  if (caSync) clearInterval(caSync);
-  await scene.cleanUp(['r30', 'r31']);
+  await scene.tearDown(['r30', 'r31']);
   await admin
     .delete({ apiVersion: CRD_API, kind: 'CustomResourceDefinition', name: crdName })
     .catch(() => undefined);
-  await webhook?.stop(0);
   if (releasesDir) rmSync(releasesDir, { recursive: true, force: true });
 });
 
@@ -316,17 +297,7 @@ describe('canary upgrade with the leader SIGKILLed at each step (built CLI proce
         `${done.length} restarted\n`,
     );
 
-    const s = await waitFor(
-      async () => {
-        const st = await statusOf('r31');
-        return (
-          st?.meshwright?.sidecarRollout?.phase === 'Complete' && st.meshwright.sidecars?.outdated === 0 && st
-        );
-      },
-      180_000,
-      'r31 rollout Complete, nothing outdated',
-      500,
-    );
+    const s = await scene.rolloutComplete('r31');
     expect(s.meshwright?.sidecarRollout?.restarted).toEqual(
       APPS.map((a) => `${scene.appNs}/Deployment/${a}`),
     );

@@ -20,18 +20,9 @@ import type { CliIo } from '../../cli/install';
 import { runStatus } from '../../cli/status';
 import type { OperatorManager } from '../../operator/controller/manager';
 import { RESTARTED_AT } from '../../operator/controller/rollout/sidecar-rollout';
-import { type StartedWebhook } from '../../webhook/server/start';
-import {
-  CanaryScene,
-  IMAGE_30,
-  IMAGE_31,
-  installCanaryCrds,
-  MWC,
-  watchAvailability,
-} from './support/canary-cluster';
+import { CanaryScene, IMAGE_30, IMAGE_31, MWC, watchAvailability } from './support/canary-cluster';
 import { startInProcessOperator } from './support/canary-operators';
-import { clusterDir, createTestNamespace, kubeconfigPath, uniqueName, waitFor } from './support/cluster';
-import { startLoopbackWebhook } from './support/loopback-webhook';
+import { clusterDir, kubeconfigPath, uniqueName, waitFor } from './support/cluster';
 import { proxyImageOf } from './support/revision-webhook';
 
 jest.setTimeout(300_000);
@@ -43,15 +34,13 @@ const prod = `prod-${suffix}`;
 const scene = new CanaryScene(prod);
 const { admin, apps, core } = scene;
 const logDir = clusterDir() ? join(clusterDir()!, 'logs') : tmpdir();
-let webhook: StartedWebhook | undefined;
 let operator: OperatorManager | undefined;
-let caSync: NodeJS.Timeout | undefined;
 
 const iopRef = (name: string) => scene.iopRef(name);
 const statusOf = (name: string) => scene.statusOf(name);
 const tagRef = scene.tagRef;
 const tagStatus = () => scene.tagStatus();
-const webhookUrl = () => `https://127.0.0.1:${webhook!.server.port}`;
+const webhookUrl = () => scene.url;
 const startOperator = (run: string, url: string) =>
   startInProcessOperator({
     kc: scene.kc,
@@ -68,26 +57,18 @@ const pods = (app: string) => scene.pods(app);
 const dryRunImage = () => scene.dryRunImage();
 
 beforeAll(async () => {
-  await installCanaryCrds(admin, 'meshwright-canary-test');
-  scene.cpNs = await createTestNamespace('mw-canary');
-  scene.appNs = await createTestNamespace('mw-canary-app', { 'istio.io/rev': prod });
-  const started = await startLoopbackWebhook({
-    commonName: 'meshwright-canary-test',
-    istioNamespace: scene.cpNs,
-    nativeSidecars: 'auto',
-    kubeConfig: scene.kc,
+  await scene.setUp({
+    name: 'meshwright-canary-test',
+    cpPrefix: 'mw-canary',
+    appPrefix: 'mw-canary-app',
     logStream: createWriteStream(join(logDir, `canary-${suffix}-webhook.log`)),
   });
-  webhook = started.webhook;
-  caSync = scene.syncCaBundle(started.ca.certPem, webhookUrl());
   operator = await startOperator('a', webhookUrl());
 });
 
 afterAll(async () => {
   await operator?.stop().catch(() => undefined);
-  if (caSync) clearInterval(caSync);
-  await scene.cleanUp(['gw', 'r30', 'r31']);
-  await webhook?.stop(0);
+  await scene.tearDown(['gw', 'r30', 'r31']);
 });
 
 describe('canary upgrade 1.30.3 -> 1.31.0-rc.0 with a revision tag', () => {
@@ -200,17 +181,7 @@ describe('canary upgrade 1.30.3 -> 1.31.0-rc.0 with a revision tag', () => {
     await operator?.stop();
     operator = await startOperator('b', webhookUrl());
 
-    const done = await waitFor(
-      async () => {
-        const s = await statusOf('r31');
-        return (
-          s?.meshwright?.sidecarRollout?.phase === 'Complete' && s?.meshwright?.sidecars?.outdated === 0 && s
-        );
-      },
-      150_000,
-      'r31 rollout Complete, nothing outdated',
-      500,
-    );
+    const done = await scene.rolloutComplete('r31', 150_000);
     expect(done.meshwright?.sidecarRollout).toMatchObject({
       restarted: [`${scene.appNs}/Deployment/productpage`, `${scene.appNs}/Deployment/reviews`],
       pending: 0,

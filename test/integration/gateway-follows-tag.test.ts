@@ -8,17 +8,9 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OperatorManager } from '../../operator/controller/manager';
-import { type StartedWebhook } from '../../webhook/server/start';
-import {
-  CanaryScene,
-  IMAGE_30,
-  IMAGE_31,
-  installCanaryCrds,
-  watchAvailability,
-} from './support/canary-cluster';
+import { CanaryScene, IMAGE_30, IMAGE_31, watchAvailability } from './support/canary-cluster';
 import { startInProcessOperator } from './support/canary-operators';
-import { clusterDir, createTestNamespace, uniqueName, waitFor } from './support/cluster';
-import { startLoopbackWebhook } from './support/loopback-webhook';
+import { clusterDir, uniqueName, waitFor } from './support/cluster';
 
 jest.setTimeout(300_000);
 
@@ -29,7 +21,6 @@ const prod = `gwprod-${suffix}`;
 const scene = new CanaryScene(prod);
 const { admin } = scene;
 const logDir = clusterDir() ? join(clusterDir()!, 'logs') : tmpdir();
-let webhook: StartedWebhook | undefined;
 let operator: OperatorManager | undefined;
 
 const statusOf = (name: string) => scene.statusOf(name);
@@ -40,20 +31,15 @@ const controlPlane = (name: string, revision: string, tag: string) =>
   scene.iop(name, revision, tag, { base: false });
 
 beforeAll(async () => {
-  await installCanaryCrds(admin, 'meshwright-gwtag-test');
-  scene.cpNs = await createTestNamespace('mw-gwtag');
-  const started = await startLoopbackWebhook({
-    commonName: 'meshwright-gwtag-test',
-    istioNamespace: scene.cpNs,
-    nativeSidecars: 'auto',
-    kubeConfig: scene.kc,
+  await scene.setUp({
+    name: 'meshwright-gwtag-test',
+    cpPrefix: 'mw-gwtag',
     logStream: createWriteStream(join(logDir, `gwtag-${suffix}-webhook.log`)),
   });
-  webhook = started.webhook;
   operator = await startInProcessOperator({
     kc: scene.kc,
     namespace: scene.cpNs,
-    url: `https://127.0.0.1:${webhook.server.port}`,
+    url: scene.url,
     identity: 'gwtag',
     logFile: join(logDir, `gwtag-${suffix}.log`),
   });
@@ -61,8 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop().catch(() => undefined);
-  await scene.cleanUp(['gw', 'r30', 'r31']);
-  await webhook?.stop(0);
+  await scene.tearDown(['gw', 'r30', 'r31']);
 });
 
 describe('a gateways-only IstioOperator following a revision tag', () => {

@@ -4,6 +4,7 @@
 // its own assertions; this module only sets up, reads and waits.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { ownerSelector } from '../../../operator/controller/apply/ownership';
@@ -11,8 +12,18 @@ import { RawKubeClient } from '../../../operator/controller/kube/raw-object-api'
 import { FOLLOW_TAG_ANNOTATION } from '../../../operator/controller/tags/tag-follow';
 import { MANAGED_KINDS } from '../../../operator/render/gvk';
 import { LABEL_INJECTION_WEBHOOK } from '../../../operator/render/injection/injection-target';
-import { admissionApi, appsApi, coreApi, deleteNamespace, kubeConfig, waitFor } from './cluster';
+import type { StartedWebhook } from '../../../webhook/server/start';
+import {
+  admissionApi,
+  appsApi,
+  coreApi,
+  createTestNamespace,
+  deleteNamespace,
+  kubeConfig,
+  waitFor,
+} from './cluster';
 import { installIstioOperatorCrd } from './iop-crd';
+import { startLoopbackWebhook } from './loopback-webhook';
 import { proxyImageOf } from './revision-webhook';
 
 export const IOP_API = 'install.istio.io/v1alpha1';
@@ -68,8 +79,47 @@ export class CanaryScene {
   readonly apps = appsApi();
   cpNs = '';
   appNs = '';
+  webhook?: StartedWebhook;
+  private caSync?: NodeJS.Timeout;
 
   constructor(readonly prod: string) {}
+
+  /** The loopback webhook's base URL (after setUp). */
+  get url(): string {
+    return `https://127.0.0.1:${this.webhook!.server.port}`;
+  }
+
+  /**
+   * For beforeAll: the CRDs (field manager and certificate name `name`), cpNs, the loopback webhook serving
+   * from cpNs's ConfigMaps; with `appPrefix`, also appNs labelled istio.io/rev=<prod> and the CA stand-in,
+   * so pods there are injected through the operator's webhooks.
+   */
+  async setUp(o: {
+    name: string;
+    cpPrefix: string;
+    appPrefix?: string;
+    logStream?: Writable;
+  }): Promise<void> {
+    await installCanaryCrds(this.admin, o.name);
+    this.cpNs = await createTestNamespace(o.cpPrefix);
+    if (o.appPrefix) this.appNs = await createTestNamespace(o.appPrefix, { 'istio.io/rev': this.prod });
+    const started = await startLoopbackWebhook({
+      commonName: o.name,
+      istioNamespace: this.cpNs,
+      nativeSidecars: 'auto',
+      kubeConfig: this.kc,
+      ...(o.logStream ? { logStream: o.logStream } : {}),
+    });
+    this.webhook = started.webhook;
+    if (o.appPrefix) this.caSync = this.syncCaBundle(started.ca.certPem, this.url);
+  }
+
+  /** For afterAll, once the operators are stopped: the CA stand-in, cleanUp(iops), the webhook. */
+  async tearDown(iops: readonly string[]): Promise<void> {
+    if (this.caSync) clearInterval(this.caSync);
+    await this.cleanUp(iops);
+    await this.webhook?.stop(0);
+  }
 
   iopRef(name: string) {
     return { apiVersion: IOP_API, kind: 'IstioOperator', namespace: this.cpNs, name };
@@ -194,6 +244,21 @@ export class CanaryScene {
     } catch (err) {
       throw new Error(`${String(err)}; last status: ${JSON.stringify(last)}`);
     }
+  }
+
+  /** Waits for the IstioOperator's sidecar rollout to be Complete with no outdated sidecar left. */
+  rolloutComplete(name: string, timeoutMs = 180_000): Promise<CanaryStatus> {
+    return waitFor(
+      async () => {
+        const s = await this.statusOf(name);
+        return (
+          s?.meshwright?.sidecarRollout?.phase === 'Complete' && s.meshwright.sidecars?.outdated === 0 && s
+        );
+      },
+      timeoutMs,
+      `${name} rollout Complete, nothing outdated`,
+      500,
+    );
   }
 
   /** The proxy image a new pod in appNs would get now (a dry-run create, so nothing is left behind). */
