@@ -115,8 +115,11 @@ describe('canary faults: the leader SIGKILLed while r30 is held and during the g
   let r31Owned = new Map<string, string>();
   let tagWebhookUid = '';
   let gatewayUid = '';
+  /** Step b's state trace runs while this is true (cleared in afterAll too, should b fail). */
+  let tracing = false;
 
   afterAll(async () => {
+    tracing = false;
     await gatewayWatch?.stop();
     await early?.stop();
   });
@@ -206,6 +209,19 @@ describe('canary faults: the leader SIGKILLed while r30 is held and during the g
   it('b. SIGKILL during the gateway move: the next leader finishes it, one available replica throughout', async () => {
     const [leader, standby] = await candidates.leaderAndStandby();
     const before = await scene.gateway();
+    // For the report only: each change of (r31's status, the tag's state, gw's status), ms after the move.
+    const seen: string[] = [];
+    tracing = true;
+    const moved = Date.now();
+    const trace = (async () => {
+      while (tracing) {
+        const now = await Promise.all([scene.statusOf('r31'), scene.tagStatus(), scene.statusOf('gw')])
+          .then(([a, t, g]) => `r31 ${a?.status}, tag ${String(t?.state)}, gw ${g?.status}`)
+          .catch(() => undefined);
+        if (now && !seen[seen.length - 1]?.endsWith(now)) seen.push(`+${Date.now() - moved} ms ${now}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
     await admin.mergePatch(scene.tagRef, { spec: { revision: r31 } });
     // The leader has re-applied the gateway for r31 (new generation); its rolling update starts.
     const moving = await waitFor(
@@ -245,6 +261,9 @@ describe('canary faults: the leader SIGKILLed while r30 is held and during the g
       followedTag: { tag: scene.prod, revision: r31, istioOperator: `${scene.cpNs}/r31` },
     });
     const d = await scene.gatewayRolled();
+    tracing = false;
+    await trace;
+    process.stdout.write(`[canary-faults-hold] b: states after the move: ${seen.join('; ')}\n`);
     expect(d.metadata?.uid).toBe(gatewayUid);
     expect(d.spec?.template?.spec?.containers?.[0]?.image).toBe(IMAGE_31);
     expect(await scene.gatewayCaAddr()).toContain(`istiod-${r31}.`);
