@@ -13,94 +13,53 @@
 // webhooks, the test CRD and the tag's webhook keep their uid), and r30 removed entirely.
 // Both releases' Base charts install one test CRD of their own instead of Istio's (shared with other files).
 // Needs `npm run build` (hack/test.sh builds before the integration tests).
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { parse } from 'yaml';
-import { freePorts } from '../../hack/cluster/ports';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { chartControllerRender } from '../../operator/render/charts/controller-render';
-import { ownerSelector } from '../../operator/controller/apply/ownership';
-import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { RESTARTED_AT } from '../../operator/controller/rollout/sidecar-rollout';
 import { RenderCache } from '../../operator/render/charts/render-cache';
-import { MANAGED_KINDS } from '../../operator/render/gvk';
 import { HelmProcessRenderer } from '../../operator/render/helm/helm-process';
-import { LABEL_INJECTION_WEBHOOK } from '../../operator/render/injection/injection-target';
 import { ReleasesDirProvider } from '../../release/local';
-import type { StartedWebhook } from '../../webhook/server/start';
-import { startCli, stopCli, type CliProcess } from './support/audit';
-import { helmBinary, operatorReleaseEnv, releasesWithCrds } from './support/chart-render';
-import {
-  admissionApi,
-  appsApi,
-  coreApi,
-  createTestNamespace,
-  deleteNamespace,
-  kubeConfig,
-  kubeconfigPath,
-  waitFor,
-} from './support/cluster';
-import { installIstioOperatorCrd } from './support/iop-crd';
-import { startLoopbackWebhook } from './support/loopback-webhook';
+import type { CliProcess } from './support/audit';
+import { CanaryScene, IMAGE_30, IMAGE_31, objectKey, type Obj } from './support/canary-cluster';
+import { OperatorCandidates } from './support/canary-operators';
+import { helmBinary, releasesWithCrds } from './support/chart-render';
+import { waitFor } from './support/cluster';
 import { proxyImageOf } from './support/revision-webhook';
 
 jest.setTimeout(600_000);
 
-const IOP = 'install.istio.io/v1alpha1';
-const TAG_API = 'meshwright.io/v1alpha1';
 const CRD_API = 'apiextensions.k8s.io/v1';
-const IMAGE_30 = 'docker.io/istio/proxyv2:1.30.3';
-const IMAGE_31 = 'docker.io/istio/proxyv2:1.31.0-rc.0';
-const MWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' };
 /** The local control plane's version (hack/versions.sh), as the CLI reads it and passes to helm. */
 const KUBE_VERSION = '1.35.8';
 const WORKLOADS = { productpage: 3, ratings: 1, reviews: 2 } as const;
 type App = keyof typeof WORKLOADS;
 const APPS = Object.keys(WORKLOADS) as App[];
 
-const kc = kubeConfig();
-const admin = new RawKubeClient(kc);
-const core = coreApi();
-const apps = appsApi();
 const suffix = Math.random().toString(16).slice(2, 7);
 const r30 = `r30-${suffix}`;
 const r31 = `r31-${suffix}`;
 const prod = `prod-${suffix}`;
+const scene = new CanaryScene(prod);
+const { admin, apps, core } = scene;
 const crdGroup = `f${suffix}.meshwright.test`;
 const crdName = `faultprobes.${crdGroup}`;
-const procs: CliProcess[] = [];
-let cpNs = '';
-let appNs = '';
 let releasesDir = '';
-let webhook: StartedWebhook | undefined;
-let caSync: NodeJS.Timeout | undefined;
 let census: NodeJS.Timeout | undefined;
-let serial = 0;
 
-type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
-interface Status {
-  status?: string;
-  message?: string;
-  observedGeneration?: number;
-  conditions?: { type: string; status: string; message?: string }[];
-  meshwright?: {
-    version?: string;
-    sidecars?: { injected?: number; outdated?: number };
-    sidecarRollout?: { phase?: string; restarted?: string[]; pending?: number };
-  };
-}
-const iopRef = (name: string) => ({ apiVersion: IOP, kind: 'IstioOperator', namespace: cpNs, name });
-const statusOf = async (name: string) =>
-  ((await admin.get(iopRef(name))) as Obj | undefined)?.status as Status | undefined;
-const tagRef = () => ({ apiVersion: TAG_API, kind: 'IstioRevisionTag', name: prod });
-const tagWebhookRef = () => ({ ...MWC, name: `istio-revision-tag-${prod}` });
-const leaseRef = () => ({
-  apiVersion: 'coordination.k8s.io/v1',
-  kind: 'Lease',
-  namespace: cpNs,
-  name: 'meshwright-operator-leader',
+const iopRef = (name: string) => scene.iopRef(name);
+const statusOf = (name: string) => scene.statusOf(name);
+const tagRef = () => scene.tagRef;
+const tagWebhookRef = () => scene.tagWebhookRef;
+const webhookUrl = () => scene.url;
+const operators = new OperatorCandidates({
+  admin,
+  prefix: `cf-${suffix}`,
+  namespace: () => scene.cpNs,
+  url: webhookUrl,
+  releasesDir: () => releasesDir,
 });
-const webhookUrl = () => `https://127.0.0.1:${webhook!.server.port}`;
 
 /** A test CRD stamped with the release it comes from (one schema field says which). */
 function probeCrd(version: string): KubernetesObject {
@@ -144,103 +103,18 @@ function faultReleases(): string {
   return dir;
 }
 
-async function startOperator(): Promise<CliProcess> {
-  const name = `cf-${suffix}-${++serial}`;
-  const [metrics, health] = await freePorts(2);
-  const p = startCli(
-    name,
-    [
-      'operator',
-      `--kubeconfig=${kubeconfigPath()}`,
-      `--namespace-to-watch=${cpNs}`,
-      `--leader-election-namespace=${cpNs}`,
-      `--metrics-port=${metrics}`,
-      `--health-port=${health}`,
-      `--injection-url=${webhookUrl()}`,
-      '--sidecar-census-interval=1s',
-      '--default-istio-version=1.30.3',
-    ],
-    { ...operatorReleaseEnv(releasesDir), POD_NAME: name, LOG_LEVEL: 'info' },
-  );
-  procs.push(p);
-  return p;
-}
-
-const holder = async () =>
-  ((await admin.get(leaseRef())) as Obj | undefined)?.spec?.holderIdentity as string | undefined;
-
-/** The two running candidates, leader first. */
-async function leaderAndStandby(): Promise<[CliProcess, CliProcess]> {
-  const running = procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
-  return waitFor(
-    async () => {
-      const h = await holder();
-      const leader = running.find((p) => h?.startsWith(`${p.name}_`));
-      const standby = running.find((p) => p !== leader);
-      return leader && standby && ([leader, standby] as [CliProcess, CliProcess]);
-    },
-    60_000,
-    'a leader among the running candidates',
-    200,
-  );
-}
-
 /**
  * SIGKILLs the leader (no Lease release), starts a fresh candidate, and waits for the standby to hold the
  * Lease: the next leader. Returns how long the takeover took.
  */
 async function killLeader(leader: CliProcess, standby: CliProcess): Promise<number> {
-  expect(await stopCli(leader, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
-  const killed = Date.now();
-  await startOperator();
-  await waitFor(
-    async () => (await holder())?.startsWith(`${standby.name}_`),
-    60_000,
-    `${standby.name} holding the Lease`,
-    250,
-  );
-  return Date.now() - killed;
+  const { ms, exit } = await operators.killLeader(leader, standby);
+  expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+  return ms;
 }
 
-/** Stands in for cert-manager's cainjector: the test CA into the operator's injection webhooks. */
-function syncCaBundle(caPem: string): NodeJS.Timeout {
-  const caBundle = Buffer.from(caPem).toString('base64');
-  return setInterval(() => {
-    void (async () => {
-      const { items } = await admissionApi().listMutatingWebhookConfiguration({
-        labelSelector: `${LABEL_INJECTION_WEBHOOK}=true`,
-      });
-      for (const m of items) {
-        const mine = (m.webhooks ?? []).some((w) => w.clientConfig.url?.startsWith(webhookUrl()));
-        if (!mine || (m.webhooks ?? []).every((w) => w.clientConfig.caBundle === caBundle)) continue;
-        await admin.mergePatch(
-          { ...MWC, name: m.metadata!.name! },
-          {
-            webhooks: (m.webhooks ?? []).map((w) => ({
-              ...w,
-              clientConfig: { ...w.clientConfig, caBundle },
-            })),
-          },
-        );
-      }
-    })().catch(() => undefined);
-  }, 300);
-}
-
-const iop = (
-  name: string,
-  revision: string,
-  tag: string,
-  extra: Record<string, unknown> = {},
-): KubernetesObject =>
-  ({
-    apiVersion: IOP,
-    kind: 'IstioOperator',
-    metadata: { name, namespace: cpNs },
-    spec: { profile: 'minimal', revision, tag, values: { global: { istioNamespace: cpNs } }, ...extra },
-  }) as KubernetesObject;
-
-const objectKey = (o: KubernetesObject) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+const iop = (name: string, revision: string, tag: string, extra: Record<string, unknown> = {}) =>
+  scene.iop(name, revision, tag, { extra });
 
 /** What a fault-free render of the IstioOperator gives (the CLI's own chart render, same release and flags). */
 async function renderedKeys(name: string): Promise<string[]> {
@@ -256,127 +130,45 @@ async function renderedKeys(name: string): Promise<string[]> {
   return outcome.desired.components.flatMap((c) => c.objects.map(objectKey)).sort();
 }
 
-/** Every object the IstioOperator owns (owner labels), key -> uid. */
-async function owned(name: string): Promise<Map<string, string>> {
-  const lists = await Promise.all(
-    MANAGED_KINDS.map((k) =>
-      admin.list(k.apiVersion, k.kind, ownerSelector({ namespace: cpNs, name })).catch(() => ({
-        items: [] as KubernetesObject[],
-      })),
-    ),
-  );
-  return new Map(
-    lists.flatMap((l, i) =>
-      l.items.map((o) => [objectKey({ ...o, kind: MANAGED_KINDS[i].kind }), o.metadata!.uid!] as const),
-    ),
-  );
-}
-
-async function waitHealthy(name: string, what: string): Promise<Status> {
-  let last: Status | undefined;
-  try {
-    return await waitFor(
-      async () => {
-        const live = (await admin.get(iopRef(name))) as Obj | undefined;
-        last = live?.status as Status | undefined;
-        return last?.status === 'HEALTHY' && last.observedGeneration === live?.metadata?.generation && last;
-      },
-      300_000,
-      what,
-      500,
-    );
-  } catch (err) {
-    throw new Error(`${String(err)}; last status: ${JSON.stringify(last)}`);
-  }
-}
-
-async function pods(app: App): Promise<V1Pod[]> {
-  const { items } = await core.listNamespacedPod({ namespace: appNs, labelSelector: `app=${app}` });
-  return items.filter((p) => !p.metadata?.deletionTimestamp);
-}
-
-async function runningWith(app: App, image: string): Promise<V1Pod[]> {
-  return waitFor(
-    async () => {
-      const items = await pods(app);
-      return (
-        items.length === WORKLOADS[app] &&
-        items.every((p) => p.status?.phase === 'Running' && proxyImageOf(p) === image) &&
-        items
-      );
-    },
-    120_000,
-    `${app}: ${WORKLOADS[app]} pod(s) running ${image}`,
-    500,
-  );
-}
+const owned = (name: string) => scene.owned(name);
+const waitHealthy = (name: string, what: string) => scene.waitHealthy(name, what);
+const runningWith = (app: App, image: string) => scene.runningPods(app, WORKLOADS[app], image);
 
 /** What the test saw of each workload over the whole run: pod UIDs and restartedAt values. */
 const seen = Object.fromEntries(
   APPS.map((a) => [a, { pods: new Set<string>(), restarts: new Set<string>() }]),
 );
 async function observe(): Promise<void> {
-  const { items } = await core.listNamespacedPod({ namespace: appNs });
+  const { items } = await core.listNamespacedPod({ namespace: scene.appNs });
   for (const p of items) {
     const app = p.metadata?.labels?.app as App | undefined;
     if (app && seen[app]) seen[app].pods.add(p.metadata!.uid!);
   }
   for (const app of APPS) {
-    const d = await apps.readNamespacedDeployment({ namespace: appNs, name: app });
+    const d = await apps.readNamespacedDeployment({ namespace: scene.appNs, name: app });
     const at = d.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
     if (at) seen[app].restarts.add(at);
   }
 }
 
 beforeAll(async () => {
-  await installIstioOperatorCrd(admin, 'meshwright-canary-faults-test');
-  const tagCrd = parse(readFileSync(join(__dirname, '..', '..', 'crds', 'istiorevisiontag.yaml'), 'utf8'));
-  await admin.apply(tagCrd as KubernetesObject, 'meshwright-canary-faults-test', true);
-  await waitFor(
-    async () => (await admin.list(TAG_API, 'IstioRevisionTag').then(() => true)) as boolean,
-    30_000,
-    'IstioRevisionTag CRD served',
-  );
   releasesDir = faultReleases();
-  cpNs = await createTestNamespace('mw-cfaults');
-  appNs = await createTestNamespace('mw-cfaults-app', { 'istio.io/rev': prod });
-  const started = await startLoopbackWebhook({
-    commonName: 'meshwright-canary-faults-test',
-    istioNamespace: cpNs,
-    nativeSidecars: 'auto',
-    kubeConfig: kc,
+  await scene.setUp({
+    name: 'meshwright-canary-faults-test',
+    cpPrefix: 'mw-cfaults',
+    appPrefix: 'mw-cfaults-app',
   });
-  webhook = started.webhook;
-  caSync = syncCaBundle(started.ca.certPem);
-  await startOperator();
-  await startOperator();
+  await operators.start();
+  await operators.start();
 });
 
 afterAll(async () => {
   if (census) clearInterval(census);
-  for (const p of procs) await stopCli(p);
-  if (caSync) clearInterval(caSync);
-  await admin.delete(tagRef()).catch(() => undefined);
-  await admin.delete(tagWebhookRef()).catch(() => undefined);
-  for (const name of ['r30', 'r31']) {
-    if (!cpNs) break;
-    await admin.mergePatch(iopRef(name), { metadata: { finalizers: null } }).catch(() => undefined);
-    await admin.delete(iopRef(name)).catch(() => undefined);
-    for (const k of MANAGED_KINDS.filter((x) => !x.namespaced))
-      for (const o of (
-        await admin
-          .list(k.apiVersion, k.kind, ownerSelector({ namespace: cpNs, name }))
-          .catch(() => ({ items: [] as KubernetesObject[] }))
-      ).items)
-        await admin
-          .delete({ apiVersion: k.apiVersion, kind: k.kind, name: o.metadata!.name! })
-          .catch(() => undefined);
-  }
+  await operators.stopAll();
+  await scene.tearDown(['r30', 'r31']);
   await admin
     .delete({ apiVersion: CRD_API, kind: 'CustomResourceDefinition', name: crdName })
     .catch(() => undefined);
-  await webhook?.stop(0);
-  for (const ns of [appNs, cpNs]) if (ns) await deleteNamespace(ns);
   if (releasesDir) rmSync(releasesDir, { recursive: true, force: true });
 });
 
@@ -391,54 +183,20 @@ describe('canary upgrade with the leader SIGKILLed at each step (built CLI proce
     started = Date.now();
     await admin.create(iop('r30', r30, '1.30.3'));
     await waitHealthy('r30', 'r30 HEALTHY');
-    await admin.create({
-      apiVersion: TAG_API,
-      kind: 'IstioRevisionTag',
-      metadata: { name: prod },
-      spec: { revision: r30 },
-    } as KubernetesObject);
-    await waitFor(
-      async () => ((await admin.get(tagRef())) as Obj | undefined)?.status?.state === 'Ready',
-      60_000,
-      'tag Ready',
-    );
+    await scene.createTag(r30);
     // The tag webhook in effect before any workload: a dry-run pod gets 1.30.3.
     await waitFor(
-      async () =>
-        proxyImageOf(
-          await core.createNamespacedPod({
-            namespace: appNs,
-            body: {
-              metadata: { generateName: 'probe-' },
-              spec: { containers: [{ name: 'app', image: 'x' }] },
-            },
-            dryRun: 'All',
-          }),
-        ) === IMAGE_30,
+      async () => (await scene.dryRunImage()) === IMAGE_30,
       60_000,
       'tag webhook injecting 1.30.3',
     );
-    for (const app of APPS)
-      await apps.createNamespacedDeployment({
-        namespace: appNs,
-        body: {
-          metadata: { name: app },
-          spec: {
-            replicas: WORKLOADS[app],
-            selector: { matchLabels: { app } },
-            template: {
-              metadata: { labels: { app } },
-              spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] },
-            },
-          },
-        },
-      });
+    for (const app of APPS) await scene.deployment(app, WORKLOADS[app]);
     for (const app of APPS) await runningWith(app, IMAGE_30);
     census = setInterval(() => void observe().catch(() => undefined), 200);
   });
 
   it('1. SIGKILL while r31 is being applied: the next leader completes it, every object it renders there', async () => {
-    const [leader, standby] = await leaderAndStandby();
+    const [leader, standby] = await operators.leaderAndStandby();
     await admin.create(
       iop('r31', r31, '1.31.0-rc.0', {
         sidecarRollout: { enabled: true, batchSize: 1, pauseSeconds: 1, readyTimeoutSeconds: 120 },
@@ -450,7 +208,7 @@ describe('canary upgrade with the leader SIGKILLed at each step (built CLI proce
         (await admin.get({
           apiVersion: 'apps/v1',
           kind: 'Deployment',
-          namespace: cpNs,
+          namespace: scene.cpNs,
           name: `istiod-${r31}`,
         })) !== undefined,
       120_000,
@@ -488,7 +246,7 @@ describe('canary upgrade with the leader SIGKILLed at each step (built CLI proce
   });
 
   it('2. SIGKILL right after tag prod moves: the next leader serves the move and starts the rollout', async () => {
-    const [leader, standby] = await leaderAndStandby();
+    const [leader, standby] = await operators.leaderAndStandby();
     const before = (await admin.get(tagWebhookRef()))!;
     tagWebhookUid = before.metadata!.uid!;
     await admin.mergePatch(tagRef(), { spec: { revision: r31 } });
@@ -517,12 +275,12 @@ describe('canary upgrade with the leader SIGKILLed at each step (built CLI proce
   });
 
   it('3. SIGKILL in the middle of a rollout batch: the next leader waits for it and never repeats it', async () => {
-    const [leader, standby] = await leaderAndStandby();
+    const [leader, standby] = await operators.leaderAndStandby();
     // The first workload of a batch stamped for restart; kill before its new pods are all Ready.
     const stamped = await waitFor(
       async () => {
         for (const app of APPS) {
-          const d = await apps.readNamespacedDeployment({ namespace: appNs, name: app });
+          const d = await apps.readNamespacedDeployment({ namespace: scene.appNs, name: app });
           if (d.spec?.template?.metadata?.annotations?.[RESTARTED_AT]) return { app, d };
         }
         return undefined;
@@ -539,22 +297,14 @@ describe('canary upgrade with the leader SIGKILLed at each step (built CLI proce
         `${done.length} restarted\n`,
     );
 
-    const s = await waitFor(
-      async () => {
-        const st = await statusOf('r31');
-        return (
-          st?.meshwright?.sidecarRollout?.phase === 'Complete' && st.meshwright.sidecars?.outdated === 0 && st
-        );
-      },
-      180_000,
-      'r31 rollout Complete, nothing outdated',
-      500,
+    const s = await scene.rolloutComplete('r31');
+    expect(s.meshwright?.sidecarRollout?.restarted).toEqual(
+      APPS.map((a) => `${scene.appNs}/Deployment/${a}`),
     );
-    expect(s.meshwright?.sidecarRollout?.restarted).toEqual(APPS.map((a) => `${appNs}/Deployment/${a}`));
     for (const app of APPS) {
       const running = await runningWith(app, IMAGE_31);
       await observe();
-      const rs = await apps.listNamespacedReplicaSet({ namespace: appNs, labelSelector: `app=${app}` });
+      const rs = await apps.listNamespacedReplicaSet({ namespace: scene.appNs, labelSelector: `app=${app}` });
       // Restarted exactly once: one restartedAt value ever, two ReplicaSets, at most two pod generations.
       expect({ app, restarts: seen[app].restarts.size, replicaSets: rs.items.length }).toEqual({
         app,
@@ -567,7 +317,7 @@ describe('canary upgrade with the leader SIGKILLed at each step (built CLI proce
   });
 
   it('4. SIGKILL while r30 is being deleted: the next leader finishes, removing r30 and nothing r31 uses', async () => {
-    const [leader, standby] = await leaderAndStandby();
+    const [leader, standby] = await operators.leaderAndStandby();
     const r30Owned = await owned('r30');
     expect(r30Owned.size).toBeGreaterThan(0);
     await admin.delete(iopRef('r30'));
@@ -587,7 +337,7 @@ describe('canary upgrade with the leader SIGKILLed at each step (built CLI proce
     await waitFor(async () => (await admin.get(iopRef('r30'))) === undefined, 120_000, 'r30 deleted', 500);
     expect([...(await owned('r30')).keys()]).toEqual([]);
     await expect(
-      apps.readNamespacedDeployment({ namespace: cpNs, name: `istiod-${r30}` }),
+      apps.readNamespacedDeployment({ namespace: scene.cpNs, name: `istiod-${r30}` }),
     ).rejects.toMatchObject({
       code: 404,
     });
