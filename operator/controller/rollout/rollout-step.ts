@@ -116,10 +116,16 @@ export function rolloutStep(input: RolloutInput): RolloutDecision {
 
   // A stamped workload was restarted for this target already: it joins the cursor, unpatched, and
   // those still rolling out become the batch to wait for (their pass's progress was lost).
+  // Every stamped one counts, outdated or not: one whose new pods all run the new sidecar before this
+  // census is no longer outdated, and was still restarted for this target.
   const recovered: string[] = [];
-  for (const w of input.outdated) {
-    const key = workloadKey(w);
-    if (input.stamped?.has(key) && !p.restarted.includes(key)) recovered.push(key);
+  const outdatedKeys = input.outdated.map(workloadKey);
+  const stampedKeys = [...(input.stamped ?? [])];
+  for (const key of [
+    ...outdatedKeys.filter((k) => input.stamped?.has(k)),
+    ...stampedKeys.filter((k) => !outdatedKeys.includes(k)).sort(),
+  ]) {
+    if (!p.restarted.includes(key)) recovered.push(key);
   }
   p.restarted.push(...recovered);
   const inFlightRecovered = recovered.filter((k) => !input.done(k));

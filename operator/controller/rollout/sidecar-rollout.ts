@@ -261,11 +261,12 @@ export class SidecarRollout {
     const stamped = new Set<string>();
     for (const w of census.outdatedWorkloads) {
       const k = workloadKey(w);
-      const live = workloads.get(k);
-      const reason = optOutReason(live?.metadata, namespaces.get(w.namespace)?.metadata);
+      const reason = optOutReason(workloads.get(k)?.metadata, namespaces.get(w.namespace)?.metadata);
       if (reason) optedOut.set(k, reason);
-      if (live?.metadata?.annotations?.[RESTARTED_FOR] === targetId) stamped.add(k);
     }
+    // Stamped for this target, outdated or not (rolloutStep: a restart whose status write was lost).
+    for (const [k, live] of workloads)
+      if (live.metadata?.annotations?.[RESTARTED_FOR] === targetId) stamped.add(k);
     const decision = rolloutStep({
       cfg,
       prev,
@@ -356,7 +357,10 @@ export class SidecarRollout {
       });
     const batch = refs(prev?.batch ?? []);
     if (enabled) {
+      // Deployments always: a stamped one may have finished rolling out (no longer outdated) before a
+      // new leader's first census, and must still be found (rolloutStep's lost-status recovery).
       const kinds = new Set<WorkloadRef['kind']>([
+        'Deployment',
         ...outdated.map((w) => w.kind),
         ...batch.map((r) => r.kind),
         ...(allRestarted ? refs(prev?.restarted ?? []).map((r) => r.kind) : []),
