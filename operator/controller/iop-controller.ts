@@ -2,7 +2,7 @@
 // owned objects of every managed kind to their owner. Kinds the apiserver does not serve (an optional
 // CRD) are not watched until a resync finds them served; the resync also re-queues every IstioOperator
 // so drift the watches missed is still repaired. IstioRevisionTag events re-queue every IstioOperator.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeHttp } from '../../lib/kube/http';
 import type { Logger } from '../../lib/log';
 import type { Clock } from './clock';
 import type { KubeClient } from './kube/kube-client';
@@ -17,7 +17,7 @@ import type { Reconciler } from './runtime/worker';
 export const CONTROLLER_NAME = 'istiooperator';
 
 export interface IstioOperatorControllerOptions {
-  kc: KubeConfig;
+  http: KubeHttp;
   client: KubeClient;
   reconciler: Reconciler;
   managedKinds: readonly ManagedKind[];
@@ -59,12 +59,12 @@ export class IstioOperatorController {
 
   async start(term?: AbortSignal): Promise<void> {
     if (this.iops) return;
-    const { kc, client, namespace } = this.o;
-    this.iops = this.runtime.watch(iopWatch(kc, client, this.runtime.enqueue, namespace));
+    const { http, client, namespace } = this.o;
+    this.iops = this.runtime.watch(iopWatch(http, client, this.runtime.enqueue, namespace));
     // A tag that moves starts the sidecar rollout of its new revision and moves the gateways following
     // it now, not at their next resync or census. Tags change rarely and IstioOperators are few, so every
     // IstioOperator is looked at again (a pass of an unchanged one renders from cache and applies nothing).
-    this.runtime.watch(kindWatch(kc, client, TAG_RESOURCE, undefined, () => this.enqueueAll()));
+    this.runtime.watch(kindWatch(http, client, TAG_RESOURCE, undefined, () => this.enqueueAll()));
     for (const k of this.o.managedKinds) {
       // A kind whose API is absent has nothing to watch; resyncs look for it again. When discovery
       // itself fails the watch starts as before and retries on its own.
@@ -86,9 +86,9 @@ export class IstioOperatorController {
   }
 
   private watchOwned(k: ManagedKind): Watch {
-    const { kc, client, namespace } = this.o;
+    const { http, client, namespace } = this.o;
     return this.runtime.watch(
-      ownedWatch(kc, client, k, this.runtime.enqueue, namespace, () => this.enqueueAll()),
+      ownedWatch(http, client, k, this.runtime.enqueue, namespace, () => this.enqueueAll()),
     );
   }
 
