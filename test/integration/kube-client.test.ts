@@ -1,5 +1,7 @@
 // The operator's wire client (the lean client, lib/kube) against the real apiserver: lists come in pages (limit/continue), so a
 // cluster's pods are never one huge response to parse, and the pages add up to the whole list.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { createTestNamespace, deleteNamespace, kubeConfig, kubeconfigPath } from './support/cluster';
@@ -170,5 +172,44 @@ describe('lean client from the kubeconfig file', () => {
     expect((await store.get())?.record.renewTime).toBe(t + 2_000);
     // A write with the stale version loses: two candidates cannot both win.
     expect(isConflict(await store.update(record, got?.version ?? '').catch((e: unknown) => e))).toBe(true);
+  });
+});
+
+// Issue #14: the operator process must not carry @kubernetes/client-node (+82 MiB RSS). The built CLI
+// (`npm run build` first) is run as `meshwright operator --help` in a fresh node, whose module resolve
+// hook and require cache record every client-node module loaded (client-node 2 is ESM, loaded through
+// require(esm): both see it). `webhook --help`, which keeps client-node, shows the probe detects it.
+describe('the operator process loads no @kubernetes/client-node module', () => {
+  const probe = `
+    const mod = require('node:module');
+    let resolved = 0;
+    mod.registerHooks({ resolve(spec, ctx, next) {
+      const r = next(spec, ctx);
+      if (r.url.includes('@kubernetes/client-node')) resolved++;
+      return r;
+    } });
+    require(process.argv[1]).run(process.argv.slice(2)).then((code) => {
+      const cached = Object.keys(require.cache).filter((k) => k.includes('@kubernetes/client-node')).length;
+      process.stderr.write('PROBE ' + JSON.stringify({ code, resolved, cached }) + '\\n');
+    });`;
+  const run = (...argv: string[]) => {
+    const out = spawnSync(
+      process.execPath,
+      ['-e', probe, join(__dirname, '../../dist/cli/main.js'), ...argv],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const line = /PROBE (.*)/.exec(out.stderr)?.[1];
+    if (!line) throw new Error(`probe failed: ${out.stderr}`);
+    return JSON.parse(line) as { code: number; resolved: number; cached: number };
+  };
+
+  it('meshwright operator loads none; the probe does see the webhook load it', () => {
+    expect(run('operator', '--help')).toEqual({ code: 0, resolved: 0, cached: 0 });
+    const webhook = run('webhook', '--help');
+    expect(webhook.code).toBe(0);
+    expect(webhook.resolved).toBeGreaterThan(100);
+    expect(webhook.cached).toBeGreaterThan(0);
   });
 });
