@@ -42,9 +42,9 @@ export class KubeHttp {
     this.conn = connectionOf(src);
     this.url = new URL(this.conn.server);
     const secure = this.url.protocol === 'https:';
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 16 })
-      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+    // No socket cap: every watch holds a socket for minutes, and a capped pool would queue every other
+    // request behind them (the operator has ~18 watches).
+    this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
   /** Closes idle keep-alive sockets (tests, shutdown). */

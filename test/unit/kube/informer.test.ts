@@ -96,6 +96,27 @@ describe('KubeHttp', () => {
   });
 });
 
+describe('KubeHttp with many open watches', () => {
+  it('still answers requests while 20 watch streams hold their sockets', async () => {
+    route = (_req, res, url) => {
+      if (url.searchParams.get('watch'))
+        res.write(''); // a watch: stays open
+      else res.end('{"ok":1}');
+    };
+    const ac = new AbortController();
+    const watches = Array.from({ length: 20 }, () =>
+      http
+        .stream({ path: '/w', query: { watch: true }, signal: ac.signal }, () => undefined)
+        .catch(() => undefined),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await http.request({ method: 'GET', path: '/plain', timeoutMs: 1_000 })).toEqual({ ok: 1 });
+    ac.abort();
+    await Promise.all(watches);
+    server.closeAllConnections();
+  });
+});
+
 describe('ListWatch', () => {
   it('lists, watches with bookmarks from the list resourceVersion, and relists on 410 Gone', async () => {
     const watchQueries: string[] = [];
