@@ -110,7 +110,11 @@ export class KubeHttp {
       if (code < 200 || code > 299) throw new KubeApiError(spec.method, where, code, parseStatus(text));
       return (text ? JSON.parse(text) : {}) as T;
     } catch (err) {
-      if (timeout.aborted && !spec.signal?.aborted)
+      if (spec.signal?.aborted) {
+        const why = spec.signal.reason instanceof Error ? spec.signal.reason.message : 'aborted';
+        throw new Error(`${spec.method} ${spec.path}: cancelled (${why})`, { cause: err });
+      }
+      if (timeout.aborted)
         throw new Error(
           `${spec.method} ${spec.path}: no answer within ${spec.timeoutMs ?? this.timeoutMs} ms`,
         );

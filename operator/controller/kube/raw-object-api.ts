@@ -39,9 +39,21 @@ export class RawKubeClient implements KubeClient {
   constructor(
     src: KubeSource | KubeHttp,
     private readonly pageSize = LIST_PAGE_SIZE,
+    /** A view's discovery cache and abort signal (withSignal). */
+    shared?: { discovery: Discovery; signal: AbortSignal },
   ) {
     this.http = src instanceof KubeHttp ? src : new KubeHttp(src);
-    this.discovery = new Discovery(discoveryFetcher((path) => this.http.request({ method: 'GET', path })));
+    this.discovery =
+      shared?.discovery ??
+      new Discovery(discoveryFetcher((path) => this.http.request({ method: 'GET', path })));
+    this.signal = shared?.signal;
+  }
+
+  private readonly signal: AbortSignal | undefined;
+
+  /** This client with every request (in flight or not) aborted when `signal` fires; transport and cache shared. */
+  withSignal(signal: AbortSignal): RawKubeClient {
+    return new RawKubeClient(this.http, this.pageSize, { discovery: this.discovery, signal });
   }
 
   resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
@@ -61,7 +73,11 @@ export class RawKubeClient implements KubeClient {
 
   async get(ref: ObjectRef): Promise<KubernetesObject | undefined> {
     try {
-      return await this.http.request<KubernetesObject>({ method: 'GET', path: await this.pathOf(ref) });
+      return await this.http.request<KubernetesObject>({
+        method: 'GET',
+        path: await this.pathOf(ref),
+        signal: this.signal,
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -117,6 +133,7 @@ export class RawKubeClient implements KubeClient {
         method: 'GET',
         path,
         query: { labelSelector, limit: pageSize, continue: token },
+        signal: this.signal,
       });
       // Items of a list carry no apiVersion/kind; restore them so callers can key and apply them.
       await visit((page.items ?? []).map((o) => ({ ...o, apiVersion, kind })));
@@ -135,6 +152,7 @@ export class RawKubeClient implements KubeClient {
       // JSON is YAML: the apply-patch content type takes it as is.
       contentType: 'application/apply-patch+yaml',
       body: obj,
+      signal: this.signal,
     });
   }
 
@@ -144,6 +162,7 @@ export class RawKubeClient implements KubeClient {
       path: await this.pathOf(ref, subresource),
       contentType: 'application/merge-patch+json',
       body: patch,
+      signal: this.signal,
     });
   }
 
@@ -154,17 +173,20 @@ export class RawKubeClient implements KubeClient {
       path: await this.pathOf(ref, subresource),
       contentType: 'application/json-patch+json',
       body: ops,
+      signal: this.signal,
     });
   }
 
   async create(obj: KubernetesObject): Promise<KubernetesObject> {
     const ref = refOf(obj);
-    return this.http.request({ method: 'POST', path: await this.pathOf({ ...ref, name: '' }), body: obj });
+    const path = await this.pathOf({ ...ref, name: '' });
+    return this.http.request({ method: 'POST', path, body: obj, signal: this.signal });
   }
 
   /** Replaces the whole object (PUT); its metadata.resourceVersion makes the write conditional. */
   async replace(obj: KubernetesObject, subresource?: 'status'): Promise<KubernetesObject> {
-    return this.http.request({ method: 'PUT', path: await this.pathOf(refOf(obj), subresource), body: obj });
+    const path = await this.pathOf(refOf(obj), subresource);
+    return this.http.request({ method: 'PUT', path, body: obj, signal: this.signal });
   }
 
   async delete(ref: ObjectRef): Promise<boolean> {
@@ -173,6 +195,7 @@ export class RawKubeClient implements KubeClient {
         method: 'DELETE',
         path: await this.pathOf(ref),
         body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' },
+        signal: this.signal,
       });
       return true;
     } catch (err) {

@@ -91,7 +91,7 @@ describe('KubeHttp', () => {
     const ac = new AbortController();
     const p = http.request({ method: 'GET', path: '/slow', signal: ac.signal });
     ac.abort(new Error('lease lost'));
-    await expect(p).rejects.toThrow();
+    await expect(p).rejects.toThrow('GET /slow: cancelled (lease lost)');
     server.closeAllConnections();
   });
 });
