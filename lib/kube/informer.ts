@@ -29,6 +29,13 @@ export interface InformerOptions<T> {
   watchTimeoutSeconds?: number;
 }
 
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
 function keyOf(o: KubeObject): string {
   const m = o.metadata ?? {};
   return m.namespace ? `${m.namespace}/${m.name ?? ''}` : (m.name ?? '');
@@ -121,7 +128,11 @@ export class ListWatch<T extends KubeObject> {
   private async watchLoop(abort: AbortController): Promise<void> {
     while (!abort.signal.aborted) {
       try {
+        const started = Date.now();
+        const rv = this.resourceVersion;
         await this.watchOnce(abort.signal);
+        // A watch the server (or a proxy) ends at once, with nothing new, is not re-opened in a hot loop.
+        if (Date.now() - started < 1_000 && rv === this.resourceVersion) await pause(1_000, abort.signal);
       } catch (err) {
         if (abort.signal.aborted) return;
         if (!isGone(err)) return this.fail(err, abort);

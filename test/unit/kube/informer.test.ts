@@ -174,6 +174,23 @@ describe('ListWatch', () => {
     server.closeAllConnections();
   });
 
+  it('does not re-open, in a hot loop, a watch the server ends at once', async () => {
+    let watches = 0;
+    route = (_req, res) => {
+      watches++;
+      res.end();
+    };
+    const w = new ListWatch(http, {
+      path: '/api/v1/pods',
+      list: async () => ({ items: [], resourceVersion: '1' }),
+    });
+    await w.start();
+    await new Promise((r) => setTimeout(r, 1_500));
+    await w.stop();
+    expect(watches).toBeGreaterThanOrEqual(1);
+    expect(watches).toBeLessThanOrEqual(3);
+  });
+
   it('reports a refused watch to the error handlers and stops', async () => {
     route = (_req, res) => {
       res.statusCode = 403;
