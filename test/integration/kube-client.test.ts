@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import { createTestNamespace, deleteNamespace, kubeConfig, kubeconfigPath } from './support/cluster';
-import { loadKubeConnection } from '../../lib/kube/config-loader';
+import { connectionFromKubeconfig, loadKubeConnection, mergeKubeconfigs } from '../../lib/kube/config-loader';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { stringify } from 'yaml';
 import { ListWatch } from '../../lib/kube/informer';
 import { apiMessage, isConflict, statusCode } from '../../operator/controller/kube/api-errors';
 import { isKindNotServed, servesKind } from '../../operator/controller/kube/served-kind';
@@ -211,5 +214,57 @@ describe('the operator process loads no @kubernetes/client-node module', () => {
     expect(webhook.code).toBe(0);
     expect(webhook.resolved).toBeGreaterThan(100);
     expect(webhook.cached).toBeGreaterThan(0);
+  });
+});
+
+// Exec credential plugins are left to client-node, imported on first use: a kubeconfig whose user runs a
+// plugin printing the admin token (as an ExecCredential) reaches the apiserver through the lean client.
+describe('lean client with an exec credential plugin', () => {
+  it('authorises through client-node, loaded lazily', async () => {
+    const admin = mergeKubeconfigs([
+      { file: kubeconfigPath(), text: readFileSync(kubeconfigPath(), 'utf8') },
+    ]);
+    const token = connectionFromKubeconfig(admin)
+      .authorization?.()
+      ?.replace(/^Bearer /, '');
+    expect(token).toBeTruthy();
+    const cluster = [...admin.clusters.values()][0];
+    const dir = mkdtempSync(join(tmpdir(), 'exec-kubeconfig-'));
+    const plugin = join(dir, 'plugin.js');
+    writeFileSync(
+      plugin,
+      `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: ${JSON.stringify(token)} } }));`,
+    );
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'exec',
+        clusters: [{ name: 'c', cluster: cluster.body }],
+        users: [
+          {
+            name: 'e',
+            user: {
+              exec: {
+                apiVersion: 'client.authentication.k8s.io/v1',
+                command: process.execPath,
+                args: [plugin],
+                interactiveMode: 'Never',
+              },
+            },
+          },
+        ],
+        contexts: [{ name: 'exec', context: { cluster: 'c', user: 'e', namespace: ns } }],
+      }),
+    );
+    const conn = loadKubeConnection(file);
+    expect(conn.authorization).toBeUndefined();
+    expect(typeof conn.applyAuth).toBe('function');
+    const c = new RawKubeClient(conn);
+    const got = await c.get({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+    expect(got?.metadata?.name).toBe(ns);
+    c.http.close();
   });
 });
