@@ -1,9 +1,11 @@
 // The single `meshwright` entry point: dispatches to the subcommand modules of each part.
 import { UsageError } from '../lib/flags';
 import { errorMessage } from '../lib/errors';
-import { commands } from './commands';
+import type { Command } from './commands';
 
-const HELP = `meshwright: IstioOperator installer and Istio-conformant sidecar injector
+const help = (
+  commands: Command[],
+) => `meshwright: IstioOperator installer and Istio-conformant sidecar injector
 
 Usage: meshwright <command> [flags]
 
@@ -18,7 +20,19 @@ export async function main(argv: string[]): Promise<void> {
   if (code !== 0) process.exitCode = code;
 }
 
+/**
+ * The command to run. `operator` is loaded alone: the whole table loads every command's modules, among
+ * them the webhook's and kube-inject's @kubernetes/client-node (+80 MiB RSS), which the operator
+ * process must not carry (issue #14, docs/architecture.md).
+ */
+async function commandTable(argv: string[]): Promise<Command[]> {
+  if (argv[0] === 'operator') return [(await import('./operator')).operator];
+  return (await import('./commands')).commands;
+}
+
 export async function run(argv: string[]): Promise<number> {
+  const commands = await commandTable(argv);
+  const HELP = help(commands);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(HELP);
     return argv.length === 0 ? 2 : 0;

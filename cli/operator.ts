@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { parseFlags, usage, UsageError, type FlagSpec, type FlagValues } from '../lib/flags';
-import { loadKubeConfig } from '../lib/kube/kubeconfig';
+import { loadKubeConnection } from '../lib/kube/config-loader';
 import { errorMessage } from '../lib/errors';
 import { rootLogger } from '../lib/log';
 import { createRegistry } from '../lib/metrics';
@@ -201,7 +201,8 @@ export const operator: Command = {
       return 0;
     }
     const log = rootLogger();
-    const kc = loadKubeConfig(parsed.kubeconfig);
+    // The lean client's loader: the operator does not load @kubernetes/client-node (docs/architecture.md).
+    const kc = loadKubeConnection(parsed.kubeconfig);
     const releases = parsed.releases;
     // Once at start: charts branch on the Kubernetes version, so render for this cluster's.
     const kubeVersion = await serverKubeVersion(kc).catch((err: unknown) => {

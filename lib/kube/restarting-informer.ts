@@ -1,5 +1,5 @@
-// Keeps one client-node informer running, for both binaries. Its ListWatch stops for good on a list or
-// watch error, so it is restarted here under the one restart policy (exponential backoff, reset by a
+// Keeps one informer running, for both binaries: client-node's (webhook) or lib/kube/informer.ts's
+// ListWatch (operator). Either stops for good on a list or watch error, so it is restarted here under the one restart policy (exponential backoff, reset by a
 // successful list), until stopped or until the AbortSignal given to start() fires.
 import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
 import { errorMessage } from '../errors';
@@ -19,8 +19,18 @@ export interface RestartingInformerOptions {
   policy?: RestartPolicy;
 }
 
+/** What the restart policy needs of an informer: both client-node's and the lean ListWatch fit. */
+export interface RestartableInformer {
+  on(event: 'error', handler: (err: unknown) => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** One informer, restarted after errors; `waitForSync()` resolves after its first successful list. */
-export class RestartingInformer<T extends KubernetesObject> {
+export class RestartingInformer<
+  T extends KubernetesObject,
+  I extends RestartableInformer = Informer<T> & ObjectCache<T>,
+> {
   synced = false;
   private errors = 0;
   private backoffMs: number;
@@ -32,7 +42,7 @@ export class RestartingInformer<T extends KubernetesObject> {
 
   constructor(
     readonly name: string,
-    readonly informer: Informer<T> & ObjectCache<T>,
+    readonly informer: I,
     private readonly log: Logger,
     opts: RestartingInformerOptions = {},
   ) {

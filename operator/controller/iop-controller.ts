@@ -2,7 +2,7 @@
 // owned objects of every managed kind to their owner. Kinds the apiserver does not serve (an optional
 // CRD) are not watched until a resync finds them served; the resync also re-queues every IstioOperator
 // so drift the watches missed is still repaired. IstioRevisionTag events re-queue every IstioOperator.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeHttp } from '../../lib/kube/http';
 import type { Logger } from '../../lib/log';
 import type { Clock } from './clock';
 import type { KubeClient } from './kube/kube-client';
@@ -17,7 +17,7 @@ import type { Reconciler } from './runtime/worker';
 export const CONTROLLER_NAME = 'istiooperator';
 
 export interface IstioOperatorControllerOptions {
-  kc: KubeConfig;
+  http: KubeHttp;
   client: KubeClient;
   reconciler: Reconciler;
   managedKinds: readonly ManagedKind[];
@@ -66,13 +66,13 @@ export class IstioOperatorController {
 
   async start(term?: AbortSignal): Promise<void> {
     if (this.iops) return;
-    const { kc, client, namespace } = this.o;
-    this.iops = this.runtime.watch(iopWatch(kc, client, this.runtime.enqueue, namespace));
+    const { http, client, namespace } = this.o;
+    this.iops = this.runtime.watch(iopWatch(http, client, this.runtime.enqueue, namespace));
     // A tag that moves starts the sidecar rollout of its new revision and moves the gateways following
     // it now, not at their next resync or census. Tags change rarely and IstioOperators are few, so every
     // IstioOperator is looked at again (a pass of an unchanged one renders from cache and applies nothing).
     this.runtime.watch(
-      kindWatch(kc, client, TAG_RESOURCE, undefined, () => {
+      kindWatch(http, client, TAG_RESOURCE, undefined, () => {
         this.o.onChange?.();
         this.enqueueAll();
       }),
@@ -98,10 +98,10 @@ export class IstioOperatorController {
   }
 
   private watchOwned(k: ManagedKind): Watch {
-    const { kc, client, namespace } = this.o;
+    const { http, client, namespace } = this.o;
     return this.runtime.watch(
       ownedWatch(
-        kc,
+        http,
         client,
         k,
         (key) => {

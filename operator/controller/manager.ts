@@ -2,7 +2,8 @@
 // writes), probe and metrics servers run on every replica. Start-up makes sure the Lease namespace
 // exists (creating it if missing) and fails with a clear error when it cannot, instead of idling. Used by `meshwright operator` and by the
 // integration tests, which run several managers in one process.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeSource } from '../../lib/kube/connection';
+import { KubeHttp } from '../../lib/kube/http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/log';
 import { systemClock, type Clock } from './clock';
@@ -26,7 +27,8 @@ import type { InjectionOptions } from '../render/charts/meshwright-adjustments';
 export const LEASE_NAME = 'meshwright-operator-leader';
 
 export interface OperatorOptions {
-  kc: KubeConfig;
+  /** The apiserver: a lean connection (lib/kube), or a client-node KubeConfig (tests). */
+  kc: KubeSource;
   /** Defaults to a RawKubeClient; tests pass a wrapper that counts writes. */
   client?: KubeClient;
   render: RenderFn;
@@ -35,7 +37,7 @@ export interface OperatorOptions {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaseName?: string;
-  /** Reads and creates the Lease namespace; defaults to the CoreV1 API of kc. */
+  /** Reads and creates the Lease namespace; defaults to the lean client of kc. */
   namespaces?: NamespaceClient;
   identity: string;
   resyncPeriodMs: number;
@@ -67,10 +69,15 @@ export class OperatorManager {
   private servers: RunningServer[] = [];
   private lost = false;
   private controllerStart: Promise<void> | undefined;
+  private readonly http: KubeHttp;
 
   constructor(private readonly o: OperatorOptions) {
     const clock = o.clock ?? systemClock;
-    const unfenced = o.client ?? new RawKubeClient(o.kc);
+    // One transport (keep-alive Agent) for watches, the Lease and, by default, the reconcilers.
+    const raw = o.client ? undefined : new RawKubeClient(o.kc);
+    const http = raw?.http ?? new KubeHttp(o.kc);
+    this.http = http;
+    const unfenced = o.client ?? (raw as RawKubeClient);
     // Reconcilers write through the fence; watches and the Lease do not need it.
     const client = new FencedClient(unfenced, () => this.term);
     const log = o.log.child({ controller: CONTROLLER_NAME });
@@ -89,7 +96,7 @@ export class OperatorManager {
       holdDeletion: o.injection !== undefined,
     });
     this.controller = new IstioOperatorController({
-      kc: o.kc,
+      http,
       client: unfenced,
       reconciler,
       managedKinds: o.managedKinds,
@@ -104,7 +111,7 @@ export class OperatorManager {
       const tagLog = o.log.child({ controller: TAG_CONTROLLER_NAME });
       this.tagMetrics = createControllerMetrics(o.registry, TAG_CONTROLLER_NAME);
       this.tags = new RevisionTagController({
-        kc: o.kc,
+        http,
         client: unfenced,
         reconciler: new TagReconciler({
           client,
@@ -119,7 +126,7 @@ export class OperatorManager {
       });
     }
     if (o.leaderElect) {
-      const store = new KubeLeaseStore(o.kc, o.leaderElectionNamespace, o.leaseName ?? LEASE_NAME);
+      const store = new KubeLeaseStore(http, o.leaderElectionNamespace, o.leaseName ?? LEASE_NAME);
       this.elector = new LeaderElector({ identity: o.identity, ...DEFAULT_ELECTION }, store, clock, log, {
         onStartedLeading: (term) => {
           this.term = term;
@@ -193,7 +200,7 @@ export class OperatorManager {
     }
     if (this.elector) {
       const ns = this.o.leaderElectionNamespace;
-      const outcome = await ensureLeaseNamespace(this.o.namespaces ?? new KubeNamespaceClient(this.o.kc), ns);
+      const outcome = await ensureLeaseNamespace(this.o.namespaces ?? new KubeNamespaceClient(this.http), ns);
       if (outcome === 'created') this.o.log.info('created the leader Lease namespace', { namespace: ns });
       this.elector.start();
     } else {

@@ -45,6 +45,8 @@ export interface KubeClient {
   create(obj: KubernetesObject): Promise<KubernetesObject>;
   /** Deletes with background propagation; false when the object was already gone. */
   delete(ref: ObjectRef): Promise<boolean>;
+  /** The same client with every request aborted when `signal` fires (the fenced client's lease term). */
+  withSignal?(signal: AbortSignal): KubeClient;
 }
 
 export function refOf(obj: KubernetesObject): ObjectRef {

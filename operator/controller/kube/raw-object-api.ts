@@ -1,18 +1,12 @@
-// client-node's KubernetesObjectApi resolves any apiVersion/kind to a URL through discovery, but it
-// (de)serialises bodies through the typed models, which renames or drops fields the models spell
-// differently (CRD schemas' `x-kubernetes-*`, `$ref`) and turns timestamps into Dates. This subclass
-// keeps the discovery, auth and middleware and sends/receives plain JSON instead.
-import {
-  HttpMethod,
-  KubernetesObjectApi,
-  type KubeConfig,
-  type KubernetesObject,
-  type RequestContext,
-  type ResponseContext,
-  ApiException,
-} from '@kubernetes/client-node';
+// The operator's KubeClient on the lean client (lib/kube): any apiVersion/kind resolved to a URL through
+// cached discovery, bodies sent and received as plain JSON (so CRD schemas keep `x-kubernetes-*` keys
+// and timestamps stay strings), errors as KubeApiError. It does not load @kubernetes/client-node.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Discovery, discoveryFetcher } from '../../../lib/kube/discovery';
+import { KubeHttp } from '../../../lib/kube/http';
+import type { KubeSource } from '../../../lib/kube/connection';
 import { isNotFound } from './api-errors';
-import { isKindNotServed } from './served-kind';
+import { KindNotServedError } from './served-kind';
 import {
   refOf,
   type KubeClient,
@@ -23,67 +17,6 @@ import {
   type ResourceInfo,
 } from './kube-client';
 
-const JSON_TYPE = 'application/json';
-
-/** Exposes the protected discovery and transport of KubernetesObjectApi under names of its own. */
-class WireApi extends KubernetesObjectApi {
-  static forConfig(kc: KubeConfig): WireApi {
-    const api = kc.makeApiClient(WireApi);
-    api.setDefaultNamespace(kc);
-    return api;
-  }
-
-  async resourceInfo(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
-    const r = await this.resource(apiVersion, kind);
-    return r ? { plural: r.name, namespaced: r.namespaced } : undefined;
-  }
-
-  async context(
-    header: KubernetesObject,
-    action: Action,
-    method: HttpMethod,
-    subresource?: string,
-  ): Promise<RequestContext> {
-    // specUriPath fills in defaults on the object it is given, so it only ever sees a fresh header.
-    let path = await this.specUriPath(header, action);
-    if (subresource) path += `/${subresource}`;
-    const ctx = this.configuration.baseServer.makeRequestContext(path, method);
-    ctx.setHeaderParam('Accept', JSON_TYPE);
-    return ctx;
-  }
-
-  send<T extends KubernetesObject>(ctx: RequestContext): Promise<T> {
-    return this.requestPromise<T>(ctx);
-  }
-
-  /** Plain JSON in, plain JSON out: no typed-model deserialisation. */
-  protected override async processResponse<T extends KubernetesObject>(
-    response: ResponseContext,
-  ): Promise<T> {
-    const text = await response.body.text();
-    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
-      return (text ? JSON.parse(text) : {}) as T;
-    }
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', body, response.headers);
-  }
-}
-
-type Action = 'read' | 'list' | 'patch' | 'create' | 'delete';
-
-function header(ref: ObjectRef): KubernetesObject {
-  return {
-    apiVersion: ref.apiVersion,
-    kind: ref.kind,
-    metadata: { name: ref.name, namespace: ref.namespace },
-  };
-}
-
 /**
  * Lists are read in pages of this many objects: a cluster's pods (the sidecar census) can be tens of
  * megabytes of JSON, and one parse of that holds the event loop; pages keep each parse short and let
@@ -91,24 +24,60 @@ function header(ref: ObjectRef): KubernetesObject {
  */
 export const LIST_PAGE_SIZE = 500;
 
+/** The collection path of a resource, in a namespace or across all (or cluster-scoped). */
+export function collectionPath(apiVersion: string, plural: string, namespace?: string): string {
+  const root = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return namespace ? `${root}/namespaces/${encodeURIComponent(namespace)}/${plural}` : `${root}/${plural}`;
+}
+
+type ListPage = { items?: KubernetesObject[]; metadata?: { continue?: string; resourceVersion?: string } };
+
 export class RawKubeClient implements KubeClient {
-  private readonly api: WireApi;
+  readonly http: KubeHttp;
+  readonly discovery: Discovery;
 
   constructor(
-    kc: KubeConfig,
+    src: KubeSource | KubeHttp,
     private readonly pageSize = LIST_PAGE_SIZE,
+    /** A view's discovery cache and abort signal (withSignal). */
+    shared?: { discovery: Discovery; signal: AbortSignal },
   ) {
-    this.api = WireApi.forConfig(kc);
+    this.http = src instanceof KubeHttp ? src : new KubeHttp(src);
+    this.discovery =
+      shared?.discovery ??
+      new Discovery(discoveryFetcher((path) => this.http.request({ method: 'GET', path })));
+    this.signal = shared?.signal;
+  }
+
+  private readonly signal: AbortSignal | undefined;
+
+  /** This client with every request (in flight or not) aborted when `signal` fires; transport and cache shared. */
+  withSignal(signal: AbortSignal): RawKubeClient {
+    return new RawKubeClient(this.http, this.pageSize, { discovery: this.discovery, signal });
   }
 
   resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
-    return this.api.resourceInfo(apiVersion, kind);
+    return this.discovery.resource(apiVersion, kind);
+  }
+
+  /** The URL path of one object (or of its kind's collection when `name` is empty). */
+  private async pathOf(ref: ObjectRef, subresource?: string): Promise<string> {
+    const info = await this.discovery.resource(ref.apiVersion, ref.kind);
+    if (!info) throw new KindNotServedError(ref.apiVersion, ref.kind);
+    const ns = info.namespaced ? ref.namespace || this.http.conn.namespace : undefined;
+    let path = collectionPath(ref.apiVersion, info.plural, ns);
+    if (ref.name) path += `/${encodeURIComponent(ref.name)}`;
+    if (subresource) path += `/${subresource}`;
+    return path;
   }
 
   async get(ref: ObjectRef): Promise<KubernetesObject | undefined> {
-    const ctx = await this.api.context(header(ref), 'read', HttpMethod.GET);
     try {
-      return await this.api.send(ctx);
+      return await this.http.request<KubernetesObject>({
+        method: 'GET',
+        path: await this.pathOf(ref),
+        signal: this.signal,
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -153,27 +122,19 @@ export class RawKubeClient implements KubeClient {
     namespace?: string,
     pageSize = this.pageSize,
   ): Promise<string> {
+    const info = await this.discovery.resource(apiVersion, kind);
+    // Discovery says the kind is not served (an absent CRD): there is nothing of it to list.
+    if (!info) return '';
+    const path = collectionPath(apiVersion, info.plural, info.namespaced ? namespace : undefined);
     let token: string | undefined;
     let resourceVersion = '';
     do {
-      let ctx: RequestContext;
-      try {
-        ctx = await this.api.context(
-          header({ apiVersion, kind, name: '', namespace }),
-          'list',
-          HttpMethod.GET,
-        );
-      } catch (err) {
-        // Discovery says the kind is not served (an absent CRD): there is nothing of it to list.
-        if (isKindNotServed(err)) return '';
-        throw err;
-      }
-      if (labelSelector) ctx.setQueryParam('labelSelector', labelSelector);
-      ctx.setQueryParam('limit', String(pageSize));
-      if (token) ctx.setQueryParam('continue', token);
-      const page = await this.api.send<
-        KubernetesObject & { items?: KubernetesObject[]; metadata?: { continue?: string } }
-      >(ctx);
+      const page = await this.http.request<ListPage>({
+        method: 'GET',
+        path,
+        query: { labelSelector, limit: pageSize, continue: token },
+        signal: this.signal,
+      });
       // Items of a list carry no apiVersion/kind; restore them so callers can key and apply them.
       await visit((page.items ?? []).map((o) => ({ ...o, apiVersion, kind })));
       // Every page is of the first page's snapshot; its resourceVersion is the list's.
@@ -184,34 +145,58 @@ export class RawKubeClient implements KubeClient {
   }
 
   async apply(obj: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {
-    const ctx = await this.api.context(header(refOf(obj)), 'patch', HttpMethod.PATCH);
-    ctx.setHeaderParam('Content-Type', 'application/apply-patch+yaml');
-    ctx.setQueryParam('fieldManager', fieldManager);
-    ctx.setQueryParam('force', String(force));
-    ctx.setBody(JSON.stringify(obj));
-    return this.api.send(ctx);
+    return this.http.request({
+      method: 'PATCH',
+      path: await this.pathOf(refOf(obj)),
+      query: { fieldManager, force },
+      // JSON is YAML: the apply-patch content type takes it as is.
+      contentType: 'application/apply-patch+yaml',
+      body: obj,
+      signal: this.signal,
+    });
   }
 
   async mergePatch(ref: ObjectRef, patch: object, subresource?: 'status'): Promise<KubernetesObject> {
-    const ctx = await this.api.context(header(ref), 'patch', HttpMethod.PATCH, subresource);
-    ctx.setHeaderParam('Content-Type', 'application/merge-patch+json');
-    ctx.setBody(JSON.stringify(patch));
-    return this.api.send(ctx);
+    return this.http.request({
+      method: 'PATCH',
+      path: await this.pathOf(ref, subresource),
+      contentType: 'application/merge-patch+json',
+      body: patch,
+      signal: this.signal,
+    });
+  }
+
+  /** RFC 6902 JSON patch (tests and tools; the reconciler uses apply and merge patches). */
+  async jsonPatch(ref: ObjectRef, ops: object[], subresource?: 'status'): Promise<KubernetesObject> {
+    return this.http.request({
+      method: 'PATCH',
+      path: await this.pathOf(ref, subresource),
+      contentType: 'application/json-patch+json',
+      body: ops,
+      signal: this.signal,
+    });
   }
 
   async create(obj: KubernetesObject): Promise<KubernetesObject> {
-    const ctx = await this.api.context(header(refOf(obj)), 'create', HttpMethod.POST);
-    ctx.setHeaderParam('Content-Type', JSON_TYPE);
-    ctx.setBody(JSON.stringify(obj));
-    return this.api.send(ctx);
+    const ref = refOf(obj);
+    const path = await this.pathOf({ ...ref, name: '' });
+    return this.http.request({ method: 'POST', path, body: obj, signal: this.signal });
+  }
+
+  /** Replaces the whole object (PUT); its metadata.resourceVersion makes the write conditional. */
+  async replace(obj: KubernetesObject, subresource?: 'status'): Promise<KubernetesObject> {
+    const path = await this.pathOf(refOf(obj), subresource);
+    return this.http.request({ method: 'PUT', path, body: obj, signal: this.signal });
   }
 
   async delete(ref: ObjectRef): Promise<boolean> {
-    const ctx = await this.api.context(header(ref), 'delete', HttpMethod.DELETE);
-    ctx.setHeaderParam('Content-Type', JSON_TYPE);
-    ctx.setBody(JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' }));
     try {
-      await this.api.send(ctx);
+      await this.http.request({
+        method: 'DELETE',
+        path: await this.pathOf(ref),
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' },
+        signal: this.signal,
+      });
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;

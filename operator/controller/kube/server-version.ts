@@ -1,6 +1,7 @@
 // The apiserver's Kubernetes version, read once at operator start (GET /version): charts branch on
 // `.Capabilities.KubeVersion`, so helm renders for the cluster it installs into, not a built-in guess.
-import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { KubeHttp } from '../../../lib/kube/http';
+import type { KubeSource } from '../../../lib/kube/connection';
 
 /** `MAJOR.MINOR.PATCH` of a /version answer's gitVersion (`v1.35.8`, `v1.30.2+k3s1`, `v1.29.4-gke.100`). */
 export function kubeVersionOf(info: { gitVersion?: string }): string | undefined {
@@ -9,8 +10,14 @@ export function kubeVersionOf(info: { gitVersion?: string }): string | undefined
 }
 
 /** The cluster's version, or an Error naming what the apiserver said. */
-export async function serverKubeVersion(kc: KubeConfig): Promise<string> {
-  const info = await kc.makeApiClient(VersionApi).getCode();
+export async function serverKubeVersion(src: KubeSource | KubeHttp): Promise<string> {
+  const http = src instanceof KubeHttp ? src : new KubeHttp(src);
+  let info: { gitVersion?: string };
+  try {
+    info = await http.request<{ gitVersion?: string }>({ method: 'GET', path: '/version' });
+  } finally {
+    if (!(src instanceof KubeHttp)) http.close();
+  }
   const v = kubeVersionOf(info);
   if (!v)
     throw new Error(

@@ -2,7 +2,7 @@
 // (istio-operator) usually does not: without this the operator would retry the Lease forever and never
 // reconcile. A missing namespace is created (the operator's ClusterRole already has namespaces get and
 // create, for component namespaces); if that fails, start-up fails with an error naming the fix.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeHttp } from '../../../lib/kube/http';
 import { apiMessage, statusCode } from '../kube/api-errors';
 
 export interface NamespaceClient {
@@ -46,15 +46,11 @@ export async function ensureLeaseNamespace(
 }
 
 export class KubeNamespaceClient implements NamespaceClient {
-  private readonly api: CoreV1Api;
-
-  constructor(kc: KubeConfig) {
-    this.api = kc.makeApiClient(CoreV1Api);
-  }
+  constructor(private readonly http: KubeHttp) {}
 
   async exists(name: string): Promise<boolean> {
     try {
-      await this.api.readNamespace({ name });
+      await this.http.request({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(name)}` });
       return true;
     } catch (err) {
       if (statusCode(err) === 404) return false;
@@ -63,7 +59,9 @@ export class KubeNamespaceClient implements NamespaceClient {
   }
 
   async create(name: string): Promise<void> {
-    await this.api.createNamespace({
+    await this.http.request({
+      method: 'POST',
+      path: '/api/v1/namespaces',
       body: {
         apiVersion: 'v1',
         kind: 'Namespace',

@@ -1,7 +1,9 @@
-// Reads and writes the election Lease through the typed coordination.k8s.io/v1 client. Writes carry
+// Reads and writes the election Lease (coordination.k8s.io/v1) through the lean client. Writes carry
 // the resourceVersion that was read, so two candidates racing for the same lease cannot both win:
 // the apiserver rejects the slower one with a 409 conflict.
-import { CoordinationV1Api, type KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
+import type { KubeHttp } from '../../../lib/kube/http';
+import { formatMicroTime, parseMicroTime } from '../../../lib/kube/micro-time';
 import type { LeaseRecord } from './lease-record';
 import { isNotFound } from '../kube/api-errors';
 
@@ -17,11 +19,9 @@ export interface LeaseStore {
   update(record: LeaseRecord, version: string): Promise<void>;
 }
 
-// The client declares MicroTime fields as Date but hands back the wire string; accept both.
+// The type declares MicroTime fields as Date; on the wire (and so here) they are strings. Accept both.
 function millis(value: unknown): number {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === 'string') return Date.parse(value);
-  return 0;
+  return value instanceof Date ? value.getTime() : parseMicroTime(value);
 }
 
 export function recordFromLease(lease: V1Lease): LeaseRecord {
@@ -35,15 +35,23 @@ export function recordFromLease(lease: V1Lease): LeaseRecord {
   };
 }
 
+/** A Lease as sent: MicroTime fields as their wire strings. */
+type WireLease = Omit<V1Lease, 'spec'> & {
+  spec: Omit<NonNullable<V1Lease['spec']>, 'acquireTime' | 'renewTime'> & {
+    acquireTime: string;
+    renewTime: string;
+  };
+};
+
 export class KubeLeaseStore implements LeaseStore {
-  private readonly api: CoordinationV1Api;
+  private readonly collection: string;
 
   constructor(
-    kc: KubeConfig,
+    private readonly http: KubeHttp,
     private readonly namespace: string,
     private readonly name: string,
   ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   }
 
   describe(): string {
@@ -52,7 +60,7 @@ export class KubeLeaseStore implements LeaseStore {
 
   async get(): Promise<StoredLease | undefined> {
     try {
-      const lease = await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace });
+      const lease = await this.http.request<V1Lease>({ method: 'GET', path: this.itemPath() });
       return { record: recordFromLease(lease), version: lease.metadata?.resourceVersion ?? '' };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -61,16 +69,20 @@ export class KubeLeaseStore implements LeaseStore {
   }
 
   async create(record: LeaseRecord): Promise<void> {
-    await this.api.createNamespacedLease({ namespace: this.namespace, body: this.body(record) });
+    await this.http.request({ method: 'POST', path: this.collection, body: this.body(record) });
   }
 
   async update(record: LeaseRecord, version: string): Promise<void> {
     const body = this.body(record);
     body.metadata = { ...body.metadata, resourceVersion: version };
-    await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body });
+    await this.http.request({ method: 'PUT', path: this.itemPath(), body });
   }
 
-  private body(r: LeaseRecord): V1Lease {
+  private itemPath(): string {
+    return `${this.collection}/${encodeURIComponent(this.name)}`;
+  }
+
+  private body(r: LeaseRecord): WireLease {
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -78,8 +90,8 @@ export class KubeLeaseStore implements LeaseStore {
       spec: {
         holderIdentity: r.holderIdentity,
         leaseDurationSeconds: r.leaseDurationSeconds,
-        acquireTime: new V1MicroTime(r.acquireTime),
-        renewTime: new V1MicroTime(r.renewTime),
+        acquireTime: formatMicroTime(r.acquireTime),
+        renewTime: formatMicroTime(r.renewTime),
         leaseTransitions: r.leaseTransitions,
       },
     };

@@ -1,15 +1,11 @@
 // Informers that turn watch events into work-queue keys: IstioOperators map to themselves, owned
 // objects (any kind the operator manages, selected by the owner label) map to their owning
-// IstioOperator, so an edit or delete of an installed object triggers its repair. client-node
-// informers stop on a watch error; lib/kube/restarting-informer restarts them (one policy for both binaries).
-import {
-  makeInformer,
-  type Informer,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type ObjectCache,
-} from '@kubernetes/client-node';
+// IstioOperator, so an edit or delete of an installed object triggers its repair. The informers are the
+// lean client's ListWatch (lib/kube/informer.ts); they stop on a watch error and
+// lib/kube/restarting-informer restarts them (one policy for both binaries).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeHttp } from '../../../lib/kube/http';
+import { ListWatch, type ListResult } from '../../../lib/kube/informer';
 import { RestartingInformer } from '../../../lib/kube/restarting-informer';
 import type { Logger } from '../../../lib/log';
 import { ANY_OWNER_SELECTOR, ownerKey, ownerOf } from '../apply/ownership';
@@ -21,7 +17,7 @@ export type Enqueue = (key: string) => void;
 
 export interface Watch {
   name: string;
-  informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  informer: ListWatch<KubernetesObject>;
   /** Resolves after the first successful list (informer.start() also resolves when the list failed). */
   synced: Promise<void>;
 }
@@ -30,7 +26,7 @@ export interface Watch {
  * A list function that also signals its first success. A kind the apiserver does not serve (404)
  * counts as synced too: there is nothing of it to watch, and it must not hold back the controller.
  */
-export function syncedLister(list: () => Promise<KubernetesListObject<KubernetesObject>>) {
+export function syncedLister(list: () => Promise<ListResult<KubernetesObject>>) {
   let done: () => void = () => undefined;
   const synced = new Promise<void>((resolve) => (done = resolve));
   const fn = async () => {
@@ -52,15 +48,8 @@ export function resourcePath(k: ManagedKind, namespace?: string): string {
 }
 
 export function lister(client: KubeClient, k: ManagedKind, labelSelector?: string, namespace?: string) {
-  return async (): Promise<KubernetesListObject<KubernetesObject>> => {
-    const list = await client.list(k.apiVersion, k.kind, labelSelector, namespace);
-    return {
-      apiVersion: 'v1',
-      kind: 'List',
-      metadata: { resourceVersion: list.resourceVersion },
-      items: list.items,
-    };
-  };
+  return (): Promise<ListResult<KubernetesObject>> =>
+    client.list(k.apiVersion, k.kind, labelSelector, namespace);
 }
 
 export const IOP_KIND: ManagedKind = {
@@ -70,9 +59,9 @@ export const IOP_KIND: ManagedKind = {
   namespaced: true,
 };
 
-export function iopWatch(kc: KubeConfig, client: KubeClient, enqueue: Enqueue, namespace?: string): Watch {
+export function iopWatch(http: KubeHttp, client: KubeClient, enqueue: Enqueue, namespace?: string): Watch {
   const l = syncedLister(lister(client, IOP_KIND, undefined, namespace));
-  const informer = makeInformer(kc, resourcePath(IOP_KIND, namespace), l.fn);
+  const informer = new ListWatch(http, { path: resourcePath(IOP_KIND, namespace), list: l.fn });
   const onEvent = (obj: KubernetesObject) => {
     const name = obj.metadata?.name;
     const ns = obj.metadata?.namespace;
@@ -84,20 +73,20 @@ export function iopWatch(kc: KubeConfig, client: KubeClient, enqueue: Enqueue, n
 
 /** A watch of every object of a kind (optionally label-selected), each event handed to `on`. */
 export function kindWatch(
-  kc: KubeConfig,
+  http: KubeHttp,
   client: KubeClient,
   k: ManagedKind,
   labelSelector: string | undefined,
   on: (obj: KubernetesObject) => void,
 ): Watch {
   const l = syncedLister(lister(client, k, labelSelector));
-  const informer = makeInformer(kc, resourcePath(k), l.fn, labelSelector);
+  const informer = new ListWatch(http, { path: resourcePath(k), labelSelector, list: l.fn });
   for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, on);
   return { name: `${k.plural}.${k.apiVersion}`, informer, synced: l.synced };
 }
 
 export function ownedWatch(
-  kc: KubeConfig,
+  http: KubeHttp,
   client: KubeClient,
   k: ManagedKind,
   enqueue: Enqueue,
@@ -105,7 +94,11 @@ export function ownedWatch(
   enqueueAll?: () => void,
 ): Watch {
   const l = syncedLister(lister(client, k, ANY_OWNER_SELECTOR));
-  const informer = makeInformer(kc, resourcePath(k), l.fn, ANY_OWNER_SELECTOR);
+  const informer = new ListWatch(http, {
+    path: resourcePath(k),
+    labelSelector: ANY_OWNER_SELECTOR,
+    list: l.fn,
+  });
   const onEvent = (obj: KubernetesObject) => {
     const owner = ownerOf(obj);
     if (!owner || (namespace && owner.namespace !== namespace)) return;

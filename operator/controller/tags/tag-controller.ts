@@ -2,7 +2,8 @@
 // IstioOperators (a revision becoming HEALTHY, appearing or going away can move or hold every tag) and the
 // tag webhooks (a deleted or edited one is repaired), keyed by tag name, one worker running TagReconciler.
 // It runs beside the IstioOperator controller under the same leader.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeHttp } from '../../../lib/kube/http';
 import type { Logger } from '../../../lib/log';
 import { LABEL_TAG_OWNER } from '../../render/injection/tag-webhook';
 import type { Clock } from '../clock';
@@ -30,7 +31,7 @@ const MWC_RESOURCE: ManagedKind = {
 };
 
 export interface TagControllerOptions {
-  kc: KubeConfig;
+  http: KubeHttp;
   client: KubeClient;
   reconciler: TagReconciler;
   resyncPeriodMs: number;
@@ -77,6 +78,6 @@ export class RevisionTagController {
   }
 
   private watch(k: ManagedKind, labelSelector: string | undefined, on: (o: KubernetesObject) => void): Watch {
-    return this.runtime.watch(kindWatch(this.o.kc, this.o.client, k, labelSelector, on));
+    return this.runtime.watch(kindWatch(this.o.http, this.o.client, k, labelSelector, on));
   }
 }

@@ -137,3 +137,26 @@ describe('lease loss cancels the in-flight reconcile', () => {
     expect(term.aborted).toBe(true);
   });
 });
+
+describe('FencedClient and in-flight requests', () => {
+  it('hands the current term to a client that supports signals, so a request in flight is aborted too', async () => {
+    const seen: AbortSignal[] = [];
+    const inner = new FakeKube();
+    const withSignal = (signal: AbortSignal) => {
+      seen.push(signal);
+      return inner;
+    };
+    let term = new AbortController();
+    const client = new FencedClient(Object.assign(inner, { withSignal }), () => term.signal);
+    await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' });
+    const first = term;
+    term = new AbortController();
+    await client.list('v1', 'ConfigMap');
+    expect(seen).toEqual([first.signal, term.signal]);
+    first.abort();
+    await expect(client.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'x' })).resolves.toBeUndefined();
+    term.abort(new Error('lease lost'));
+    await expect(client.list('v1', 'ConfigMap')).rejects.toThrow(CancelledError);
+    expect(seen).toHaveLength(3);
+  });
+});
