@@ -18,7 +18,13 @@ export interface RequestSpec {
   signal?: AbortSignal;
   /** Per-request timeout (the whole exchange); the client's default otherwise. */
   timeoutMs?: number;
+  /** The Accept header; JSON unless given (e.g. metadata only: PARTIAL_METADATA_LIST). */
+  accept?: string;
 }
+
+/** Accept headers asking the apiserver for objects' metadata only (PartialObjectMetadata). */
+export const PARTIAL_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+export const PARTIAL_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 /** One request's deadline: long enough for a big list page or a CRD apply under load. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -104,7 +110,7 @@ export class KubeHttp {
     const timeout = AbortSignal.timeout(spec.timeoutMs ?? this.timeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
     try {
-      const { res, where } = await this.open({ ...spec, signal });
+      const { res, where } = await this.open({ ...spec, signal }, spec.accept);
       const text = await readBody(res);
       const code = res.statusCode ?? 0;
       if (code < 200 || code > 299) throw new KubeApiError(spec.method, where, code, parseStatus(text));
@@ -127,7 +133,7 @@ export class KubeHttp {
    * stream, rejects with KubeApiError when it refuses the watch, or with an abort error on `signal`.
    */
   async stream(spec: Omit<RequestSpec, 'method' | 'body'>, onLine: (value: unknown) => void): Promise<void> {
-    const { res, where } = await this.open({ ...spec, method: 'GET' });
+    const { res, where } = await this.open({ ...spec, method: 'GET' }, spec.accept);
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299)
       throw new KubeApiError('GET', where, code, parseStatus(await readBody(res)));

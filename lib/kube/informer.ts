@@ -27,6 +27,8 @@ export interface InformerOptions<T> {
   list: () => Promise<ListResult<T>>;
   /** The server ends each watch after this long (randomised by the caller if wanted); we then re-watch. */
   watchTimeoutSeconds?: number;
+  /** The watch's Accept header (PARTIAL_METADATA for metadata-only watches, with a list to match). */
+  accept?: string;
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -154,8 +156,9 @@ export class ListWatch<T extends KubeObject> {
       labelSelector: this.o.labelSelector,
       timeoutSeconds: this.o.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
     };
-    return this.http.stream({ path: this.o.path, query, signal, timeoutMs: 0x7fffffff }, (line) =>
-      this.onEvent(line as { type?: string; object?: T }),
+    return this.http.stream(
+      { path: this.o.path, query, signal, timeoutMs: 0x7fffffff, accept: this.o.accept },
+      (line) => this.onEvent(line as { type?: string; object?: T }),
     );
   }
 

@@ -1,6 +1,6 @@
 // Keeps one informer running, for both binaries: client-node's (webhook) or lib/kube/informer.ts's
 // ListWatch (operator). Either stops for good on a list or watch error, so it is restarted here under the one restart policy (exponential backoff, reset by a
-// successful list), until stopped or until the AbortSignal given to start() fires.
+// list that stays up for the backoff's maximum), until stopped or until the AbortSignal given to start() fires.
 import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
 import { errorMessage } from '../errors';
 import type { Logger } from '../log';
@@ -36,6 +36,8 @@ export class RestartingInformer<
   private backoffMs: number;
   private stopped = false;
   private timer?: NodeJS.Timeout;
+  /** When the informer last listed successfully (ms since the epoch), 0 before. */
+  private upSince = 0;
   private readonly syncWaiters: (() => void)[] = [];
   private readonly policy: RestartPolicy;
   private readonly describe: (err: unknown) => string;
@@ -52,6 +54,11 @@ export class RestartingInformer<
     informer.on('error', (err: unknown) => {
       this.errors++;
       if (this.stopped) return;
+      // Only an informer that stayed up a while earns a quick restart: one whose list works but whose
+      // watch fails at once (a kind not served, a proxy refusing streams) must back off, not retry each second.
+      if (this.upSince > 0 && Date.now() - this.upSince >= this.policy.maxMs)
+        this.backoffMs = this.policy.initialMs;
+      this.upSince = 0;
       this.log.warn('watch failed, restarting', {
         watch: name,
         error: this.describe(err),
@@ -95,7 +102,7 @@ export class RestartingInformer<
       return;
     }
     if (this.errors !== before || this.stopped) return;
-    this.backoffMs = this.policy.initialMs;
+    this.upSince = Date.now();
     if (!this.synced) {
       this.synced = true;
       this.log.info('watch synced', { watch: this.name });

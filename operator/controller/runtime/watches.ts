@@ -4,7 +4,7 @@
 // lean client's ListWatch (lib/kube/informer.ts); they stop on a watch error and
 // lib/kube/restarting-informer restarts them (one policy for both binaries).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { KubeHttp } from '../../../lib/kube/http';
+import { PARTIAL_METADATA, PARTIAL_METADATA_LIST, type KubeHttp } from '../../../lib/kube/http';
 import { ListWatch, type ListResult } from '../../../lib/kube/informer';
 import { RestartingInformer } from '../../../lib/kube/restarting-informer';
 import type { Logger } from '../../../lib/log';
@@ -85,19 +85,41 @@ export function kindWatch(
   return { name: `${k.plural}.${k.apiVersion}`, informer, synced: l.synced };
 }
 
+/**
+ * The metadata of every object of a kind carrying `labelSelector` (PartialObjectMetadataList): what a watch
+ * that only maps events to keys needs, without holding whole objects (an install's CRDs are megabytes).
+ */
+export function metadataLister(http: KubeHttp, k: ManagedKind, labelSelector?: string) {
+  return async (): Promise<ListResult<KubernetesObject>> => {
+    const list = await http.request<{ items?: KubernetesObject[]; metadata?: { resourceVersion?: string } }>({
+      method: 'GET',
+      path: resourcePath(k),
+      query: { labelSelector },
+      accept: PARTIAL_METADATA_LIST,
+    });
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+  };
+}
+
+/**
+ * Owned objects of a kind, by their owner labels, metadata only: an event only says which IstioOperator to
+ * reconcile (its pass reads what it needs), so the cache holds labels and names, not CRD schemas or the
+ * injection templates of every revision.
+ */
 export function ownedWatch(
   http: KubeHttp,
-  client: KubeClient,
+  _client: KubeClient,
   k: ManagedKind,
   enqueue: Enqueue,
   namespace?: string,
   enqueueAll?: () => void,
 ): Watch {
-  const l = syncedLister(lister(client, k, ANY_OWNER_SELECTOR));
+  const l = syncedLister(metadataLister(http, k, ANY_OWNER_SELECTOR));
   const informer = new ListWatch(http, {
     path: resourcePath(k),
     labelSelector: ANY_OWNER_SELECTOR,
     list: l.fn,
+    accept: PARTIAL_METADATA,
   });
   const onEvent = (obj: KubernetesObject) => {
     const owner = ownerOf(obj);

@@ -74,6 +74,30 @@ describe('RestartingInformer', () => {
     await jest.advanceTimersByTimeAsync(60_000);
     expect(fake.starts()).toBe(2);
   });
+  it('backs off a watch that fails at once after each good list, and restarts quickly one that stayed up', async () => {
+    jest.useFakeTimers();
+    const fake = flakyInformer(0);
+    const managed = new RestartingInformer('istiorevisiontags', fake.informer, log);
+    managed.start();
+    await jest.advanceTimersByTimeAsync(0);
+    // The list works, the watch fails at once (a kind not served): 1 s, 2 s, 4 s, not every second.
+    const restartsAfter = async (ms: number) => {
+      fake.fail();
+      const before = fake.starts();
+      await jest.advanceTimersByTimeAsync(ms - 1);
+      expect(fake.starts()).toBe(before);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(fake.starts()).toBe(before + 1);
+    };
+    await restartsAfter(1_000);
+    await restartsAfter(2_000);
+    await restartsAfter(4_000);
+    // Up for the policy's maximum (30 s): the next failure is retried after 1 s again.
+    await jest.advanceTimersByTimeAsync(30_000);
+    await restartsAfter(1_000);
+    await managed.stop();
+  });
+
   it('stops for good when the AbortSignal given to start() fires', async () => {
     jest.useFakeTimers();
     const fake = flakyInformer(0);
