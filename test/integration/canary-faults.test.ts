@@ -104,8 +104,8 @@ function faultReleases(): string {
 }
 
 /**
- * SIGKILLs the leader (no Lease release), starts a fresh candidate, and waits for the standby to hold the
- * Lease: the next leader. Returns how long the takeover took.
+ * SIGKILLs the leader (no Lease release), waits for the standby to hold the Lease (the next leader), then
+ * starts a fresh candidate as the next standby. Returns how long the takeover took.
  */
 async function killLeader(leader: CliProcess, standby: CliProcess): Promise<number> {
   const { ms, exit } = await operators.killLeader(leader, standby);
