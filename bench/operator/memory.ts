@@ -7,10 +7,8 @@
 // censuses settle: RSS (and VmHWM), JS heap, each revision's census duration, and the operator's requests per
 // minute over a steady window, by verb and resource, with the census's share.
 import { join } from 'node:path';
-import { freePorts } from '../../hack/cluster/ports';
-import { httpGet } from '../../hack/cluster/readiness';
 import { errorMessage } from '../../lib/errors';
-import { type Child, startChild, waitFor } from '../common/children';
+import { type Child, waitFor } from '../common/children';
 import { ensureNamespace, startBenchCluster, waitRunning } from '../common/cluster';
 import { load1 } from '../common/machine';
 import { sampleProc } from '../common/proc';
@@ -19,9 +17,10 @@ import { table, type Section } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { type SteadyCost, steadyCost } from '../upgrade/run';
 import { OPERATOR_NAMESPACE, operatorKubeconfig } from '../upgrade/operator-identity';
-import { deployedExtraEnv, deployedNodeOptions } from '../webhook/run';
+import { deployedNodeOptions } from '../webhook/run';
+import { describeEnv, startBenchOperator } from './start';
 import { CensusSettle, censusCounts, censusDelta, type CensusCounts, meanCensusMs } from './census-figures';
-import { benchReleases, operatorReleaseFlags } from './releases';
+import { benchReleases } from './releases';
 import { applyCrd, createPods, injectedPod, sample, scrape, untilHealthy } from './run';
 
 const IOP_PATH = '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators';
@@ -127,7 +126,6 @@ export async function runOperatorMemoryBench(o: {
     ...deployedNodeOptions(o.root, 'operator'),
     ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
   ];
-  const env = deployedExtraEnv(o.root, 'operator');
   const perRevision = REVISIONS.map(
     (_, i) => Math.floor(totalPods / REVISIONS.length) + (i < totalPods % REVISIONS.length ? 1 : 0),
   );
@@ -148,40 +146,22 @@ export async function runOperatorMemoryBench(o: {
     await ensureNamespace(kube, OPERATOR_NAMESPACE);
     const opKubeconfig = join(cluster.dir, 'operator.kubeconfig');
     await operatorKubeconfig(kube, o.root, cluster.cp.state.server, cluster.cp.caPem, opKubeconfig);
-    const [metricsPort, healthPort] = await freePorts(2);
+    const started = await startBenchOperator({
+      root: o.root,
+      releases,
+      kubeconfig: opKubeconfig,
+      leaseNamespace: OPERATOR_NAMESPACE,
+      logFile: join(o.logDir, 'operator-memory.log'),
+      // No injection target: the bench injects the pods itself, so no MutatingWebhookConfiguration may
+      // send pod creates to a webhook that does not run here.
+      args: [`--sidecar-census-interval=${censusIntervalS}s`],
+    });
+    operator = started.child;
+    const { metricsPort } = started;
     o.say(
-      `  operator node flags: ${nodeFlags.join(' ') || '(none)'}; env ${
-        Object.entries(env)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ') || '(none)'
-      }; census every ${censusIntervalS} s`,
-    );
-    operator = startChild(
-      'operator',
-      [
-        join(o.root, 'bin', 'meshwright.js'),
-        'operator',
-        `--kubeconfig=${opKubeconfig}`,
-        '--leader-elect',
-        `--leader-election-namespace=${OPERATOR_NAMESPACE}`,
-        `--metrics-port=${metricsPort}`,
-        `--health-port=${healthPort}`,
-        `--sidecar-census-interval=${censusIntervalS}s`,
-        // No injection target: the bench injects the pods itself, so no MutatingWebhookConfiguration may
-        // send pod creates to a webhook that does not run here.
-        ...operatorReleaseFlags(releases),
-      ],
-      join(o.logDir, 'operator-memory.log'),
-      nodeFlags,
-      env,
+      `  operator node flags: ${nodeFlags.join(' ') || '(none)'}; env ${describeEnv(started.env)}; census every ${censusIntervalS} s`,
     );
     const op = operator;
-    await waitFor(
-      'operator /healthz',
-      async () => (await httpGet({ url: `http://127.0.0.1:${healthPort}/healthz` })).status === 200,
-      60_000,
-      op,
-    );
     const afterStart = sampleProc(op.pid).rssBytes;
 
     // 1. Both IstioOperators, applied together, to HEALTHY.

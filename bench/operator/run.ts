@@ -8,10 +8,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { injectPod } from '../../inject';
-import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
-import { type Child, startChild, waitFor } from '../common/children';
-import { deployedExtraEnv, deployedNodeOptions } from '../webhook/run';
+import { type Child, waitFor } from '../common/children';
 import { ensureNamespace, startBenchCluster, waitRunning } from '../common/cluster';
 import { BENCH_USER_AGENT, type KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
@@ -22,8 +20,9 @@ import { round, sleep } from '../common/stats';
 import { CENSUS } from './census-figures';
 import { auditOffset, type WriteCount, writesSince } from './audit';
 import { errorMessage } from '../../lib/errors';
-import { benchReleases, benchRender, operatorReleaseFlags, type BenchReleases } from './releases';
+import { benchReleases, benchRender, type BenchReleases } from './releases';
 import { measureRenderTimes, type RenderTiming } from './render-time';
+import { startBenchOperator } from './start';
 
 const IOP_PATH = '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators';
 const HEALTHY_TIMEOUT_MS = 600_000;
@@ -223,38 +222,18 @@ export async function runOperatorBench(o: {
     await applyCrd(kube, o.root);
     await ensureNamespace(kube, 'istio-system');
     await ensureNamespace(kube, 'meshwright-system');
-    const [metricsPort, healthPort] = await freePorts(2);
-    operator = startChild(
-      'operator',
-      [
-        join(o.root, 'bin', 'meshwright.js'),
-        'operator',
-        `--kubeconfig=${cluster.cp.kubeconfigPath}`,
-        '--leader-elect',
-        '--leader-election-namespace=meshwright-system',
-        `--metrics-port=${metricsPort}`,
-        `--health-port=${healthPort}`,
-        // The deployed default in the full run; shorter in the quick one, so its census figures come in time.
-        `--sidecar-census-interval=${censusIntervalS}s`,
-        // The release's charts through the pinned helm, from local releases (the bench has no network).
-        ...operatorReleaseFlags(releases),
-      ],
-      join(o.logDir, 'operator.log'),
-      // The Node flags it is deployed with (its V8 heap settings shape RSS), then extra ones, e.g.
-      // BENCH_OPERATOR_NODE_FLAGS=--trace-gc to see GC pauses in operator.log.
-      [
-        ...deployedNodeOptions(o.root, 'operator'),
-        ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-      ],
-      deployedExtraEnv(o.root, 'operator'),
-    );
+    const started = await startBenchOperator({
+      root: o.root,
+      releases,
+      kubeconfig: cluster.cp.kubeconfigPath,
+      leaseNamespace: 'meshwright-system',
+      logFile: join(o.logDir, 'operator.log'),
+      // The deployed default in the full run; shorter in the quick one, so its census figures come in time.
+      args: [`--sidecar-census-interval=${censusIntervalS}s`],
+    });
+    operator = started.child;
+    const { metricsPort } = started;
     const op = operator;
-    await waitFor(
-      'operator /healthz',
-      async () => (await httpGet({ url: `http://127.0.0.1:${healthPort}/healthz` })).status === 200,
-      60_000,
-      op,
-    );
     const rssAfterStart = sampleProc(op.pid).rssBytes;
 
     // 1. default profile to HEALTHY.

@@ -20,7 +20,8 @@ import type { KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
 import { table, type Section } from '../common/results';
 import { round, sleep } from '../common/stats';
-import { benchReleases, operatorReleaseFlags } from '../operator/releases';
+import { benchReleases } from '../operator/releases';
+import { startBenchOperator } from '../operator/start';
 import {
   auditSize,
   auditTextSince,
@@ -532,7 +533,7 @@ export async function runUpgradeBench(o: {
     const opKubeconfig = join(cluster.dir, 'operator.kubeconfig');
     await operatorKubeconfig(kube, o.root, cluster.cp.state.server, cluster.cp.caPem, opKubeconfig);
 
-    const [port, whMetrics, whHealth, opMetrics, opHealth] = await freePorts(5);
+    const [port, whMetrics, whHealth] = await freePorts(3);
     const webhook = startChild(
       'webhook',
       [
@@ -558,28 +559,17 @@ export async function runUpgradeBench(o: {
       60_000,
       webhook,
     );
-    const operator = startChild(
-      'operator',
-      [
-        join(o.root, 'bin', 'meshwright.js'),
-        'operator',
-        `--kubeconfig=${opKubeconfig}`,
-        '--leader-elect',
-        `--leader-election-namespace=${OPERATOR_NAMESPACE}`,
-        `--metrics-port=${opMetrics}`,
-        `--health-port=${opHealth}`,
-        `--injection-url=https://127.0.0.1:${port}`,
-        ...operatorReleaseFlags(releases),
-      ],
-      join(o.logDir, 'upgrade-operator.log'),
-    );
+    const operator = (
+      await startBenchOperator({
+        root: o.root,
+        releases,
+        kubeconfig: opKubeconfig,
+        leaseNamespace: OPERATOR_NAMESPACE,
+        logFile: join(o.logDir, 'upgrade-operator.log'),
+        args: [`--injection-url=https://127.0.0.1:${port}`],
+      })
+    ).child;
     children.unshift(operator);
-    await waitFor(
-      'operator /healthz',
-      async () => (await httpGet({ url: `http://127.0.0.1:${opHealth}/healthz` })).status === 200,
-      60_000,
-      operator,
-    );
 
     let t0 = Date.now();
     await kube.apply(`${IOP_PATH}/${OLD.iop}`, iop(OLD));
