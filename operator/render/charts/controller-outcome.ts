@@ -8,7 +8,6 @@ import { deepClone, isPlainObject } from '../../../lib/istio/merge';
 import { ReleaseError, type Release, type ReleaseProvider } from '../../../release/types';
 import { releaseVersionOf } from '../../../release/version';
 import { IopValidationError } from '../../api/iop-validation';
-import type { IstioOperator } from '../../api/types';
 import { managedKindOf } from '../gvk';
 import { HelmError } from '../helm/chart-renderer';
 import type { InjectionOptions } from './meshwright-adjustments';
@@ -131,7 +130,7 @@ export async function chartRenderOutcome(iop: unknown, o: ChartOutcomeOptions): 
   let version = o.defaultVersion;
   let source = 'no release resolved';
   try {
-    version = releaseVersionOf(iop as unknown as IstioOperator, o.defaultVersion).version;
+    version = releaseVersionOf(iop, o.defaultVersion).version;
     const release = await o.releases.resolve(version, { signal: o.signal });
     source = release.source;
     const manifest = await o.cache.render(specDocument(iop), release, {
