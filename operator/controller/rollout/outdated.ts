@@ -83,6 +83,12 @@ export function workloadKey(w: WorkloadRef): string {
   return `${w.namespace}/${w.kind}/${w.name}`;
 }
 
+/** The workload a `workloadKey` names (as kept in status: batch, restarted). */
+export function parseWorkloadKey(key: string): WorkloadRef {
+  const [namespace, kind, name] = key.split('/');
+  return { namespace, kind: kind as WorkloadRef['kind'], name };
+}
+
 /**
  * Whether this revision's webhooks (its own, or a tag's pointing at it) select the pod, as upstream's
  * selectors do: a namespace's istio-injection=enabled (the default revision or tag) or istio.io/rev label

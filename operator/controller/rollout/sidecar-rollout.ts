@@ -18,6 +18,7 @@ import {
   workloadKey,
   type CensusInput,
   type PodView,
+  parseWorkloadKey,
   type WorkloadRef,
 } from './outdated';
 import { optOutReason } from './opt-out';
@@ -318,17 +319,22 @@ export class SidecarRollout {
     const started = prev.batchStartedAt ? Date.parse(prev.batchStartedAt) : NaN;
     if (!Number.isFinite(started) || now - started >= cfg.readyTimeoutMs) return false;
     for (const key of prev.batch) {
-      const [namespace, kind, name] = key.split('/');
-      if (!(kind in WORKLOAD_API)) return false;
-      const live = await this.client.get({
-        apiVersion: WORKLOAD_API[kind as WorkloadRef['kind']],
-        kind,
-        namespace,
-        name,
-      });
+      const ref = parseWorkloadKey(key);
+      if (!(ref.kind in WORKLOAD_API)) return false;
+      const live = await this.workload(ref);
       if (live && !readinessOf(live).ready) return true;
     }
     return false;
+  }
+
+  /** One workload as read; undefined when it is gone. */
+  private workload(w: WorkloadRef): Promise<KubernetesObject | undefined> {
+    return this.client.get({
+      apiVersion: WORKLOAD_API[w.kind],
+      kind: w.kind,
+      namespace: w.namespace,
+      name: w.name,
+    });
   }
 
   /** A namespace as read (labels select the revision, annotations feed injection); a stub if gone. */
@@ -350,11 +356,7 @@ export class SidecarRollout {
     allRestarted: boolean,
   ): Promise<Map<string, KubernetesObject>> {
     const index = new Map<string, KubernetesObject>();
-    const refs = (keys: readonly string[]) =>
-      keys.map((key) => {
-        const [namespace, kind, name] = key.split('/');
-        return { key, namespace, kind: kind as WorkloadRef['kind'], name };
-      });
+    const refs = (keys: readonly string[]) => keys.map((key) => ({ key, ...parseWorkloadKey(key) }));
     const batch = refs(prev?.batch ?? []);
     if (enabled) {
       // Deployments always: a stamped one may have finished rolling out (no longer outdated) before a
@@ -376,12 +378,7 @@ export class SidecarRollout {
       return index;
     }
     for (const r of batch) {
-      const o = await this.client.get({
-        apiVersion: WORKLOAD_API[r.kind],
-        kind: r.kind,
-        namespace: r.namespace,
-        name: r.name,
-      });
+      const o = await this.workload(r);
       if (o) index.set(r.key, o);
     }
     return index;
