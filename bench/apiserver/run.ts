@@ -23,7 +23,7 @@ import type { KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
 import { bookinfoDeployments } from '../common/pods';
 import { histogram, histogramDelta, parseProm, quantile, type Histogram } from '../common/prom';
-import { table, type Section } from '../common/results';
+import { table, type Section, type SuiteOptions } from '../common/results';
 import { type LatencySummary, round, summarize } from '../common/stats';
 
 const CREATORS = 16;
@@ -231,12 +231,9 @@ async function register(
   );
 }
 
-export async function runApiserverBench(o: {
-  root: string;
-  quick: boolean;
-  logDir: string;
-  say(line: string): void;
-}): Promise<{ section: Section; results: PhaseResult[] }> {
+export async function runApiserverBench(
+  o: SuiteOptions,
+): Promise<{ section: Section; results: PhaseResult[] }> {
   const n = Number(process.env.BENCH_PODS ?? (o.quick ? 100 : 1000));
   if (!(n > 0)) throw new Error('BENCH_PODS must be a positive number');
   const tpl = templates(o.root);

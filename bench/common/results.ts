@@ -4,6 +4,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineInfo, type MachineInfo } from './machine';
 
+/** What every suite is given by bench/main.ts. */
+export interface SuiteOptions {
+  root: string;
+  quick: boolean;
+  logDir: string;
+  say(line: string): void;
+}
+
 export interface Section {
   name: string;
   data: unknown;

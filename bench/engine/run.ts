@@ -5,16 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, waitFor } from '../common/children';
 import { load1 } from '../common/machine';
-import { table, type Section } from '../common/results';
+import { table, type Section, type SuiteOptions } from '../common/results';
 import { round } from '../common/stats';
 import type { EngineResult } from './worker';
 
-export async function runEngineBench(o: {
-  root: string;
-  quick: boolean;
-  logDir: string;
-  say(line: string): void;
-}): Promise<{ section: Section; results: EngineResult[] }> {
+export async function runEngineBench(
+  o: SuiteOptions,
+): Promise<{ section: Section; results: EngineResult[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'meshwright-bench-engine-'));
   const out = join(dir, 'engine.json');
   const durationMs = o.quick ? 1_000 : 5_000;

@@ -13,7 +13,7 @@ import { ensureNamespace, startBenchCluster, waitRunning } from '../common/clust
 import { load1 } from '../common/machine';
 import { sampleProc } from '../common/proc';
 import { counter, type Series } from '../common/prom';
-import { table, type Section } from '../common/results';
+import { table, type Section, type SuiteOptions } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { type SteadyCost, steadyCost } from '../upgrade/run';
 import { OPERATOR_NAMESPACE, operatorKubeconfig } from '../upgrade/operator-identity';
@@ -108,12 +108,9 @@ function gauge(series: Series[], name: string): number | undefined {
   return series.some((s) => s.name === name) ? counter(series, name) : undefined;
 }
 
-export async function runOperatorMemoryBench(o: {
-  root: string;
-  quick: boolean;
-  logDir: string;
-  say(line: string): void;
-}): Promise<{ section: Section; results: OperatorMemoryResults }> {
+export async function runOperatorMemoryBench(
+  o: SuiteOptions,
+): Promise<{ section: Section; results: OperatorMemoryResults }> {
   const totalPods = Number(process.env.BENCH_MEMORY_PODS ?? (o.quick ? 400 : 5000));
   const windowSeconds = Number(process.env.BENCH_MEMORY_STEADY_SECONDS ?? (o.quick ? 30 : 240));
   // The deployed default (1m) in the full run; shorter in the quick one, so its figures come in time.

@@ -15,7 +15,7 @@ import { BENCH_USER_AGENT, type KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
 import { sampleProc } from '../common/proc';
 import { counter, histogram, parseProm, type Series } from '../common/prom';
-import { table, type Section } from '../common/results';
+import { table, type Section, type SuiteOptions } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { CENSUS } from './census-figures';
 import { auditOffset, type WriteCount, writesSince } from './audit';
@@ -196,12 +196,9 @@ function censusSeconds(series: Series[]): { sum: number; count: number } {
   return histogram(series, `${CENSUS}_duration_seconds`, (l) => l.revision === 'default');
 }
 
-export async function runOperatorBench(o: {
-  root: string;
-  quick: boolean;
-  logDir: string;
-  say(line: string): void;
-}): Promise<{ section: Section; results: OperatorResults }> {
+export async function runOperatorBench(
+  o: SuiteOptions,
+): Promise<{ section: Section; results: OperatorResults }> {
   const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? (o.quick ? 20 : 600));
   // Revisioned ones; with the default/demo one still installed, 10 IstioOperators in the full run.
   const iopCount = Number(process.env.BENCH_IOPS ?? (o.quick ? 2 : 9));

@@ -18,7 +18,7 @@ import { type Child, startChild, waitFor } from '../common/children';
 import { type BenchCluster, ensureNamespace, startBenchCluster } from '../common/cluster';
 import type { KubeRest } from '../common/kube';
 import { load1 } from '../common/machine';
-import { table, type Section } from '../common/results';
+import { table, type Section, type SuiteOptions } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { benchReleases } from '../operator/releases';
 import { startBenchOperator } from '../operator/start';
@@ -513,12 +513,9 @@ async function runScenario(
   }
 }
 
-export async function runUpgradeBench(o: {
-  root: string;
-  quick: boolean;
-  logDir: string;
-  say(line: string): void;
-}): Promise<{ section: Section; results: UpgradeResults }> {
+export async function runUpgradeBench(
+  o: SuiteOptions,
+): Promise<{ section: Section; results: UpgradeResults }> {
   const steadySeconds = Number(process.env.BENCH_UPGRADE_STEADY_SECONDS ?? (o.quick ? 60 : 180));
   const plan = scenarios(o.quick);
   const r: UpgradeResults = { installSeconds: {}, scenarios: [], steady: [], load1: [load1()] };

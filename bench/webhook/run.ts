@@ -17,18 +17,14 @@ import { load1 } from '../common/machine';
 import { admissionReview, bookinfoPods, type PodShape, syntheticPods } from '../common/pods';
 import { sampleProc } from '../common/proc';
 import { histogram, histogramDelta, parseProm, quantile, type Histogram } from '../common/prom';
-import { table, type Section } from '../common/results';
+import { table, type Section, type SuiteOptions } from '../common/results';
 import { round } from '../common/stats';
 import { fixedRate, type LoadResult, type LoadTarget, postOnce, saturation } from './load';
 import { errorMessage } from '../../lib/errors';
 
-export interface WebhookBenchOptions {
-  root: string;
-  quick: boolean;
-  logDir: string;
+export interface WebhookBenchOptions extends SuiteOptions {
   /** Run the webhook under `node --cpu-prof`, profiles into this directory. */
   cpuProfDir?: string;
-  say(line: string): void;
 }
 
 type Server = 'webhook' | 'floor' | 'istiod';
