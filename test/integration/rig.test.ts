@@ -235,11 +235,18 @@ describe('control-plane process management', () => {
     const p = startProcess(
       'group',
       '/bin/sh',
-      ['-c', `sleep 300 & echo $! > ${childPidFile}; wait`],
+      // Written then renamed: the reader never sees the file empty or half written.
+      ['-c', `sleep 300 & echo $! > ${childPidFile}.tmp && mv ${childPidFile}.tmp ${childPidFile}; wait`],
       join(tmp, 'group.log'),
     );
+    // A pid is a positive integer; an empty read would be 0, which waitFor accepts and kill(0) signals
+    // this whole test's group.
     const child = await waitFor(
-      async () => existsSync(childPidFile) && Number(readFileSync(childPidFile, 'utf8').trim()),
+      async () => {
+        if (!existsSync(childPidFile)) return undefined;
+        const pid = Number(readFileSync(childPidFile, 'utf8').trim());
+        return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      },
       5_000,
       'the grandchild pid',
     );
