@@ -136,9 +136,37 @@ export function rolloutTarget(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
+/** One IstioOperator's part in a census: what it counts pods for. */
+interface CensusJob {
+  uid: string;
+  /** Identifies the target (revision, image, injection settings, tags): a cached census of another key is stale. */
+  key: string;
+  target: SidecarTarget;
+  candidateNamespaceLabels: Record<string, string>;
+}
+
+const EMPTY_CENSUS: SidecarCensus = { injected: 0, outdated: 0, outdatedWorkloads: [], outdatedOwners: [] };
+
+/** What status.meshwright.sidecars shows of a census. */
+function counts(census: SidecarCensus, target: SidecarTarget): SidecarCounts {
+  return {
+    injected: census.injected,
+    outdated: census.outdated,
+    expectedImage: target.expectedImage,
+    ...(census.outdatedOwners.length > 0
+      ? {
+          outdatedWorkloads: census.outdatedOwners.slice(0, OUTDATED_LISTED),
+          outdatedWorkloadCount: census.outdatedOwners.length,
+        }
+      : {}),
+  };
+}
+
 export class SidecarRollout {
   /** Last census per IstioOperator uid, reused for passes soon after it when no rollout is enabled. */
   private readonly recent = new Map<string, { at: number; key: string; sidecars: SidecarCounts }>();
+  /** IstioOperators whose last pass had no rollout, by uid: another revision's census counts theirs too. */
+  private readonly idle = new Map<string, CensusJob>();
   /** Re-injection verdicts per IstioOperator uid, so a census re-injects only new or changed pods. */
   private readonly verdicts = new Map<string, ReinjectionCache>();
 
@@ -152,46 +180,29 @@ export class SidecarRollout {
   forget(uid: string): void {
     this.recent.delete(uid);
     this.verdicts.delete(uid);
+    this.idle.delete(uid);
   }
 
-  async observe(
-    iop: KubernetesObject & { spec?: unknown },
-    target: SidecarTarget,
-    prev: RolloutProgress | undefined,
-    now: number,
+  /**
+   * One census for several revisions: pods are read a page at a time and each page judged for every job
+   * before the next is read, so memory holds one page, not the cluster, and the cluster is listed once.
+   * Namespaces are read one by one for the pods that matter, and Deployments are found from the
+   * ReplicaSet name and pod-template-hash (no ReplicaSet access needed). Nothing is kept if the list fails.
+   */
+  private async census(
+    jobs: readonly CensusJob[],
     log: Logger,
-  ): Promise<SidecarObservation> {
-    const cfg = rolloutConfig(iop.spec);
-    const uid = iop.metadata?.uid ?? '';
-    const cached = this.recent.get(uid);
-    const tags = target.tags?.length ? `\n${[...target.tags].sort().join(',')}` : '';
-    const key = `${target.revision}\n${target.expectedImage}\n${target.injectionKey ?? ''}${tags}`;
-    if (!cfg.enabled && !prev && cached && cached.key === key && now - cached.at < this.intervalMs) {
-      // Pods are not watched: the next census comes from a re-queue when this one expires.
-      return { sidecars: cached.sidecars, requeueAfterMs: cached.at + this.intervalMs - now, events: [] };
-    }
-    // While a batch rolls out, the next step depends only on its workloads becoming ready: they are read
-    // (a GET each), not every pod of the cluster. The last census stands (at most the census interval)
-    // until the batch is done, halts, or the target changes.
-    if (
-      cfg.enabled &&
-      prev &&
-      cached?.key === key &&
-      now - cached.at < this.intervalMs &&
-      (await this.batchInFlight(prev, rolloutTarget(key), cfg, now))
-    )
-      return { sidecars: cached.sidecars, rollout: prev, requeueAfterMs: this.pollMs, events: [] };
-    let cache = this.verdicts.get(uid);
-    if (!cache) this.verdicts.set(uid, (cache = new ReinjectionCache()));
-    const pass = cache.begin(key);
+  ): Promise<{ results: SidecarCensus[]; namespaces: Map<string, V1Namespace> }> {
+    const passes = jobs.map((j) => {
+      let cache = this.verdicts.get(j.uid);
+      if (!cache) this.verdicts.set(j.uid, (cache = new ReinjectionCache()));
+      return cache.begin(j.key);
+    });
+    const results = jobs.map((): SidecarCensus => ({ ...EMPTY_CENSUS }));
+    const reinjected = jobs.map(() => 0);
+    const fromCache = jobs.map(() => 0);
     const started = performance.now();
-    let census: SidecarCensus = { injected: 0, outdated: 0, outdatedWorkloads: [], outdatedOwners: [] };
     let pods = 0;
-    let reinjected = 0;
-    let fromCache = 0;
-    // Pods are read a page at a time and each page judged before the next is read, so memory holds one
-    // page, not the cluster. Namespaces are read one by one for the pods that matter, and Deployments
-    // are found from the ReplicaSet name and pod-template-hash (no ReplicaSet access needed).
     const namespaces = new Map<string, V1Namespace>();
     const namespaceLabels = new Map<string, Record<string, string>>();
     await this.client.listPages(
@@ -207,47 +218,93 @@ export class SidecarRollout {
           namespaces.set(name, ns);
           namespaceLabels.set(name, ns.metadata?.labels ?? {});
         }
-        const input: CensusInput = {
-          pods: views,
-          replicaSetOwners: new Map(),
-          namespaceLabels,
-          namespaces,
-          revision: target.revision,
-          ...(target.tags ? { tags: target.tags } : {}),
-          expectedImage: target.expectedImage,
-          injection: target.injection,
-          controlPlaneNamespace: target.controlPlaneNamespace,
-          candidateNamespaceLabels: cfg.namespaceLabels,
-        };
-        const judged = await pass.judge(reinjectionCandidates(input), input);
-        reinjected += judged.computed;
-        fromCache += judged.verdicts.size - judged.computed;
-        census = mergeCensus(census, sidecarCensus({ ...input, reinjectionVerdicts: judged.verdicts }));
+        for (const [i, { target, candidateNamespaceLabels }] of jobs.entries()) {
+          const input: CensusInput = {
+            pods: views,
+            replicaSetOwners: new Map(),
+            namespaceLabels,
+            namespaces,
+            revision: target.revision,
+            ...(target.tags ? { tags: target.tags } : {}),
+            expectedImage: target.expectedImage,
+            injection: target.injection,
+            controlPlaneNamespace: target.controlPlaneNamespace,
+            candidateNamespaceLabels,
+          };
+          const judged = await passes[i].judge(reinjectionCandidates(input), input);
+          reinjected[i] += judged.computed;
+          fromCache[i] += judged.verdicts.size - judged.computed;
+          results[i] = mergeCensus(
+            results[i],
+            sidecarCensus({ ...input, reinjectionVerdicts: judged.verdicts }),
+          );
+        }
       },
       { pageSize: CENSUS_PAGE_SIZE },
     );
-    pass.commit();
+    for (const pass of passes) pass.commit();
+    // The list is shared: each revision's census took as long as all of them.
     const seconds = (performance.now() - started) / 1000;
-    this.metrics?.censused(target.revision || 'default', seconds, reinjected, fromCache);
-    log.debug('sidecar census', {
-      pods,
-      injected: census.injected,
-      outdated: census.outdated,
-      reinjected,
-      cached: fromCache,
-      durationMs: Math.round(seconds * 1e6) / 1e3,
+    for (const [i, { target }] of jobs.entries()) {
+      const revision = target.revision || 'default';
+      this.metrics?.censused(revision, seconds, reinjected[i], fromCache[i]);
+      log.debug('sidecar census', {
+        revision,
+        pods,
+        injected: results[i].injected,
+        outdated: results[i].outdated,
+        reinjected: reinjected[i],
+        cached: fromCache[i],
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        ...(jobs.length > 1 ? { revisions: jobs.length } : {}),
+      });
+    }
+    return { results, namespaces };
+  }
+
+  async observe(
+    iop: KubernetesObject & { spec?: unknown },
+    target: SidecarTarget,
+    prev: RolloutProgress | undefined,
+    now: number,
+    log: Logger,
+  ): Promise<SidecarObservation> {
+    const cfg = rolloutConfig(iop.spec);
+    const uid = iop.metadata?.uid ?? '';
+    const cached = this.recent.get(uid);
+    const tags = target.tags?.length ? `\n${[...target.tags].sort().join(',')}` : '';
+    const key = `${target.revision}\n${target.expectedImage}\n${target.injectionKey ?? ''}${tags}`;
+    const job: CensusJob = { uid, key, target, candidateNamespaceLabels: cfg.namespaceLabels };
+    if (!cfg.enabled && !prev) this.idle.set(uid, job);
+    else this.idle.delete(uid);
+    if (!cfg.enabled && !prev && cached && cached.key === key && now - cached.at < this.intervalMs) {
+      // Pods are not watched: the next census comes from a re-queue when this one expires.
+      return { sidecars: cached.sidecars, requeueAfterMs: cached.at + this.intervalMs - now, events: [] };
+    }
+    // While a batch rolls out, the next step depends only on its workloads becoming ready: they are read
+    // (a GET each), not every pod of the cluster. The last census stands (at most the census interval)
+    // until the batch is done, halts, or the target changes.
+    if (
+      cfg.enabled &&
+      prev &&
+      cached?.key === key &&
+      now - cached.at < this.intervalMs &&
+      (await this.batchInFlight(prev, rolloutTarget(key), cfg, now))
+    )
+      return { sidecars: cached.sidecars, rollout: prev, requeueAfterMs: this.pollMs, events: [] };
+    // Revisions without a rollout whose census is half an interval old are counted from the same pages:
+    // the pods are listed once for them all, and their next passes find the counts fresh.
+    const companions = [...this.idle.values()].filter((j) => {
+      if (j.uid === uid) return false;
+      const c = this.recent.get(j.uid);
+      return !c || c.key !== j.key || now - c.at >= this.intervalMs / 2;
     });
-    const sidecars: SidecarCounts = {
-      injected: census.injected,
-      outdated: census.outdated,
-      expectedImage: target.expectedImage,
-      ...(census.outdatedOwners.length > 0
-        ? {
-            outdatedWorkloads: census.outdatedOwners.slice(0, OUTDATED_LISTED),
-            outdatedWorkloadCount: census.outdatedOwners.length,
-          }
-        : {}),
-    };
+    const { results, namespaces } = await this.census([job, ...companions], log);
+    companions.forEach((c, i) =>
+      this.recent.set(c.uid, { at: now, key: c.key, sidecars: counts(results[i + 1], c.target) }),
+    );
+    const census = results[0];
+    const sidecars = counts(census, target);
     this.recent.set(uid, { at: now, key, sidecars });
     if (!cfg.enabled && !prev) return { sidecars, requeueAfterMs: this.intervalMs, events: [] };
 
