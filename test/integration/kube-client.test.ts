@@ -168,11 +168,17 @@ describe('lean client from the kubeconfig file', () => {
       renewTime: t + 1,
       leaseTransitions: 0,
     };
-    await store.create(record);
+    const created = await store.create(record);
     const got = await store.get();
     expect(got?.record).toEqual(record);
-    await store.update({ ...record, renewTime: t + 2_000 }, got?.version ?? '');
-    expect((await store.get())?.record.renewTime).toBe(t + 2_000);
+    // Each write returns the version it wrote: the leader's next renewal needs no read.
+    expect(created).toMatch(/^\d+$/);
+    expect(got?.version).toBe(created);
+    const renewed = await store.update({ ...record, renewTime: t + 2_000 }, created);
+    const after = await store.get();
+    expect(after?.record.renewTime).toBe(t + 2_000);
+    expect(after?.version).toBe(renewed);
+    expect(renewed).not.toBe(created);
     // A write with the stale version loses: two candidates cannot both win.
     expect(isConflict(await store.update(record, got?.version ?? '').catch((e: unknown) => e))).toBe(true);
   });

@@ -1,4 +1,6 @@
-// Runs the pure election steps against a LeaseStore on a timer. The leader renews every retry period;
+// Runs the pure election steps against a LeaseStore on a timer. The leader renews every retry period
+// with one write of the Lease version it last wrote (as client-go does since 1.30), and reads the Lease
+// only when that write fails: a conflict means the Lease changed behind it, and is judged afresh;
 // if it cannot renew for the renew deadline (shorter than the lease) it stops acting BEFORE any other
 // candidate may consider the lease expired. On stop, a leader releases the lease. A candidate that is
 // not leading says why (state(), /readyz) and logs it on every change and again every minute, so a
@@ -9,7 +11,7 @@ import { apiMessage, statusCode } from '../kube/api-errors';
 import { describeElection, sameElectionState, type ElectionState } from './election-state';
 import { acquireOrRenew, releasedRecord, renewDeadlinePassed, type Observed } from './lease-decision';
 import type { ElectionConfig } from './lease-record';
-import type { LeaseStore } from './lease-store';
+import type { LeaseStore, StoredLease } from './lease-store';
 
 export interface LeaderCallbacks {
   /** `term` is aborted when this leadership ends (lost, or a clean stop): in-flight writes must stop. */
@@ -23,6 +25,8 @@ export const WAITING_REMINDER_MS = 60_000;
 
 export class LeaderElector {
   private observed: Observed | undefined;
+  /** The Lease as this leader last wrote it: the next renewal writes over exactly that version. */
+  private held: StoredLease | undefined;
   private leader = false;
   private lastRenew = 0;
   private stopped = false;
@@ -68,6 +72,7 @@ export class LeaderElector {
     this.term?.abort(new Error('leader election stopped'));
     if (!this.leader) return;
     this.leader = false;
+    this.held = undefined;
     try {
       const current = await this.store.get();
       if (current && current.record.holderIdentity === this.cfg.identity) {
@@ -98,6 +103,7 @@ export class LeaderElector {
       }
     } else if (this.leader && renewDeadlinePassed(this.cfg, this.lastRenew, now)) {
       this.leader = false;
+      this.held = undefined;
       this.current = attempt;
       this.log.error('lost leader lease', { lease: this.store.describe(), identity: this.cfg.identity });
       // Abort first: a reconcile running now must not write again before the callback has run.
@@ -145,6 +151,8 @@ export class LeaderElector {
 
   /** One attempt: leader if this candidate holds the lease afterwards, else why not. */
   private async tryAcquireOrRenew(): Promise<ElectionState> {
+    if (this.leader && this.held && (await this.renewHeld(this.held))) return { kind: 'leader' };
+    this.held = undefined;
     try {
       const current = await this.store.get();
       const now = this.clock.now();
@@ -152,9 +160,12 @@ export class LeaderElector {
       this.observed = step.observed;
       const action = step.action;
       if (action.kind === 'wait') return { kind: 'standby', holder: action.holder };
-      if (action.kind === 'create') await this.store.create(action.record);
-      else await this.store.update(action.record, current?.version ?? '');
+      const version =
+        action.kind === 'create'
+          ? await this.store.create(action.record)
+          : await this.store.update(action.record, current?.version ?? '');
       this.observed = { record: action.record, at: now };
+      this.held = { record: action.record, version };
       return { kind: 'leader' };
     } catch (err) {
       // A conflict is the normal outcome of a lost race; anything else (RBAC, a namespace deleted
@@ -162,6 +173,27 @@ export class LeaderElector {
       if (statusCode(err) === 409) return { kind: 'standby', holder: '' };
       this.log.debug('leader lease attempt failed', { lease: this.store.describe(), error: apiMessage(err) });
       return { kind: 'failing', error: apiMessage(err) };
+    }
+  }
+
+  /**
+   * The renewal of a Lease this leader wrote last, without reading it: the write carries that version, so
+   * it succeeds only if nobody wrote the Lease since. False on any error (the caller reads and judges).
+   */
+  private async renewHeld(held: StoredLease): Promise<boolean> {
+    const now = this.clock.now();
+    const record = { ...held.record, renewTime: now };
+    try {
+      const version = await this.store.update(record, held.version);
+      this.held = { record, version };
+      this.observed = { record, at: now };
+      return true;
+    } catch (err) {
+      this.log.debug('leader lease renewal without a read failed; reading it', {
+        lease: this.store.describe(),
+        error: apiMessage(err),
+      });
+      return false;
     }
   }
 }

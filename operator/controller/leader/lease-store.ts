@@ -15,8 +15,9 @@ export interface StoredLease {
 export interface LeaseStore {
   describe(): string;
   get(): Promise<StoredLease | undefined>;
-  create(record: LeaseRecord): Promise<void>;
-  update(record: LeaseRecord, version: string): Promise<void>;
+  /** Both writes return the written Lease's resourceVersion, so the holder can renew without a read. */
+  create(record: LeaseRecord): Promise<string>;
+  update(record: LeaseRecord, version: string): Promise<string>;
 }
 
 // The type declares MicroTime fields as Date; on the wire (and so here) they are strings. Accept both.
@@ -68,14 +69,20 @@ export class KubeLeaseStore implements LeaseStore {
     }
   }
 
-  async create(record: LeaseRecord): Promise<void> {
-    await this.http.request({ method: 'POST', path: this.collection, body: this.body(record) });
+  async create(record: LeaseRecord): Promise<string> {
+    const lease = await this.http.request<V1Lease>({
+      method: 'POST',
+      path: this.collection,
+      body: this.body(record),
+    });
+    return lease.metadata?.resourceVersion ?? '';
   }
 
-  async update(record: LeaseRecord, version: string): Promise<void> {
+  async update(record: LeaseRecord, version: string): Promise<string> {
     const body = this.body(record);
     body.metadata = { ...body.metadata, resourceVersion: version };
-    await this.http.request({ method: 'PUT', path: this.itemPath(), body });
+    const lease = await this.http.request<V1Lease>({ method: 'PUT', path: this.itemPath(), body });
+    return lease.metadata?.resourceVersion ?? '';
   }
 
   private itemPath(): string {

@@ -124,6 +124,37 @@ describe('LeaderElector', () => {
     expect(await b.e.tick()).toBe(true);
   });
 
+  it('renews with one write and no read while it holds the lease, and reads again when that write fails', async () => {
+    const store = new MemoryLeaseStore();
+    const clock = new FakeClock();
+    const a = candidate('a', store, clock);
+    const b = candidate('b', store, clock);
+    expect(await a.e.tick()).toBe(true);
+    expect(store.calls).toEqual(['get', 'create']);
+    store.calls.length = 0;
+    for (let i = 0; i < 5; i++) {
+      clock.advance(2000);
+      expect(await a.e.tick()).toBe(true);
+    }
+    expect(store.calls).toEqual(['update', 'update', 'update', 'update', 'update']);
+    expect(store.lease?.record).toMatchObject({ holderIdentity: 'a', renewTime: clock.now() });
+
+    // The Lease changed behind a (here: released and taken by b): the write of a's version conflicts, a
+    // reads the Lease and waits for b; it never overwrites b.
+    store.lease = { ...store.lease!, record: { ...store.lease!.record, holderIdentity: '' } };
+    store.lease = { record: store.lease.record, version: `${store.lease.version}x` };
+    expect(await b.e.tick()).toBe(true);
+    store.calls.length = 0;
+    clock.advance(2000);
+    expect(await a.e.tick()).toBe(true); // still within its renew deadline
+    expect(store.calls).toEqual(['update', 'get']);
+    expect(store.lease?.record.holderIdentity).toBe('b');
+    clock.advance(8000);
+    expect(await a.e.tick()).toBe(false);
+    expect(a.events).toEqual(['started', 'stopped']);
+    expect(store.lease?.record.holderIdentity).toBe('b');
+  });
+
   it('loses a create race cleanly through the store conflict', async () => {
     const store = new MemoryLeaseStore();
     const clock = new FakeClock();
