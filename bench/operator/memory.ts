@@ -21,7 +21,7 @@ import { deployedNodeOptions } from '../webhook/run';
 import { describeEnv, startBenchOperator } from './start';
 import { CensusSettle, censusCounts, censusDelta, type CensusCounts, meanCensusMs } from './census-figures';
 import { benchReleases } from './releases';
-import { applyCrd, createPods, injectedPod, sample, scrape, untilHealthy } from './run';
+import { applyCrds, createPods, injectedPod, sample, scrape, untilHealthy } from './run';
 
 const IOP_PATH = '/apis/install.istio.io/v1alpha1/namespaces/istio-system/istiooperators';
 const MiB = 2 ** 20;
@@ -138,7 +138,7 @@ export async function runOperatorMemoryBench(
   const kube = cluster.kube;
   let operator: Child | undefined;
   try {
-    await applyCrd(kube, o.root);
+    await applyCrds(kube, o.root);
     await ensureNamespace(kube, 'istio-system');
     await ensureNamespace(kube, OPERATOR_NAMESPACE);
     const opKubeconfig = join(cluster.dir, 'operator.kubeconfig');

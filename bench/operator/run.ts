@@ -79,8 +79,11 @@ export function sample(root: string, profile: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-export async function applyCrd(kube: KubeRest, root: string): Promise<void> {
-  for (const doc of parseAllDocuments(readFileSync(join(root, 'crds', 'istiooperator.yaml'), 'utf8'))) {
+/** Meshwright's CRDs as deployed (IstioOperator and IstioRevisionTag, which the operator watches). */
+export async function applyCrds(kube: KubeRest, root: string): Promise<void> {
+  const files = ['istiooperator.yaml', 'istiorevisiontag.yaml'];
+  const text = files.map((f) => readFileSync(join(root, 'crds', f), 'utf8')).join('\n---\n');
+  for (const doc of parseAllDocuments(text)) {
     const crd = doc.toJS({ maxAliasCount: -1 }) as { metadata?: { name?: string } } | null;
     if (!crd?.metadata?.name) continue;
     const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
@@ -216,7 +219,7 @@ export async function runOperatorBench(
   const kube = cluster.kube;
   let operator: Child | undefined;
   try {
-    await applyCrd(kube, o.root);
+    await applyCrds(kube, o.root);
     await ensureNamespace(kube, 'istio-system');
     await ensureNamespace(kube, 'meshwright-system');
     const started = await startBenchOperator({

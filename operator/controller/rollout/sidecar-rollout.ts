@@ -145,6 +145,11 @@ interface CensusJob {
   candidateNamespaceLabels: Record<string, string>;
 }
 
+interface CensusResult {
+  results: SidecarCensus[];
+  namespaces: Map<string, V1Namespace>;
+}
+
 const EMPTY_CENSUS: SidecarCensus = { injected: 0, outdated: 0, outdatedWorkloads: [], outdatedOwners: [] };
 
 /** What status.meshwright.sidecars shows of a census. */
@@ -167,6 +172,8 @@ export class SidecarRollout {
   private readonly recent = new Map<string, { at: number; key: string; sidecars: SidecarCounts }>();
   /** IstioOperators whose last pass had no rollout, by uid: another revision's census counts theirs too. */
   private readonly idle = new Map<string, CensusJob>();
+  /** The census in progress and the targets (uid -> key) it counts, so a pass it covers waits for it. */
+  private running: { covers: Map<string, string>; done: Promise<CensusResult> } | undefined;
   /** Re-injection verdicts per IstioOperator uid, so a census re-injects only new or changed pods. */
   private readonly verdicts = new Map<string, ReinjectionCache>();
 
@@ -189,10 +196,19 @@ export class SidecarRollout {
    * Namespaces are read one by one for the pods that matter, and Deployments are found from the
    * ReplicaSet name and pod-template-hash (no ReplicaSet access needed). Nothing is kept if the list fails.
    */
-  private async census(
-    jobs: readonly CensusJob[],
-    log: Logger,
-  ): Promise<{ results: SidecarCensus[]; namespaces: Map<string, V1Namespace> }> {
+  private census(jobs: readonly CensusJob[], now: number, log: Logger): Promise<CensusResult> {
+    const done = this.listAndJudge(jobs, now, log);
+    const running = { covers: new Map(jobs.map((j) => [j.uid, j.key])), done };
+    this.running = running;
+    const clear = () => {
+      if (this.running === running) this.running = undefined;
+    };
+    done.then(clear, clear);
+    return done;
+  }
+
+  /** The census itself; each job's counts become its cached census (`recent`) before it resolves. */
+  private async listAndJudge(jobs: readonly CensusJob[], now: number, log: Logger): Promise<CensusResult> {
     const passes = jobs.map((j) => {
       let cache = this.verdicts.get(j.uid);
       if (!cache) this.verdicts.set(j.uid, (cache = new ReinjectionCache()));
@@ -259,6 +275,9 @@ export class SidecarRollout {
         ...(jobs.length > 1 ? { revisions: jobs.length } : {}),
       });
     }
+    jobs.forEach((j, i) =>
+      this.recent.set(j.uid, { at: now, key: j.key, sidecars: counts(results[i], j.target) }),
+    );
     return { results, namespaces };
   }
 
@@ -277,9 +296,17 @@ export class SidecarRollout {
     const job: CensusJob = { uid, key, target, candidateNamespaceLabels: cfg.namespaceLabels };
     if (!cfg.enabled && !prev) this.idle.set(uid, job);
     else this.idle.delete(uid);
-    if (!cfg.enabled && !prev && cached && cached.key === key && now - cached.at < this.intervalMs) {
+    if (!cfg.enabled && !prev) {
+      // Another IstioOperator's census running now counts this one too (two workers run two keys at once).
+      if (this.running?.covers.get(uid) === key) await this.running.done.catch(() => undefined);
+      const fresh = this.recent.get(uid);
       // Pods are not watched: the next census comes from a re-queue when this one expires.
-      return { sidecars: cached.sidecars, requeueAfterMs: cached.at + this.intervalMs - now, events: [] };
+      if (fresh && fresh.key === key && now - fresh.at < this.intervalMs)
+        return {
+          sidecars: fresh.sidecars,
+          requeueAfterMs: Math.max(0, fresh.at + this.intervalMs - now),
+          events: [],
+        };
     }
     // While a batch rolls out, the next step depends only on its workloads becoming ready: they are read
     // (a GET each), not every pod of the cluster. The last census stands (at most the census interval)
@@ -299,13 +326,9 @@ export class SidecarRollout {
       const c = this.recent.get(j.uid);
       return !c || c.key !== j.key || now - c.at >= this.intervalMs / 2;
     });
-    const { results, namespaces } = await this.census([job, ...companions], log);
-    companions.forEach((c, i) =>
-      this.recent.set(c.uid, { at: now, key: c.key, sidecars: counts(results[i + 1], c.target) }),
-    );
+    const { results, namespaces } = await this.census([job, ...companions], now, log);
     const census = results[0];
     const sidecars = counts(census, target);
-    this.recent.set(uid, { at: now, key, sidecars });
     if (!cfg.enabled && !prev) return { sidecars, requeueAfterMs: this.intervalMs, events: [] };
 
     const targetId = rolloutTarget(key);

@@ -145,3 +145,35 @@ describe('one census for the revisions without a rollout', () => {
     expect(b.sidecars).toMatchObject({ injected: 2, outdated: 2 });
   });
 });
+
+describe('two passes at once (the controller runs two workers)', () => {
+  it('waits for the census already counting it instead of listing the pods a second time', async () => {
+    const kube = cluster();
+    const shared = new SidecarRollout(kube, 2000, INTERVAL);
+    await shared.observe(iop('a'), def, undefined, T, quiet);
+    await shared.observe(iop('b'), r1, undefined, T + 1, quiet);
+    const lists = podLists(kube);
+    // Both due together a minute later: one census counts both, the other pass waits for it.
+    const [a, b] = await Promise.all([
+      shared.observe(iop('a'), def, undefined, T + INTERVAL + 1, quiet),
+      shared.observe(iop('b'), r1, undefined, T + INTERVAL + 1, quiet),
+    ]);
+    expect(podLists(kube)).toBe(lists + 1);
+    expect(a.sidecars).toMatchObject({ injected: 3, outdated: 1 });
+    expect(b.sidecars).toMatchObject({ injected: 2, outdated: 2 });
+    expect(b.requeueAfterMs).toBe(INTERVAL);
+  });
+
+  it('lists again when the census it waited for failed', async () => {
+    const kube = cluster();
+    const shared = new SidecarRollout(kube, 2000, INTERVAL);
+    await shared.observe(iop('a'), def, undefined, T, quiet);
+    await shared.observe(iop('b'), r1, undefined, T + 1, quiet);
+    kube.forbidList.add('Pod');
+    const first = shared.observe(iop('a'), def, undefined, T + INTERVAL + 1, quiet);
+    const second = shared.observe(iop('b'), r1, undefined, T + INTERVAL + 1, quiet);
+    await expect(first).rejects.toThrow(/forbidden/);
+    await expect(second).rejects.toThrow(/forbidden/);
+    expect(kube.reads.filter((r) => r === 'list Pod').length).toBe(4);
+  });
+});
