@@ -165,11 +165,18 @@ export class KubeHttp {
   }
 }
 
+/**
+ * The body as text, decoded chunk by chunk (multi-byte characters split across chunks included): a page of
+ * pods (megabytes) is never also one off-heap buffer, which glibc's malloc keeps after it is freed.
+ */
 function readBody(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.setEncoding('utf8');
+    let text = '';
+    res.on('data', (c: string) => {
+      text += c;
+    });
+    res.on('end', () => resolve(text));
     res.on('error', reject);
   });
 }

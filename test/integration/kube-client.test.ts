@@ -69,6 +69,20 @@ describe('lean client from the kubeconfig file', () => {
   const lean = () => new RawKubeClient(loadKubeConnection(kubeconfigPath()));
   const cmRef = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
 
+  it('reads a large body of multi-byte text whole, however its chunks split the characters', async () => {
+    const c = lean();
+    // 2-, 3- and 4-byte characters in a body of several TLS records: some straddle a chunk boundary.
+    const text = 'é€🙂a'.repeat(40_000);
+    await c.create({
+      ...cmRef('utf8'),
+      metadata: { name: 'utf8', namespace: ns },
+      data: { text },
+    } as KubernetesObject);
+    const got = (await c.get(cmRef('utf8'))) as KubernetesObject & { data?: Record<string, string> };
+    expect(Buffer.byteLength(text)).toBeGreaterThan(300_000);
+    expect(got.data?.text === text).toBe(true);
+  });
+
   it('creates, reads, applies (SSA), patches and deletes, with errors carrying the Status', async () => {
     const c = lean();
     const created = await c.create({ ...cmRef('crud'), metadata: { name: 'crud', namespace: ns } });
