@@ -27,3 +27,25 @@ export function sampleProc(pid: number): ProcSample {
     peakRssBytes: hwmKb * 1024,
   };
 }
+
+/** Where a process's resident memory is, from /proc/<pid>/status and smaps (MiB-level, Linux). */
+export interface ResidentBreakdown {
+  /** Anonymous memory: the JS heap, malloc arenas and mappings, thread stacks. */
+  anonBytes: number;
+  /** File-backed pages: the node binary and shared libraries as far as they are touched. */
+  fileBytes: number;
+  /** Of the anonymous memory, glibc's main malloc arena (the brk heap). */
+  brkHeapBytes: number;
+}
+
+export function residentBreakdown(pid: number): ResidentBreakdown {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  let brkHeapBytes = 0;
+  let inHeap = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inHeap = line.trimEnd().endsWith('[heap]');
+    else if (inHeap && line.startsWith('Rss:')) brkHeapBytes += Number(/(\d+)/.exec(line)?.[1] ?? 0) * 1024;
+  }
+  return { anonBytes: kb('RssAnon'), fileBytes: kb('RssFile') + kb('RssShmem'), brkHeapBytes };
+}

@@ -11,7 +11,7 @@ import { errorMessage } from '../../lib/errors';
 import { type Child, waitFor } from '../common/children';
 import { ensureNamespace, startBenchCluster, waitRunning } from '../common/cluster';
 import { load1 } from '../common/machine';
-import { sampleProc } from '../common/proc';
+import { residentBreakdown, sampleProc } from '../common/proc';
 import { counter, type Series } from '../common/prom';
 import { table, type Section, type SuiteOptions } from '../common/results';
 import { round, sleep } from '../common/stats';
@@ -97,6 +97,10 @@ export interface OperatorMemoryResults {
     endMiB: number;
     /** VmHWM at the end: the largest RSS the process ever had. */
     peakMiB: number;
+    /** The end's RSS split: anonymous (JS heap, malloc, stacks; of it glibc's brk heap) and file-backed. */
+    endAnonMiB?: number;
+    endBrkHeapMiB?: number;
+    endFileMiB?: number;
   };
   heap?: { usedMiB: number; totalMiB: number; externalMiB?: number };
   steady?: SteadyCost;
@@ -237,6 +241,7 @@ export async function runOperatorMemoryBench(
     }
     const windowEnd = await scrape(metricsPort);
     const end = sampleProc(op.pid);
+    const parts = residentBreakdown(op.pid);
     for (const [i, rev] of REVISIONS.entries()) {
       const s = settles[i]!;
       const judged = censusDelta(s.judged!, startCounts[i]!);
@@ -266,6 +271,9 @@ export async function runOperatorMemoryBench(
       windowMaxMiB: Math.max(...rssSamples) / MiB,
       endMiB: end.rssBytes / MiB,
       peakMiB: end.peakRssBytes / MiB,
+      endAnonMiB: parts.anonBytes / MiB,
+      endFileMiB: parts.fileBytes / MiB,
+      endBrkHeapMiB: parts.brkHeapBytes / MiB,
     };
     const used = gauge(windowEnd, 'nodejs_heap_size_used_bytes');
     const total = gauge(windowEnd, 'nodejs_heap_size_total_bytes');
@@ -303,6 +311,14 @@ function markdown(r: OperatorMemoryResults): string {
         ],
         ['**RSS at the end**', `**${mib(r.rss.endMiB)}**`],
         ['peak RSS (VmHWM, whole run)', mib(r.rss.peakMiB)],
+        ...(r.rss.endAnonMiB !== undefined
+          ? [
+              [
+                'RSS at the end: anonymous (of it glibc brk heap) / file-backed',
+                `${mib(r.rss.endAnonMiB)} (${mib(r.rss.endBrkHeapMiB ?? 0)}) / ${mib(r.rss.endFileMiB ?? 0)}`,
+              ],
+            ]
+          : []),
         ...(r.heap
           ? [
               [

@@ -1,5 +1,5 @@
 // Kubeconfig loading for the lean client, without client-node (whose KubeConfig alone loads its 1,001
-// generated modules, ~70 MiB). Precedence as lib/kube/kubeconfig.ts: an explicit file, then $KUBECONFIG
+// generated modules, ~70 MiB). Precedence (`kubeconfigSource`, shared with kubeconfig.ts): an explicit file, then $KUBECONFIG
 // (a colon-separated list merged as kubectl does: the first file to define a name or current-context
 // wins), then the in-cluster service account, then ~/.kube/config. Users with an `exec` plugin or an
 // `auth-provider` are authorised by client-node's KubeConfig, imported only when such a user is used.
@@ -267,21 +267,38 @@ function readKubeconfigs(paths: string[]): { file: string; text: string }[] {
   });
 }
 
-/** Loads the connection with lib/kube/kubeconfig.ts's precedence (see the file comment). */
-export function loadKubeConnection(file?: string, context?: string): KubeConnection {
+/** Where the cluster comes from; the one precedence of both loaders (this file's and kubeconfig.ts). */
+export type KubeconfigSource = { kind: 'files'; files: string[]; fromEnv: boolean } | { kind: 'in-cluster' };
+
+/**
+ * An explicit file (which must exist), else $KUBECONFIG (a list: kubectl skips listed files that do not
+ * exist; all missing is an error), else the in-cluster service account, else ~/.kube/config.
+ */
+export function kubeconfigSource(
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (p: string) => boolean = existsSync,
+  home: string = homedir(),
+): KubeconfigSource {
   if (file) {
-    if (!existsSync(file)) throw new Error(`kubeconfig ${file} does not exist`);
-    return connectionFromKubeconfig(mergeKubeconfigs(readKubeconfigs([file])), { context });
+    if (!exists(file)) throw new Error(`kubeconfig ${file} does not exist`);
+    return { kind: 'files', files: [file], fromEnv: false };
   }
-  const list = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  const list = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
   if (list.length > 0) {
-    // kubectl skips listed files that do not exist; all missing is an error.
-    const present = list.filter((f) => existsSync(f));
+    const present = list.filter((f) => exists(f));
     if (present.length === 0) throw new Error(`KUBECONFIG: none of ${list.join(delimiter)} exists`);
-    return connectionFromKubeconfig(mergeKubeconfigs(readKubeconfigs(present)), { context });
+    return { kind: 'files', files: present, fromEnv: true };
   }
-  if (process.env.KUBERNETES_SERVICE_HOST) return inClusterConnection();
-  const home = join(homedir(), '.kube', 'config');
-  if (!existsSync(home)) throw new Error('no Kubernetes cluster configured (use --kubeconfig or KUBECONFIG)');
-  return connectionFromKubeconfig(mergeKubeconfigs(readKubeconfigs([home])), { context });
+  if (env.KUBERNETES_SERVICE_HOST) return { kind: 'in-cluster' };
+  const fallback = join(home, '.kube', 'config');
+  if (!exists(fallback)) throw new Error('no Kubernetes cluster configured (use --kubeconfig or KUBECONFIG)');
+  return { kind: 'files', files: [fallback], fromEnv: false };
+}
+
+/** The lean connection from `kubeconfigSource`. */
+export function loadKubeConnection(file?: string, context?: string): KubeConnection {
+  const src = kubeconfigSource(file);
+  if (src.kind === 'in-cluster') return inClusterConnection();
+  return connectionFromKubeconfig(mergeKubeconfigs(readKubeconfigs(src.files)), { context });
 }

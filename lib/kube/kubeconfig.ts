@@ -1,19 +1,15 @@
-// Kubeconfig loading: an explicit file, then $KUBECONFIG, then in-cluster service account, then ~/.kube/config.
+// client-node's KubeConfig (the webhook and the CLI's other commands), from the same source as the lean
+// client's connection: `kubeconfigSource` decides (an explicit file, $KUBECONFIG, in-cluster, ~/.kube/config).
 import { KubeConfig } from '@kubernetes/client-node';
-import { existsSync } from 'fs';
+import { kubeconfigSource } from './config-loader';
 
 export function loadKubeConfig(file?: string): KubeConfig {
   const kc = new KubeConfig();
-  if (file) {
-    if (!existsSync(file)) throw new Error(`kubeconfig ${file} does not exist`);
-    kc.loadFromFile(file);
-  } else if (process.env.KUBECONFIG) {
-    kc.loadFromDefault();
-  } else if (process.env.KUBERNETES_SERVICE_HOST) {
-    kc.loadFromCluster();
-  } else {
-    kc.loadFromDefault();
-  }
+  const src = kubeconfigSource(file);
+  if (src.kind === 'in-cluster') kc.loadFromCluster();
+  // A $KUBECONFIG list is merged by client-node itself (it reads the variable).
+  else if (src.fromEnv && src.files.length > 1) kc.loadFromDefault();
+  else kc.loadFromFile(src.files[0]);
   if (!kc.getCurrentCluster())
     throw new Error('no Kubernetes cluster configured (use --kubeconfig or KUBECONFIG)');
   return kc;

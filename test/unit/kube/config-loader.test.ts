@@ -7,6 +7,7 @@ import {
   connectionFromKubeconfig,
   inClusterConnection,
   KubeconfigError,
+  kubeconfigSource,
   loadKubeConnection,
   mergeKubeconfigs,
   rotatingToken,
@@ -199,6 +200,38 @@ describe('kubeconfig files', () => {
     expect(() => loadKubeConnection(join(dir, 'nope'))).toThrow(/kubeconfig .*nope does not exist/);
     process.env.KUBECONFIG = join(dir, 'a') + ':' + join(dir, 'b');
     expect(() => loadKubeConnection()).toThrow(/KUBECONFIG: none of .*a:.*b exists/);
+  });
+});
+
+describe('kubeconfig source (the one precedence of the lean and the client-node loader)', () => {
+  const has =
+    (...paths: string[]) =>
+    (p: string) =>
+      paths.includes(p);
+  it('takes an explicit file, then KUBECONFIG (missing entries skipped), then in-cluster, then ~/.kube/config', () => {
+    const env = { KUBECONFIG: '/k/a:/k/missing:/k/b', KUBERNETES_SERVICE_HOST: '10.0.0.1' };
+    const exists = has('/f', '/k/a', '/k/b', '/home/me/.kube/config');
+    expect(kubeconfigSource('/f', env, exists, '/home/me')).toEqual({
+      kind: 'files',
+      files: ['/f'],
+      fromEnv: false,
+    });
+    expect(kubeconfigSource(undefined, env, exists, '/home/me')).toEqual({
+      kind: 'files',
+      files: ['/k/a', '/k/b'],
+      fromEnv: true,
+    });
+    expect(kubeconfigSource(undefined, { KUBERNETES_SERVICE_HOST: '10.0.0.1' }, exists, '/home/me')).toEqual({
+      kind: 'in-cluster',
+    });
+    expect(kubeconfigSource(undefined, {}, exists, '/home/me')).toEqual({
+      kind: 'files',
+      files: ['/home/me/.kube/config'],
+      fromEnv: false,
+    });
+    expect(() => kubeconfigSource(undefined, {}, has(), '/home/me')).toThrow(
+      'no Kubernetes cluster configured (use --kubeconfig or KUBECONFIG)',
+    );
   });
 });
 
