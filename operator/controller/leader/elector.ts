@@ -1,5 +1,5 @@
 // Runs the pure election steps against a LeaseStore on a timer. The leader renews every retry period
-// with one write of the Lease version it last wrote (as client-go does since 1.30), and reads the Lease
+// with one write of the Lease version it last wrote (client-go's fast path), and reads the Lease
 // only when that write fails: a conflict means the Lease changed behind it, and is judged afresh;
 // if it cannot renew for the renew deadline (shorter than the lease) it stops acting BEFORE any other
 // candidate may consider the lease expired. On stop, a leader releases the lease. A candidate that is
