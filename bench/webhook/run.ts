@@ -164,9 +164,19 @@ export function deployedEnv(
   return {};
 }
 
-/** NODE_OPTIONS of a deployed program, as node flags (deployedEnv). */
+/**
+ * NODE_OPTIONS of a deployed program, as node flags (deployedEnv). A flag node refuses in NODE_OPTIONS
+ * (most V8 flags) would stop the container at start while a bench passing it on the command line ran
+ * fine: it is an error here.
+ */
 export function deployedNodeOptions(root: string, program: 'webhook' | 'operator' = 'webhook'): string[] {
-  return (deployedEnv(root, program).NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const flags = (deployedEnv(root, program).NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const refused = flags.filter((f) => !process.allowedNodeEnvironmentFlags.has(f.split('=')[0]));
+  if (refused.length > 0)
+    throw new Error(
+      `config/manager/${program}.yaml NODE_OPTIONS: node does not allow ${refused.join(', ')} there (the container would not start)`,
+    );
+  return flags;
 }
 
 /** The deployed environment without NODE_OPTIONS (given to node as flags instead). */
