@@ -24,6 +24,7 @@ import {
   forceRemoveIop,
   IOP_API,
   type IopStatus,
+  releaseOwnedCrds,
   startChartOperator,
   waitStatus,
 } from './support/chart-operator';
@@ -126,22 +127,7 @@ istiod.describe(`upstream istiod ${ISTIOD_VERSION} against what the operator ins
       // The Istio CRDs stay for the other suites of this run; they are released (owner labels removed), as
       // the operator's own uninstall does while other IstioOperators remain.
       await deleteOwnedClusterObjects(admin, ns, NAME, ['CustomResourceDefinition']);
-      const owned = await admin.list(
-        'apiextensions.k8s.io/v1',
-        'CustomResourceDefinition',
-        `${OWNER}=${NAME},${OWNER}-namespace=${ns}`,
-      );
-      for (const crd of owned.items)
-        await admin
-          .mergePatch(
-            {
-              apiVersion: 'apiextensions.k8s.io/v1',
-              kind: 'CustomResourceDefinition',
-              name: crd.metadata!.name!,
-            },
-            { metadata: { labels: { [OWNER]: null, [`${OWNER}-namespace`]: null } } },
-          )
-          .catch(() => undefined);
+      await releaseOwnedCrds(admin, ns, NAME);
       await deleteNamespace(ns);
     }
     if (appNs) await deleteNamespace(appNs);

@@ -131,3 +131,30 @@ export async function deleteOwnedClusterObjects(
         .catch(() => undefined);
   }
 }
+
+const OWNER = 'install.operator.istio.io/owning-resource';
+
+/**
+ * Releases the CRDs owned from `namespace` (by IstioOperator `name`, or by any there): their owner labels
+ * removed, so they stay for the other suites of the run, as the operator's own uninstall leaves them while
+ * other IstioOperators remain, and a clean-up deleting what the namespace owns no longer finds them.
+ */
+export async function releaseOwnedCrds(
+  client: RawKubeClient,
+  namespace: string,
+  name?: string,
+): Promise<void> {
+  const selector = `${name ? `${OWNER}=${name},` : ''}${OWNER}-namespace=${namespace}`;
+  const owned = await client.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition', selector);
+  for (const crd of owned.items)
+    await client
+      .mergePatch(
+        {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          name: crd.metadata!.name!,
+        },
+        { metadata: { labels: { [OWNER]: null, [`${OWNER}-namespace`]: null } } },
+      )
+      .catch(() => undefined);
+}

@@ -82,26 +82,37 @@ export interface GatewayDeployment {
   service: V1Service;
 }
 
-/**
- * Creates a Gateway API Gateway of class istio (one HTTP listener on 80) in `namespace` and waits up to 2 min
- * for the Deployment istiod renders for it (from the kube-gateway template; it names it and its Service
- * `<gateway>-istio`) to have an available replica.
- */
-export async function gatewayDeployment(namespace: string): Promise<GatewayDeployment> {
+/** Creates a Gateway API Gateway of class istio (one HTTP listener on 80) in `namespace`; returns its name. */
+export async function createIstioGateway(
+  namespace: string,
+  labels?: Record<string, string>,
+): Promise<string> {
   const gateway = uniqueName('gw');
   await KubernetesObjectApi.makeApiClient(kubeConfig()).create({
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
-    metadata: { name: gateway, namespace },
+    metadata: { name: gateway, namespace, ...(labels ? { labels } : {}) },
     spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
   } as KubernetesObject);
+  return gateway;
+}
+
+/**
+ * Waits up to `timeoutMs` for the Deployment istiod renders for Gateway `gateway` (from the kube-gateway
+ * template; it names it and its Service `<gateway>-istio`) to have an available replica.
+ */
+export async function gatewayDeploymentOf(
+  namespace: string,
+  gateway: string,
+  timeoutMs = 120_000,
+): Promise<GatewayDeployment> {
   const name = `${gateway}-istio`;
   const deployment = await waitFor(
     async () => {
       const d = await appsApi().readNamespacedDeployment({ name, namespace });
       return (d.status?.availableReplicas ?? 0) >= 1 && d;
     },
-    120_000,
+    timeoutMs,
     `Deployment ${name} available`,
     500,
   );
@@ -111,4 +122,9 @@ export async function gatewayDeployment(namespace: string): Promise<GatewayDeplo
     proxy: deployment.spec?.template.spec?.containers.find((c) => c.name === 'istio-proxy'),
     service: await coreApi().readNamespacedService({ name, namespace }),
   };
+}
+
+/** A Gateway of class istio in `namespace` and, within 2 min, its available Deployment and Service. */
+export async function gatewayDeployment(namespace: string): Promise<GatewayDeployment> {
+  return gatewayDeploymentOf(namespace, await createIstioGateway(namespace));
 }

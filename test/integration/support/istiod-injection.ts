@@ -84,12 +84,14 @@ export async function injectedByMeshwright(o: {
   mesh: V1ConfigMap;
   pod: V1Pod;
   namespace: string;
+  /** The revision the ConfigMaps are of (written into `sidecar.istio.io/status`); default `default`. */
+  revision?: string;
 }): Promise<MeshwrightInjection> {
   // A new object: the engine compiles a configuration once per object, and buildFromConfigMaps has
   // already used this one (its canary check) without node versions.
   const config = {
     ...buildFromConfigMaps({
-      revision: 'default',
+      revision: o.revision ?? 'default',
       injector: o.injector,
       mesh: o.mesh,
       nativeSidecars: 'auto',

@@ -106,6 +106,10 @@ export interface StartIstiodOptions {
   readyTimeoutMs?: number;
   /** Ports and certificate prepared beforehand (prepareIstiodServing); default fresh ones. */
   serving?: IstiodServing;
+  /** The revision it serves (REVISION: its ConfigMaps `istio-<rev>`, `istio-sidecar-injector-<rev>`); default `default`. */
+  revision?: string;
+  /** `--log_output_level`; default `default:info` (a suite may raise a scope, e.g. `tag-watcher:debug`). */
+  logLevels?: string;
 }
 
 export async function startIstiod(o: StartIstiodOptions): Promise<RunningIstiod> {
@@ -132,14 +136,14 @@ export async function startIstiod(o: StartIstiodOptions): Promise<RunningIstiod>
     `--tlsKeyFile=${tls.key}`,
     `--caCertFile=${tls.ca}`,
     '--shutdownDuration=1s',
-    '--log_output_level=default:info',
+    `--log_output_level=${o.logLevels ?? 'default:info'}`,
   ];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: workDir,
     POD_NAMESPACE: o.namespace,
     POD_NAME: 'istiod-local',
-    REVISION: 'default',
+    REVISION: o.revision ?? 'default',
     // Our webhook configurations are registered by URL with our CA: istiod must not rewrite them, nor
     // look for the ones a chart install would have created.
     INJECTION_WEBHOOK_CONFIG_NAME: '',
