@@ -1,7 +1,9 @@
 // The frame of a suite that runs upstream istiod: whether it runs at all (decided when the file loads), and
-// the istiod its beforeAll started. A missing binary fails the suite unless MESHWRIGHT_SKIP_ISTIOD=1, which
-// skips it with a banner, so a failed istiod build never passes silently.
+// the istiod its beforeAll started (stopped, with the root certificates it wrote, in afterAll). A missing
+// binary fails the suite unless MESHWRIGHT_SKIP_ISTIOD=1, which skips it with a banner, so a failed istiod
+// build never passes silently.
 import { ISTIOD_VERSION, istiodAvailability, type RunningIstiod, skipBanner } from './istiod';
+import { removeIstiodRootCerts } from './istiod-cleanup';
 
 export interface IstiodSuite {
   /** `describe`, or `describe.skip` (after a banner saying why) when the istiod tests are skipped. */
@@ -12,7 +14,7 @@ export interface IstiodSuite {
   started(istiod: RunningIstiod): void;
   /** The istiod beforeAll started; throws when it did not start, so each test says why. */
   running(): RunningIstiod;
-  /** Stops it, if it started (afterAll). */
+  /** Stops it, if it started, and removes the root certificate ConfigMaps it wrote (afterAll). */
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,10 @@ export function istiodSuite(what: string): IstiodSuite {
       return istiod;
     },
     async stop() {
-      await istiod?.stop();
+      if (!istiod) return;
+      await istiod.stop();
+      // Else the next suite's istiod, with another CA, updates them and may log a Conflict at error level.
+      await removeIstiodRootCerts(istiod.caPem).catch(() => undefined);
     },
   };
 }
