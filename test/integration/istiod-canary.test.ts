@@ -114,8 +114,10 @@ istiod.describe(
     const validatorUrl = () => `https://127.0.0.1:${serving.ports.https}/validate`;
 
     it('installs r30 (1.30.3) and tag prod on it: new pods of the prod namespace get 1.30.3', async () => {
+      const started = Date.now();
       await admin.create(scene.iop('r30', r30, '1.30.3'));
       await scene.waitHealthy('r30', 'r30 HEALTHY', 200_000);
+      console.log(`IstioOperator r30 (minimal, 1.30.3) HEALTHY after ${Date.now() - started} ms`);
       expect(await scene.createTag(r30)).toMatchObject({ revision: r30, istioVersion: '1.30.3' });
       await waitFor(
         async () => (await scene.dryRunImage()) === IMAGE_30,
@@ -236,6 +238,7 @@ istiod.describe(
       await admin.mergePatch(scene.tagRef, { spec: { revision: r31 } });
       await scene.waitTagReady(r31, 30_000);
       await waitFor(async () => (await scene.dryRunImage()) === IMAGE_31, 30_000, 'new pods get 1.31.0-rc.0');
+      const injecting = Date.now() - moved;
       const tags = await waitFor(
         async () => currentTags()?.includes(prod) && currentTags(),
         30_000,
@@ -243,7 +246,9 @@ istiod.describe(
       );
       expect(tags).toContain(r31);
       const { deployment, proxy } = await gatewayDeploymentOf(scene.appNs, gateway);
-      console.log(`tag move -> Gateway deployed by istiod r31: ${Date.now() - moved} ms`);
+      console.log(
+        `tag move -> new pods injected for r31: ${injecting} ms; -> Gateway deployed by istiod r31: ${Date.now() - moved} ms`,
+      );
       expect(deployment.spec?.template.metadata?.annotations?.['istio.io/rev']).toBe(r31);
       expect(proxy?.image).toBe(IMAGE_31);
       expect(proxy?.env?.find((e) => e.name === 'CA_ADDR')?.value).toBe(
@@ -349,6 +354,20 @@ istiod.describe(
       });
       // The chart sets Fail itself when it is given a caBundle (istiod patches nothing here).
       expect(live.webhooks?.[0]?.failurePolicy).toBe('Fail');
+    });
+
+    it('validation follows revisions, not tags (as upstream): an invalid VirtualService labelled with the tag is admitted', async () => {
+      // Upstream's tags render only injection webhooks (a validator only for `default`); so do Meshwright's.
+      const created = await objects.create({
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'tag-labelled', namespace: plainNs, labels: { 'istio.io/rev': prod } },
+        spec: {
+          hosts: ['reviews'],
+          http: [{ match: [{ uri: { regex: '(unclosed' } }], route: [{ destination: { host: 'reviews' } }] }],
+        },
+      } as KubernetesObject);
+      expect(created.metadata?.uid).toBeTruthy();
     });
 
     // Last: what the tests above made istiod do (a Gateway deployed, injections, validations).
