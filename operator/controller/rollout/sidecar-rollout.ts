@@ -290,46 +290,38 @@ export class SidecarRollout {
   ): Promise<SidecarObservation> {
     const cfg = rolloutConfig(iop.spec);
     const uid = iop.metadata?.uid ?? '';
-    const cached = this.recent.get(uid);
     const tags = target.tags?.length ? `\n${[...target.tags].sort().join(',')}` : '';
     const key = `${target.revision}\n${target.expectedImage}\n${target.injectionKey ?? ''}${tags}`;
     const job: CensusJob = { uid, key, target, candidateNamespaceLabels: cfg.namespaceLabels };
-    if (!cfg.enabled && !prev) this.idle.set(uid, job);
-    else this.idle.delete(uid);
-    if (!cfg.enabled && !prev) {
+    const idle = !cfg.enabled && !prev;
+    if (idle) {
+      this.idle.set(uid, job);
       // Another IstioOperator's census running now counts this one too (two workers run two keys at once).
       if (this.running?.covers.get(uid) === key) await this.running.done.catch(() => undefined);
-      const fresh = this.recent.get(uid);
+      const fresh = this.cachedCensus(uid, key, now, this.intervalMs);
       // Pods are not watched: the next census comes from a re-queue when this one expires.
-      if (fresh && fresh.key === key && now - fresh.at < this.intervalMs)
+      if (fresh)
         return {
           sidecars: fresh.sidecars,
           requeueAfterMs: Math.max(0, fresh.at + this.intervalMs - now),
           events: [],
         };
-    }
+    } else this.idle.delete(uid);
+    const cached = this.cachedCensus(uid, key, now, this.intervalMs);
     // While a batch rolls out, the next step depends only on its workloads becoming ready: they are read
     // (a GET each), not every pod of the cluster. The last census stands (at most the census interval)
     // until the batch is done, halts, or the target changes.
-    if (
-      cfg.enabled &&
-      prev &&
-      cached?.key === key &&
-      now - cached.at < this.intervalMs &&
-      (await this.batchInFlight(prev, rolloutTarget(key), cfg, now))
-    )
+    if (cfg.enabled && prev && cached && (await this.batchInFlight(prev, rolloutTarget(key), cfg, now)))
       return { sidecars: cached.sidecars, rollout: prev, requeueAfterMs: this.pollMs, events: [] };
     // Revisions without a rollout whose census is half an interval old are counted from the same pages:
     // the pods are listed once for them all, and their next passes find the counts fresh.
-    const companions = [...this.idle.values()].filter((j) => {
-      if (j.uid === uid) return false;
-      const c = this.recent.get(j.uid);
-      return !c || c.key !== j.key || now - c.at >= this.intervalMs / 2;
-    });
+    const companions = [...this.idle.values()].filter(
+      (j) => j.uid !== uid && !this.cachedCensus(j.uid, j.key, now, this.intervalMs / 2),
+    );
     const { results, namespaces } = await this.census([job, ...companions], now, log);
     const census = results[0];
     const sidecars = counts(census, target);
-    if (!cfg.enabled && !prev) return { sidecars, requeueAfterMs: this.intervalMs, events: [] };
+    if (idle) return { sidecars, requeueAfterMs: this.intervalMs, events: [] };
 
     const targetId = rolloutTarget(key);
     const workloads = await this.workloadIndex(
@@ -383,6 +375,17 @@ export class SidecarRollout {
     // A finished or halted rollout asks for no re-check of its own; the census still expires.
     const requeueAfterMs = Math.min(decision.requeueAfterMs ?? this.intervalMs, this.intervalMs);
     return { sidecars, rollout: decision.progress, requeueAfterMs, events: decision.events };
+  }
+
+  /** The last census of `uid` if it was taken for `key` less than `maxAgeMs` before `now`. */
+  private cachedCensus(
+    uid: string,
+    key: string,
+    now: number,
+    maxAgeMs: number,
+  ): { at: number; sidecars: SidecarCounts } | undefined {
+    const c = this.recent.get(uid);
+    return c && c.key === key && now - c.at < maxAgeMs ? c : undefined;
   }
 
   /**
