@@ -10,8 +10,8 @@ import type { Logger } from '../../../lib/log';
 import { apiMessage, statusCode } from '../kube/api-errors';
 import { describeElection, sameElectionState, type ElectionState } from './election-state';
 import { acquireOrRenew, releasedRecord, renewDeadlinePassed, type Observed } from './lease-decision';
-import type { ElectionConfig } from './lease-record';
-import type { LeaseStore, StoredLease } from './lease-store';
+import type { ElectionConfig, LeaseRecord } from './lease-record';
+import type { LeaseStore } from './lease-store';
 
 export interface LeaderCallbacks {
   /** `term` is aborted when this leadership ends (lost, or a clean stop): in-flight writes must stop. */
@@ -25,8 +25,8 @@ export const WAITING_REMINDER_MS = 60_000;
 
 export class LeaderElector {
   private observed: Observed | undefined;
-  /** The Lease as this leader last wrote it: the next renewal writes over exactly that version. */
-  private held: StoredLease | undefined;
+  /** The version of the Lease this leader last wrote (its record is `observed`): the next renewal writes over it. */
+  private heldVersion: string | undefined;
   private leader = false;
   private lastRenew = 0;
   private stopped = false;
@@ -72,7 +72,7 @@ export class LeaderElector {
     this.term?.abort(new Error('leader election stopped'));
     if (!this.leader) return;
     this.leader = false;
-    this.held = undefined;
+    this.heldVersion = undefined;
     try {
       const current = await this.store.get();
       if (current && current.record.holderIdentity === this.cfg.identity) {
@@ -103,7 +103,7 @@ export class LeaderElector {
       }
     } else if (this.leader && renewDeadlinePassed(this.cfg, this.lastRenew, now)) {
       this.leader = false;
-      this.held = undefined;
+      this.heldVersion = undefined;
       this.current = attempt;
       this.log.error('lost leader lease', { lease: this.store.describe(), identity: this.cfg.identity });
       // Abort first: a reconcile running now must not write again before the callback has run.
@@ -151,8 +151,15 @@ export class LeaderElector {
 
   /** One attempt: leader if this candidate holds the lease afterwards, else why not. */
   private async tryAcquireOrRenew(): Promise<ElectionState> {
-    if (this.leader && this.held && (await this.renewHeld(this.held))) return { kind: 'leader' };
-    this.held = undefined;
+    const held = this.heldVersion;
+    if (
+      this.leader &&
+      held !== undefined &&
+      this.observed &&
+      (await this.renewHeld(this.observed.record, held))
+    )
+      return { kind: 'leader' };
+    this.heldVersion = undefined;
     try {
       const current = await this.store.get();
       const now = this.clock.now();
@@ -165,7 +172,7 @@ export class LeaderElector {
           ? await this.store.create(action.record)
           : await this.store.update(action.record, current?.version ?? '');
       this.observed = { record: action.record, at: now };
-      this.held = { record: action.record, version };
+      this.heldVersion = version;
       return { kind: 'leader' };
     } catch (err) {
       // A conflict is the normal outcome of a lost race; anything else (RBAC, a namespace deleted
@@ -180,12 +187,11 @@ export class LeaderElector {
    * The renewal of a Lease this leader wrote last, without reading it: the write carries that version, so
    * it succeeds only if nobody wrote the Lease since. False on any error (the caller reads and judges).
    */
-  private async renewHeld(held: StoredLease): Promise<boolean> {
+  private async renewHeld(written: LeaseRecord, version: string): Promise<boolean> {
     const now = this.clock.now();
-    const record = { ...held.record, renewTime: now };
+    const record = { ...written, renewTime: now };
     try {
-      const version = await this.store.update(record, held.version);
-      this.held = { record, version };
+      this.heldVersion = await this.store.update(record, version);
       this.observed = { record, at: now };
       return true;
     } catch (err) {
