@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { chartControllerRender } from '../../../operator/render/charts/controller-render';
 import { createLogger } from '../../../lib/log';
 import { createRegistry } from '../../../lib/metrics';
+import {
+  LABEL_OWNING_NAMESPACE,
+  LABEL_OWNING_RESOURCE,
+  ownerSelector,
+} from '../../../operator/controller/apply/ownership';
 import { RawKubeClient } from '../../../operator/controller/kube/raw-object-api';
 import { OperatorManager } from '../../../operator/controller/manager';
 import { RenderCache } from '../../../operator/render/charts/render-cache';
@@ -120,7 +125,7 @@ export async function deleteOwnedClusterObjects(
   name: string,
   keepKinds: readonly string[] = [],
 ): Promise<void> {
-  const selector = `install.operator.istio.io/owning-resource=${name},install.operator.istio.io/owning-resource-namespace=${namespace}`;
+  const selector = ownerSelector({ namespace, name });
   for (const k of MANAGED_KINDS.filter((x) => !x.namespaced && !keepKinds.includes(x.kind))) {
     const owned = await client
       .list(k.apiVersion, k.kind, selector)
@@ -132,8 +137,6 @@ export async function deleteOwnedClusterObjects(
   }
 }
 
-const OWNER = 'install.operator.istio.io/owning-resource';
-
 /**
  * Releases the CRDs owned from `namespace` (by IstioOperator `name`, or by any there): their owner labels
  * removed, so they stay for the other suites of the run, as the operator's own uninstall leaves them while
@@ -144,7 +147,7 @@ export async function releaseOwnedCrds(
   namespace: string,
   name?: string,
 ): Promise<void> {
-  const selector = `${name ? `${OWNER}=${name},` : ''}${OWNER}-namespace=${namespace}`;
+  const selector = name ? ownerSelector({ namespace, name }) : `${LABEL_OWNING_NAMESPACE}=${namespace}`;
   const owned = await client.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition', selector);
   for (const crd of owned.items)
     await client
@@ -154,7 +157,7 @@ export async function releaseOwnedCrds(
           kind: 'CustomResourceDefinition',
           name: crd.metadata!.name!,
         },
-        { metadata: { labels: { [OWNER]: null, [`${OWNER}-namespace`]: null } } },
+        { metadata: { labels: { [LABEL_OWNING_RESOURCE]: null, [LABEL_OWNING_NAMESPACE]: null } } },
       )
       .catch(() => undefined);
 }
