@@ -1,6 +1,7 @@
 // The IstioRevisionTag controller, a registration on runtime/controller: watches on the tags, the
-// IstioOperators (a revision becoming HEALTHY, appearing or going away can move or hold every tag) and the
-// tag webhooks (a deleted or edited one is repaired), keyed by tag name, one worker running TagReconciler.
+// IstioOperators (a revision becoming HEALTHY, appearing or going away can move or hold every tag), the
+// tag webhooks and the tag Services (a deleted or edited one is repaired), keyed by tag name, one worker
+// running TagReconciler.
 // It runs beside the IstioOperator controller under the same leader.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeHttp } from '../../../lib/kube/http';
@@ -28,6 +29,12 @@ const MWC_RESOURCE: ManagedKind = {
   kind: 'MutatingWebhookConfiguration',
   plural: 'mutatingwebhookconfigurations',
   namespaced: false,
+};
+const SERVICE_RESOURCE: ManagedKind = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  plural: 'services',
+  namespaced: true,
 };
 
 export interface TagControllerOptions {
@@ -59,6 +66,8 @@ export class RevisionTagController {
     this.tags = this.watch(TAG_RESOURCE, undefined, (o) => enqueue(o.metadata?.name));
     this.watch(IOP_KIND, undefined, () => this.enqueueAll());
     this.watch(MWC_RESOURCE, LABEL_TAG_OWNER, (o) => enqueue(o.metadata?.labels?.[LABEL_TAG_OWNER]));
+    // Only the tag Services this controller made (its owner label), in every namespace.
+    this.watch(SERVICE_RESOURCE, LABEL_TAG_OWNER, (o) => enqueue(o.metadata?.labels?.[LABEL_TAG_OWNER]));
   }
 
   synced(): boolean {

@@ -1,13 +1,15 @@
 // What one IstioRevisionTag should become, from the tag and the IstioOperators installed: the tag's
-// MutatingWebhookConfiguration (or "leave it alone") and the tag's status. Pure.
+// MutatingWebhookConfiguration and Service (or "leave them alone") and the tag's status. Pure.
 //
 // The webhook is only (re)pointed at a revision an IstioOperator installs and reports HEALTHY: its injector
 // ConfigMap exists, so Meshwright's webhook can serve /inject/rev/<revision>. In every other case the
 // existing webhook is left as it is (still injecting as the previous revision) and the status says why:
-// pointing a failurePolicy=Fail webhook at a revision nobody serves would block every pod creation.
+// pointing a failurePolicy=Fail webhook at a revision nobody serves would block every pod creation. The
+// Service follows the same rule, so istiod's tag watcher and the webhook always name the same revision.
 import type { PlainObject } from '../../../lib/istio/merge';
 import type { InjectionTarget } from '../../render/injection/injection-target';
 import { defaultOwnerConflict } from './default-validator';
+import { tagService, tagServiceName } from '../../render/injection/tag-service';
 import { tagWebhookConfiguration, tagWebhookName } from '../../render/injection/tag-webhook';
 
 export const TAG_API_VERSION = 'meshwright.io/v1alpha1';
@@ -29,6 +31,8 @@ export interface RevisionInstall {
   readonly controlPlane?: boolean;
   /** values.defaultRevision when set: the IstioOperator then renders the default webhook itself. */
   readonly defaultRevision?: string;
+  /** The namespace its istiod runs in (istio-namespace.ts); istio-system when unknown. */
+  readonly istiodNamespace?: string;
 }
 
 export interface TagInput {
@@ -52,6 +56,8 @@ export interface TagStatus {
   istioOperator?: string;
   istioVersion?: string;
   webhook: string;
+  /** namespace/name of the tag's Service, once the revision's IstioOperator is known. */
+  service?: string;
   state: TagState;
   conditions: TagCondition[];
 }
@@ -59,6 +65,8 @@ export interface TagStatus {
 export interface TagPlan {
   /** The webhook to apply; undefined leaves the live one (if any) untouched. */
   readonly webhook?: PlainObject;
+  /** The Service to apply, exactly when there is a webhook to apply. */
+  readonly service?: PlainObject;
   readonly status: TagStatus;
 }
 
@@ -131,10 +139,12 @@ export function planTag(
       },
     );
   const [iop] = matches;
+  const namespace = iop.istiodNamespace ?? 'istio-system';
   const found = {
     revision,
     istioOperator: iop.owner,
     ...(iop.version !== undefined ? { istioVersion: iop.version } : {}),
+    service: `${namespace}/${tagServiceName(tag.name)}`,
   };
   if (iop.deleting)
     return fail(
@@ -155,6 +165,7 @@ export function planTag(
       target,
       ...(caFrom !== undefined ? { caFrom } : {}),
     }),
+    service: tagService({ tag: tag.name, revision: wanted, namespace }),
     status: {
       ...base,
       ...found,

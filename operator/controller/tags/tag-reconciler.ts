@@ -1,10 +1,12 @@
 // Reconciles one IstioRevisionTag (the key is its name): reads the tag and the IstioOperators, plans
-// (tag-plan.ts), server-side applies the tag's webhook when the plan says so and writes the status when it
-// changed. A deleted tag's webhook is deleted, but only one this controller made (its owner label).
+// (tag-plan.ts), server-side applies the tag's webhook and Service when the plan says so and writes the
+// status when it changed. A deleted tag's webhook and Service are deleted, but only those this controller
+// made (its owner label); so is its Service left in a namespace the tag's revision no longer runs in.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/log';
 import type { InjectionTarget } from '../../render/injection/injection-target';
-import { LABEL_TAG_OWNER, tagWebhookName } from '../../render/injection/tag-webhook';
+import { tagServiceName } from '../../render/injection/tag-service';
+import { LABEL_TAG, LABEL_TAG_OWNER, tagWebhookName } from '../../render/injection/tag-webhook';
 import { LABEL_OWNING_NAMESPACE, LABEL_OWNING_RESOURCE } from '../apply/ownership';
 import type { KubeClient } from '../kube/kube-client';
 import type { ReconcileResult } from '../reconcile/reconciler';
@@ -17,6 +19,7 @@ import {
   defaultValidator,
   revisionValidatorName,
 } from './default-validator';
+import { istiodNamespaceOf, istioNamespaceOf } from './istio-namespace';
 import { followedTag } from './tag-follow';
 import { planTag, TAG_API_VERSION, TAG_KIND, type RevisionInstall, type TagStatus } from './tag-plan';
 
@@ -24,6 +27,7 @@ import { planTag, TAG_API_VERSION, TAG_KIND, type RevisionInstall, type TagStatu
 export const TAG_FIELD_MANAGER = 'meshwright-revision-tags';
 const MWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' };
 const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' };
+const SERVICE = { apiVersion: 'v1', kind: 'Service' };
 
 export interface TagReconcilerOptions {
   client: KubeClient;
@@ -51,6 +55,7 @@ export function revisionInstall(iop: WithSpec): RevisionInstall {
     deleting: iop.metadata?.deletionTimestamp !== undefined,
     ...(status.componentStatus ? { controlPlane: 'Pilot' in status.componentStatus } : {}),
     ...(defaultRevisionOf(iop) !== '' ? { defaultRevision: defaultRevisionOf(iop) } : {}),
+    istiodNamespace: istiodNamespaceOf(iop),
   };
 }
 
@@ -64,6 +69,7 @@ function comparable(s: unknown): string {
     o.istioOperator,
     o.istioVersion,
     o.webhook,
+    o.service,
     o.state,
     conds.map((c) => [c.type, c.status, c.reason, c.message]),
   ]);
@@ -72,14 +78,27 @@ function comparable(s: unknown): string {
 export class TagReconciler implements Reconciler {
   constructor(private readonly o: TagReconcilerOptions) {}
 
-  /** Another webhook that would make this tag's webhook a second injector, described; else undefined. */
-  private async webhookConflict(name: string): Promise<string | undefined> {
+  /**
+   * Another owner of this tag's webhook or Service (`services`: those labelled with the tag), or another
+   * webhook that would make this tag's webhook a second injector, described; else undefined.
+   */
+  private async conflict(name: string, services: readonly KubernetesObject[]): Promise<string | undefined> {
     const live = await this.o.client.get({ ...MWC, name: tagWebhookName(name) });
-    const owner = live?.metadata?.labels?.[LABEL_OWNING_RESOURCE];
-    if (owner !== undefined && live?.metadata?.labels?.[LABEL_TAG_OWNER] === undefined) {
-      // The tag is also rendered by an IstioOperator's values.revisionTags: two owners would fight.
-      const ns = live?.metadata?.labels?.[LABEL_OWNING_NAMESPACE] ?? '';
-      return `${tagWebhookName(name)} is installed by IstioOperator ${ns}/${owner} (values.revisionTags); remove the tag there or delete this IstioRevisionTag`;
+    // The tag is also rendered by an IstioOperator's values.revisionTags: two owners would fight. Its
+    // Service alone counts too (the chart with resourceScope=namespace renders no webhook): the istiod it
+    // selects would claim the tag.
+    const owned = [live, ...services.filter((s) => s.metadata?.name === tagServiceName(name))].find(
+      (o) =>
+        o?.metadata?.labels?.[LABEL_OWNING_RESOURCE] !== undefined &&
+        o.metadata.labels[LABEL_TAG_OWNER] === undefined,
+    );
+    if (owned) {
+      const labels = owned.metadata?.labels ?? {};
+      const what =
+        owned === live
+          ? tagWebhookName(name)
+          : `Service ${owned.metadata?.namespace ?? ''}/${tagServiceName(name)}`;
+      return `${what} is installed by IstioOperator ${labels[LABEL_OWNING_NAMESPACE] ?? ''}/${labels[LABEL_OWNING_RESOURCE] ?? ''} (values.revisionTags); remove the tag there or delete this IstioRevisionTag`;
     }
     if (name === 'default' && (await this.o.client.get({ ...MWC, name: STATIC_INJECTOR }))) {
       // Both would serve istio-injection=enabled namespaces: every pod there would be injected twice.
@@ -94,9 +113,7 @@ export class TagReconciler implements Reconciler {
    * default validator as it is; the next reconcile retries.
    */
   private async applyDefaultValidator(revision: string, iop: WithSpec | undefined): Promise<void> {
-    const values = ((iop?.spec ?? {}) as { values?: { global?: { istioNamespace?: unknown } } }).values;
-    const ns =
-      typeof values?.global?.istioNamespace === 'string' ? values.global.istioNamespace : 'istio-system';
+    const ns = istioNamespaceOf(iop ?? {});
     const rev = revision === 'default' ? '' : revision;
     const own = await this.o.client.get({ ...VWC, name: revisionValidatorName(rev, ns) });
     if (!own) {
@@ -109,6 +126,29 @@ export class TagReconciler implements Reconciler {
     await this.o.client.apply(body as KubernetesObject, TAG_FIELD_MANAGER, true);
   }
 
+  /**
+   * Applies the tag's Service (moving a tag is one update of it: labels and selector), then deletes this
+   * tag's Services elsewhere: its revision's istiod moved namespace, and the Service left behind would
+   * keep the old istiod claiming the tag. New first: the tag is never without one.
+   */
+  private async applyService(
+    name: string,
+    service: PlainObject,
+    labelled: readonly KubernetesObject[],
+  ): Promise<void> {
+    await this.o.client.apply(service as KubernetesObject, TAG_FIELD_MANAGER, true);
+    const namespace = (service.metadata as { namespace?: string }).namespace;
+    for (const svc of labelled)
+      if (svc.metadata?.labels?.[LABEL_TAG_OWNER] === name && svc.metadata.namespace !== namespace)
+        await this.deleteService(svc, "deleted a revision tag's Service its revision no longer runs beside");
+  }
+
+  private async deleteService(svc: KubernetesObject, why: string): Promise<void> {
+    const ref = { ...SERVICE, namespace: svc.metadata?.namespace, name: svc.metadata?.name ?? '' };
+    if (await this.o.client.delete(ref))
+      this.o.log.info(why, { service: `${ref.namespace ?? ''}/${ref.name}` });
+  }
+
   async reconcile(name: string): Promise<ReconcileResult> {
     const { client } = this.o;
     const tag = (await client.get({ apiVersion: TAG_API_VERSION, kind: TAG_KIND, name })) as
@@ -119,6 +159,10 @@ export class TagReconciler implements Reconciler {
         await client.delete({ ...MWC, name: tagWebhookName(name) });
         this.o.log.info('deleted the webhook of a deleted revision tag', { tag: name });
       }
+      // By the owner label, in every namespace: the deleted tag's status (which names it) is gone.
+      const own = await client.list(SERVICE.apiVersion, SERVICE.kind, `${LABEL_TAG_OWNER}=${name}`);
+      for (const svc of own.items)
+        await this.deleteService(svc, 'deleted the Service of a deleted revision tag');
       if (name === 'default') {
         const validator = await client.get({ ...VWC, name: DEFAULT_VALIDATOR_NAME });
         if (validator?.metadata?.labels?.[LABEL_TAG_OWNER] === 'default') {
@@ -138,7 +182,8 @@ export class TagReconciler implements Reconciler {
     );
     let status = plan.status;
     if (plan.webhook) {
-      const conflict = await this.webhookConflict(name);
+      const services = (await client.list(SERVICE.apiVersion, SERVICE.kind, `${LABEL_TAG}=${name}`)).items;
+      const conflict = await this.conflict(name, services);
       if (conflict) {
         status = {
           ...plan.status,
@@ -147,6 +192,7 @@ export class TagReconciler implements Reconciler {
         };
       } else {
         await client.apply(plan.webhook as KubernetesObject, TAG_FIELD_MANAGER, true);
+        if (plan.service) await this.applyService(name, plan.service, services);
         if (name === 'default' && status.istioOperator !== undefined) {
           const owner = iops.items.find(
             (i) => `${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}` === status.istioOperator,
@@ -180,7 +226,7 @@ function withTimes(next: TagStatus, live: Record<string, unknown> | undefined): 
   const now = new Date().toISOString();
   // A merge patch keeps keys it does not name: clear what the new status no longer has.
   const cleared = Object.fromEntries(
-    ['revision', 'istioOperator', 'istioVersion']
+    ['revision', 'istioOperator', 'istioVersion', 'service']
       .filter((k) => live?.[k] !== undefined && !(k in next))
       .map((k) => [k, null]),
   );

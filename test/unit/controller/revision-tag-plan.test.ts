@@ -41,8 +41,32 @@ describe('planTag', () => {
       istioVersion: '1.31.0-rc.0',
       state: 'Ready',
       webhook: 'istio-revision-tag-prod',
+      service: 'istio-system/istiod-revision-tag-prod',
     });
     expect(p.status.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True' })]);
+    // The Service beside it, selecting the revision's istiod, labelled as istiod's tag watcher reads it.
+    expect(p.service).toMatchObject({
+      kind: 'Service',
+      metadata: {
+        name: 'istiod-revision-tag-prod',
+        namespace: 'istio-system',
+        labels: { 'istio.io/rev': '1-31', 'istio.io/tag': 'prod', 'meshwright.io/revision-tag': 'prod' },
+      },
+      spec: { selector: { app: 'istiod', 'istio.io/rev': '1-31' } },
+    });
+  });
+
+  it("puts the Service in the revision's istiod namespace and selects the default revision's istiod by istio=pilot", () => {
+    const p = planTag(
+      { name: 'prod', spec: { revision: 'default' } },
+      [iop('mesh/main', '', 'HEALTHY', { istiodNamespace: 'mesh' })],
+      TARGET,
+    );
+    expect(p.status.service).toBe('mesh/istiod-revision-tag-prod');
+    expect(p.service).toMatchObject({
+      metadata: { namespace: 'mesh', labels: { 'istio.io/rev': 'default' } },
+      spec: { selector: { app: 'istiod', istio: 'pilot' } },
+    });
   });
 
   it('gives the default tag the istio-injection=enabled webhooks too', () => {
@@ -77,9 +101,10 @@ describe('planTag', () => {
     ],
     [{ revision: 'Bad_Rev' }, INSTALLS, 'InvalidSpec', /spec.revision must be a revision name/],
     [{}, INSTALLS, 'InvalidSpec', /spec.revision must be a revision name \(a DNS label\), got undefined/],
-  ])('leaves the webhook alone for %j and says why', (spec, installs, state, message) => {
+  ])('leaves the webhook and the Service alone for %j and says why', (spec, installs, state, message) => {
     const p = planTag({ name: 'prod', spec }, installs, TARGET);
     expect(p.webhook).toBeUndefined();
+    expect(p.service).toBeUndefined();
     expect(p.status.state).toBe(state);
     expect(p.status.conditions[0]).toMatchObject({ status: 'False', reason: state });
     expect(p.status.conditions[0].message).toMatch(message);
@@ -95,6 +120,7 @@ describe('planTag', () => {
       TARGET,
     );
     expect(p.webhook).toBeUndefined();
+    expect(p.service).toBeUndefined();
     expect(p.status.conditions[0].message).toMatch(
       /already serves istio-injection=enabled; a default tag would inject twice/,
     );
@@ -156,6 +182,7 @@ describe('tag helpers', () => {
       status: 'HEALTHY',
       version: '1.31.0-rc.0',
       deleting: true,
+      istiodNamespace: 'istio-system',
     });
     expect(
       revisionInstall({ metadata: { name: 'x', namespace: 'n' }, spec: { revision: 'default' } }),
@@ -163,5 +190,11 @@ describe('tag helpers', () => {
       revision: '',
       deleting: false,
     });
+    expect(
+      revisionInstall({
+        metadata: { name: 'x', namespace: 'n' },
+        spec: { namespace: 'mesh', components: { pilot: { namespace: 'cp' } } },
+      }).istiodNamespace,
+    ).toBe('cp');
   });
 });

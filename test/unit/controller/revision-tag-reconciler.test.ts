@@ -1,5 +1,5 @@
-// TagReconciler against the fake apiserver: applies the tag's webhook and status, moves it in place,
-// refuses a webhook an IstioOperator's values.revisionTags owns, deletes only its own webhook.
+// TagReconciler against the fake apiserver: applies the tag's webhook, Service and status, moves them in
+// place, refuses a webhook or Service an IstioOperator's values.revisionTags owns, deletes only its own.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Writable } from 'stream';
 import { createLogger } from '../../../lib/log';
@@ -24,6 +24,7 @@ const tag = (revision: string): KubernetesObject =>
     spec: { revision },
   }) as KubernetesObject;
 type Hook = { clientConfig: { url: string } };
+type Svc = KubernetesObject & { spec: { selector: Record<string, string> } };
 
 function setup() {
   const kube = new FakeKube();
@@ -36,7 +37,9 @@ function setup() {
   const status = () =>
     (kube.find('meshwright.io/v1alpha1', 'IstioRevisionTag', 'prod') as { status?: Record<string, unknown> })
       .status;
-  return { kube, r, webhook, status };
+  const service = (namespace = 'istio-system') =>
+    kube.find('v1', 'Service', 'istiod-revision-tag-prod', namespace) as Svc | undefined;
+  return { kube, r, webhook, status, service };
 }
 
 describe('TagReconciler', () => {
@@ -53,7 +56,10 @@ describe('TagReconciler', () => {
       revision: '1-30',
       istioOperator: 'istio-system/1-30',
       istioVersion: '1.30.3',
+      service: 'istio-system/istiod-revision-tag-prod',
     });
+    expect(t.service()?.metadata?.labels).toMatchObject({ 'istio.io/rev': '1-30', 'istio.io/tag': 'prod' });
+    expect(t.service()?.spec.selector).toEqual({ app: 'istiod', 'istio.io/rev': '1-30' });
     const writes = t.kube.writes.filter((w) => w.includes('/status')).length;
     await t.r.reconcile('prod');
     expect(t.kube.writes.filter((w) => w.includes('/status')).length).toBe(writes);
@@ -70,6 +76,44 @@ describe('TagReconciler', () => {
       'apply MutatingWebhookConfiguration/istio-revision-tag-prod meshwright-revision-tags force=true',
       'apply MutatingWebhookConfiguration/istio-revision-tag-prod meshwright-revision-tags force=true',
     ]);
+    // The Service moved with it: the same object, applied again, never deleted.
+    expect(t.service()?.metadata?.labels).toMatchObject({ 'istio.io/rev': '1-31' });
+    expect(t.service()?.spec.selector).toEqual({ app: 'istiod', 'istio.io/rev': '1-31' });
+    expect(t.kube.writes.filter((w) => w.includes('Service/'))).toEqual(
+      Array(3).fill('apply Service/istiod-revision-tag-prod meshwright-revision-tags force=true'),
+    );
+  });
+
+  it("moves the Service with the tag to the namespace of the new revision's istiod, deleting the old one", async () => {
+    const t = setup();
+    t.kube.seed(tag('1-30'));
+    await t.r.reconcile('prod');
+    expect(t.service()).toBeDefined();
+    t.kube.seed({
+      ...iop('1-31', '1-31'),
+      spec: { revision: '1-31', values: { global: { istioNamespace: 'mesh' } } },
+    } as KubernetesObject);
+    t.kube.seed({ ...tag('1-31'), status: t.status() } as KubernetesObject);
+    await t.r.reconcile('prod');
+    expect(t.service('mesh')?.spec.selector).toEqual({ app: 'istiod', 'istio.io/rev': '1-31' });
+    expect(t.service()).toBeUndefined();
+    expect(t.status()).toMatchObject({ state: 'Ready', service: 'mesh/istiod-revision-tag-prod' });
+    expect(t.kube.writes.filter((w) => w.includes('Service/')).slice(1)).toEqual([
+      'apply Service/istiod-revision-tag-prod meshwright-revision-tags force=true',
+      'delete Service/istiod-revision-tag-prod',
+    ]);
+  });
+
+  it('leaves the Service alone while the new revision is not ready', async () => {
+    const t = setup();
+    t.kube.seed(tag('1-30'));
+    await t.r.reconcile('prod');
+    t.kube.seed({ ...iop('1-31', '1-31'), status: { status: 'RECONCILING' } } as KubernetesObject);
+    t.kube.seed({ ...tag('1-31'), status: t.status() } as KubernetesObject);
+    const writes = t.kube.writes.length;
+    await t.r.reconcile('prod');
+    expect(t.kube.writes.slice(writes)).toEqual(['patch IstioRevisionTag/prod/status']);
+    expect(t.service()?.spec.selector).toEqual({ app: 'istiod', 'istio.io/rev': '1-30' });
   });
 
   it('leaves a webhook an IstioOperator renders (values.revisionTags) alone and reports the conflict', async () => {
@@ -92,6 +136,34 @@ describe('TagReconciler', () => {
     expect(t.status()).toMatchObject({ state: 'Conflict' });
     expect(JSON.stringify(t.status())).toContain(
       'installed by IstioOperator istio-system/1-30 (values.revisionTags)',
+    );
+  });
+
+  it('leaves a Service an IstioOperator renders (values.revisionTags without webhooks) alone and reports the conflict', async () => {
+    const t = setup();
+    t.kube.seed(tag('1-31'));
+    const theirs = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'istiod-revision-tag-prod',
+        namespace: 'istio-system',
+        labels: {
+          'istio.io/tag': 'prod',
+          'istio.io/rev': '1-30',
+          'install.operator.istio.io/owning-resource': '1-30',
+          'install.operator.istio.io/owning-resource-namespace': 'istio-system',
+        },
+      },
+      spec: { selector: { app: 'istiod', 'istio.io/rev': '1-30' } },
+    };
+    t.kube.seed(theirs as KubernetesObject);
+    await t.r.reconcile('prod');
+    expect(t.webhook()).toBeUndefined();
+    expect(t.service()?.spec.selector).toEqual(theirs.spec.selector);
+    expect(t.status()).toMatchObject({ state: 'Conflict' });
+    expect(JSON.stringify(t.status())).toContain(
+      'Service istio-system/istiod-revision-tag-prod is installed by IstioOperator istio-system/1-30 (values.revisionTags)',
     );
   });
 
@@ -124,22 +196,34 @@ describe('TagReconciler', () => {
     expect(t.kube.find(MWC, 'MutatingWebhookConfiguration', 'istio-revision-tag-default')).toBeDefined();
   });
 
-  it("deletes a deleted tag's own webhook only", async () => {
+  it("deletes a deleted tag's own webhook and Service only", async () => {
     const t = setup();
     t.kube.seed(tag('1-30'));
     await t.r.reconcile('prod');
     expect(t.webhook()).toBeDefined();
+    expect(t.service()).toBeDefined();
     await t.kube.delete({ apiVersion: 'meshwright.io/v1alpha1', kind: 'IstioRevisionTag', name: 'prod' });
     await t.r.reconcile('prod');
     expect(t.webhook()).toBeUndefined();
-    // A same-named webhook this controller did not make stays.
+    expect(t.service()).toBeUndefined();
+    // A same-named webhook and Service this controller did not make stay.
     t.kube.seed({
       apiVersion: MWC,
       kind: 'MutatingWebhookConfiguration',
       metadata: { name: 'istio-revision-tag-prod' },
     } as KubernetesObject);
+    t.kube.seed({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'istiod-revision-tag-prod',
+        namespace: 'istio-system',
+        labels: { 'istio.io/tag': 'prod' },
+      },
+    } as KubernetesObject);
     await t.r.reconcile('prod');
     expect(t.webhook()).toBeDefined();
+    expect(t.service()).toBeDefined();
   });
 
   it("tag default chooses the default validator: the revision's own validator, moved with the tag, deleted with it", async () => {
