@@ -3,10 +3,13 @@
 // the real webhook (loopback, TLS). IstioOperators r30 (1.30.3) and r31 (1.31.0-rc.0), tag `prod` on r30, and
 // IstioOperator `gw` annotated meshwright.io/revision-tag=prod with no revision of its own: it runs on r30's
 // istiod and proxy; moving the tag to r31 is the only change, and the gateway Deployment (polled every
-// 100 ms) rolls in place to r31's istiod and proxy, never with fewer than one available replica.
+// 100 ms) rolls in place to r31's istiod and proxy, never with fewer than one available replica. The tag's
+// Service (what istiod's tag watcher reads) selects r30's istiod, then, the same object, r31's; it goes with
+// the tag.
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { OperatorManager } from '../../operator/controller/manager';
 import { CanaryScene, IMAGE_30, IMAGE_31, watchAvailability } from './support/canary-cluster';
 import { startInProcessOperator } from './support/canary-operators';
@@ -29,6 +32,20 @@ const gateway = () => scene.gateway();
 const caAddr = () => scene.gatewayCaAddr();
 const controlPlane = (name: string, revision: string, tag: string) =>
   scene.iop(name, revision, tag, { base: false });
+type Svc = KubernetesObject & { spec?: { selector?: Record<string, string> } };
+const tagService = async () =>
+  (await admin.get({
+    apiVersion: 'v1',
+    kind: 'Service',
+    namespace: scene.cpNs,
+    name: `istiod-revision-tag-${prod}`,
+  })) as Svc | undefined;
+/** The tag Service's identity for istiod: its revision and tag labels, and whom it selects. */
+const tagServiceView = (s: Svc | undefined) => ({
+  rev: s?.metadata?.labels?.['istio.io/rev'],
+  tag: s?.metadata?.labels?.['istio.io/tag'],
+  selector: s?.spec?.selector,
+});
 
 beforeAll(async () => {
   await scene.setUp({
@@ -70,7 +87,14 @@ describe('a gateways-only IstioOperator following a revision tag', () => {
     await admin.create(controlPlane('r31', r31, '1.31.0-rc.0'));
     for (const n of ['r30', 'r31'])
       await waitFor(async () => (await statusOf(n))?.status === 'HEALTHY', 200_000, `${n} HEALTHY`, 1000);
-    await scene.createTag(r30);
+    expect(await scene.createTag(r30)).toMatchObject({
+      service: `${scene.cpNs}/istiod-revision-tag-${prod}`,
+    });
+    expect(tagServiceView(await tagService())).toEqual({
+      rev: r30,
+      tag: prod,
+      selector: { app: 'istiod', 'istio.io/rev': r30 },
+    });
     await waitFor(async () => (await statusOf('gw'))?.status === 'HEALTHY', 120_000, 'gw HEALTHY', 1000);
     expect((await statusOf('gw'))?.meshwright).toMatchObject({
       version: '1.30.3',
@@ -82,6 +106,7 @@ describe('a gateways-only IstioOperator following a revision tag', () => {
 
   it('moves with the tag in place, never without an available gateway replica', async () => {
     const watcher = watchAvailability(gateway);
+    const before = (await tagService())!;
     const moved = Date.now();
     await admin.mergePatch(tagRef, { spec: { revision: r31 } });
     await waitFor(
@@ -104,5 +129,25 @@ describe('a gateways-only IstioOperator following a revision tag', () => {
       version: '1.31.0-rc.0',
       followedTag: { tag: prod, revision: r31, istioOperator: `${scene.cpNs}/r31` },
     });
+    // The tag's Service moved with it: the same object, now naming and selecting r31.
+    const after = await tagService();
+    expect(after?.metadata?.uid).toBe(before.metadata?.uid);
+    expect(tagServiceView(after)).toEqual({
+      rev: r31,
+      tag: prod,
+      selector: { app: 'istiod', 'istio.io/rev': r31 },
+    });
+  });
+
+  it('deleting the tag deletes its webhook and Service; the gateway stays where it runs', async () => {
+    await admin.delete(tagRef);
+    await waitFor(
+      async () => (await tagService()) === undefined && (await admin.get(scene.tagWebhookRef)) === undefined,
+      30_000,
+      "tag's Service and webhook deleted",
+      250,
+    );
+    await waitFor(async () => (await statusOf('gw'))?.status === 'ERROR', 30_000, 'gw reports the tag gone');
+    expect((await gateway()).spec?.template?.spec?.containers?.[0]?.image).toBe(IMAGE_31);
   });
 });
