@@ -6,8 +6,9 @@
 // reads `istio-r31` and `istio-sidecar-injector-r31`) with the rights the install grants `istiod-r31`, and the
 // tag moves to r31. What is checked: Meshwright injects new pods of the tag's namespace as that istiod does;
 // istiod's validator judges r31's objects; and istiod follows the tag itself (its tag watcher reads the tag's
-// MutatingWebhookConfiguration, labelled istio.io/tag and istio.io/rev): a Gateway API Gateway in the tag's
-// namespace is left alone while the tag is on r30 and gets its Deployment from r31's istiod once it moves.
+// MutatingWebhookConfiguration and its Service istiod-revision-tag-<tag>, both labelled istio.io/tag and
+// istio.io/rev): a Gateway API Gateway in the tag's namespace is left alone while the tag is on r30 and gets
+// its Deployment from r31's istiod once it moves.
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,6 +246,14 @@ istiod.describe(
         'istiod sees tag prod',
       );
       expect(tags).toContain(r31);
+      // It counts the tag from the tag's Service as well (what an install without webhooks has): its watcher
+      // says so at debug level when the Service and the webhook both name r31.
+      await waitFor(
+        async () => istiod.running().log().includes(`Tag name ${prod} is already defined by a service`),
+        30_000,
+        "istiod reads tag prod from the tag's Service",
+        250,
+      );
       const { deployment, proxy } = await gatewayDeploymentOf(scene.appNs, gateway);
       console.log(
         `tag move -> new pods injected for r31: ${injecting} ms; -> Gateway deployed by istiod r31: ${Date.now() - moved} ms`,
