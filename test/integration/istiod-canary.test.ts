@@ -9,6 +9,7 @@
 // MutatingWebhookConfiguration and its Service istiod-revision-tag-<tag>, both labelled istio.io/tag and
 // istio.io/rev): a Gateway API Gateway in the tag's namespace is left alone while the tag is on r30 and gets
 // its Deployment from r31's istiod once it moves.
+import { LABEL_OWNING_RESOURCE } from '../../operator/controller/apply/ownership';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,6 @@ const suffix = uniqueName('x').slice(2);
 const r30 = `r30-${suffix}`;
 const r31 = `r31-${suffix}`;
 const prod = `prod-${suffix}`;
-const OWNER = 'install.operator.istio.io/owning-resource';
 const STATUS = 'sidecar.istio.io/status';
 const scene = new CanaryScene(prod);
 const { admin, core } = scene;
@@ -151,7 +151,7 @@ istiod.describe(
       // What istiod of revision r31 reads: the revision's own names, owned by r31 and stamped with its release.
       for (const name of [`istio-${r31}`, `istio-sidecar-injector-${r31}`]) {
         const cm = await configMap(name);
-        expect({ name, owner: cm.metadata?.labels?.[OWNER] }).toEqual({ name, owner: 'r31' });
+        expect({ name, owner: cm.metadata?.labels?.[LABEL_OWNING_RESOURCE] }).toEqual({ name, owner: 'r31' });
         expect(cm.metadata?.labels?.['operator.istio.io/version']).toBe('1.31.0-rc.0');
       }
       const injector = parse((await configMap(`istio-sidecar-injector-${r31}`)).data?.config ?? '') as {
@@ -168,7 +168,7 @@ istiod.describe(
       const validator = await admissionApi().readValidatingWebhookConfiguration({
         name: `istio-validator-${r31}-${scene.cpNs}`,
       });
-      expect(validator.metadata?.labels?.[OWNER]).toBe('r31');
+      expect(validator.metadata?.labels?.[LABEL_OWNING_RESOURCE]).toBe('r31');
       expect(validator.webhooks?.map((w) => w.clientConfig.url)).toEqual([validatorUrl()]);
       expect(validator.webhooks?.[0]?.objectSelector?.matchExpressions).toEqual([
         { key: 'istio.io/rev', operator: 'In', values: [r31] },

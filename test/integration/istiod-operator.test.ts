@@ -6,6 +6,7 @@
 // `values.base.validationURL`/`validationCABundle`, so nothing is patched behind the operator), and with the
 // rights of the `istiod` ServiceAccount the install's RBAC grants (a bound token, not the admin's). The only
 // input not from the operator is the Gateway API CRDs, which a user installs (Istio does not ship them).
+import { LABEL_OWNING_RESOURCE } from '../../operator/controller/apply/ownership';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +64,6 @@ const NAME = 'istiod-op';
 const kc = kubeConfig();
 const admin = new RawKubeClient(kc);
 const objects = KubernetesObjectApi.makeApiClient(kc);
-const OWNER = 'install.operator.istio.io/owning-resource';
 const istiod = istiodSuite("against the operator's install");
 
 istiod.describe(`upstream istiod ${ISTIOD_VERSION} against what the operator installs (${RELEASE})`, () => {
@@ -142,7 +142,7 @@ istiod.describe(`upstream istiod ${ISTIOD_VERSION} against what the operator ins
     expect(healthy.meshwright?.version).toBe(RELEASE);
     for (const name of ['istio', 'istio-sidecar-injector']) {
       const cm = await configMap(name);
-      expect(cm.metadata?.labels?.[OWNER]).toBe(NAME);
+      expect(cm.metadata?.labels?.[LABEL_OWNING_RESOURCE]).toBe(NAME);
       expect(cm.metadata?.labels?.['operator.istio.io/version']).toBe(RELEASE);
     }
     const injector = parse((await configMap('istio-sidecar-injector')).data?.config ?? '') as {
@@ -162,11 +162,11 @@ istiod.describe(`upstream istiod ${ISTIOD_VERSION} against what the operator ins
       kind: 'ClusterRoleBinding',
       name: `istiod-clusterrole-${ns}`,
     });
-    expect(binding?.metadata?.labels?.[OWNER]).toBe(NAME);
+    expect(binding?.metadata?.labels?.[LABEL_OWNING_RESOURCE]).toBe(NAME);
     const validator = await admissionApi().readValidatingWebhookConfiguration({
       name: `istio-validator-${ns}`,
     });
-    expect(validator.metadata?.labels?.[OWNER]).toBe(NAME);
+    expect(validator.metadata?.labels?.[LABEL_OWNING_RESOURCE]).toBe(NAME);
     expect(validator.webhooks?.map((w) => w.clientConfig.url)).toEqual([
       `https://127.0.0.1:${serving.ports.https}/validate`,
     ]);

@@ -5,6 +5,7 @@
 // and the ingress gateway to the new release, and a downgrade across minors is refused with ACTION_REQUIRED,
 // touching nothing. The Istio CRDs are shared with other files: at the end they are released (owner labels
 // removed), never deleted.
+import { LABEL_OWNING_NAMESPACE, LABEL_OWNING_RESOURCE } from '../../operator/controller/apply/ownership';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import type { OperatorManager } from '../../operator/controller/manager';
@@ -26,7 +27,6 @@ const suffix = Math.random().toString(16).slice(2, 7);
 const revA = `a${suffix}`;
 const revB = `b${suffix}`;
 const CRD_API = 'apiextensions.k8s.io/v1';
-const OWNER = 'install.operator.istio.io/owning-resource';
 const VERSION = 'operator.istio.io/version';
 let ns = '';
 let appNs = '';
@@ -64,7 +64,11 @@ async function removeReleasedIstioCrds(): Promise<void> {
     // Istio's API groups, never install.istio.io (Meshwright's own IstioOperator CRD).
     .filter((c) => {
       const group = (c as { spec?: { group?: string } }).spec?.group ?? '';
-      return group.endsWith('.istio.io') && group !== 'install.istio.io' && !c.metadata?.labels?.[OWNER];
+      return (
+        group.endsWith('.istio.io') &&
+        group !== 'install.istio.io' &&
+        !c.metadata?.labels?.[LABEL_OWNING_RESOURCE]
+      );
     })
     .map((c) => c.metadata!.name!);
   for (const name of released)
@@ -103,7 +107,7 @@ afterAll(async () => {
         { apiVersion: CRD_API, kind: 'CustomResourceDefinition', name: crd.metadata!.name! },
         {
           metadata: {
-            labels: { [OWNER]: null, 'install.operator.istio.io/owning-resource-namespace': null },
+            labels: { [LABEL_OWNING_RESOURCE]: null, [LABEL_OWNING_NAMESPACE]: null },
           },
         },
       )
@@ -121,7 +125,9 @@ describe("Istio's CRDs across two IstioOperators of different releases", () => {
     await admin.create(iop('a', { profile: 'default', tag: '1.30.3', revision: revA }));
     await waitStatus(admin, ns, 'a', (s) => s.status === 'HEALTHY', 'A HEALTHY');
     const crd = await destinationRules();
-    expect(crd?.metadata?.labels).toEqual(expect.objectContaining({ [OWNER]: 'a', [VERSION]: '1.30.3' }));
+    expect(crd?.metadata?.labels).toEqual(
+      expect.objectContaining({ [LABEL_OWNING_RESOURCE]: 'a', [VERSION]: '1.30.3' }),
+    );
     expect(has131Field(crd)).toBe(false);
   });
 
@@ -130,7 +136,7 @@ describe("Istio's CRDs across two IstioOperators of different releases", () => {
     await waitStatus(admin, ns, 'b', (s) => s.status === 'HEALTHY', 'B HEALTHY');
     const upgraded = await destinationRules();
     expect(upgraded?.metadata?.labels).toEqual(
-      expect.objectContaining({ [OWNER]: 'b', [VERSION]: '1.31.0-rc.0' }),
+      expect.objectContaining({ [LABEL_OWNING_RESOURCE]: 'b', [VERSION]: '1.31.0-rc.0' }),
     );
     expect(has131Field(upgraded)).toBe(true);
 
@@ -160,7 +166,7 @@ describe("Istio's CRDs across two IstioOperators of different releases", () => {
     const adopted = await waitFor(
       async () => {
         const crd = await destinationRules();
-        return crd?.metadata?.labels?.[OWNER] === 'a' && crd;
+        return crd?.metadata?.labels?.[LABEL_OWNING_RESOURCE] === 'a' && crd;
       },
       60_000,
       'A owns the CRDs',
