@@ -3,6 +3,7 @@
 // release rendered through its own charts (controller-outcome.ts), plus what sidecars of its revision should
 // look like, for the sidecar census. The CLI parses its flags into these options; tests and the bench build
 // them directly. Pure apart from the release provider and the helm renderer behind the cache.
+import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { injectionConfigFromConfigMaps } from '../../../inject/config';
 import type { InjectionConfig } from '../../../inject/api';
@@ -28,7 +29,9 @@ export interface RenderedInjectorSource {
 /**
  * The injection config the rendered `istio-sidecar-injector[-<rev>]` and `istio[-<rev>]` ConfigMaps give
  * (what the webhook builds from them in the cluster), and their data as a change key. Undefined when
- * the manifest has no injector ConfigMap (Pilot disabled).
+ * the manifest has no injector ConfigMap (Pilot disabled). The key is a digest: the census keeps it per
+ * IstioOperator in several maps, and the data is 200 KiB of text (a heap snapshot of the operator found six
+ * copies held).
  */
 export function renderedInjection(
   m: RenderedInjectorSource,
@@ -52,7 +55,10 @@ export function renderedInjection(
     revision: m.revision || 'default',
     injectorConfigYaml: injector.config,
   });
-  return { injection, injectionKey: JSON.stringify([injector.values, injector.config ?? '', mesh]) };
+  const injectionKey = createHash('sha256')
+    .update(JSON.stringify([injector.values, injector.config ?? '', mesh]))
+    .digest('hex');
+  return { injection, injectionKey };
 }
 
 /**

@@ -74,6 +74,8 @@ describe('renderedInjection', () => {
     const a = at('a', 'enablePrometheusMerge: true\n');
     expect(a?.injection.revision).toBe('default');
     expect(at('a', 'enablePrometheusMerge: true\n')?.injectionKey).toBe(a?.injectionKey);
+    // A digest, not the ConfigMaps' text: the census holds it per IstioOperator.
+    expect(a?.injectionKey).toMatch(/^[0-9a-f]{64}$/);
     expect(at('b', 'enablePrometheusMerge: true\n')?.injectionKey).not.toBe(a?.injectionKey);
     expect(at('a', 'enablePrometheusMerge: false\n')?.injectionKey).not.toBe(a?.injectionKey);
   });
