@@ -1,22 +1,19 @@
 // The operators of the canary suites: an in-process OperatorManager rendering the reference charts (no
 // leader election), or real `meshwright operator` processes (the built CLI) competing for the leader Lease,
 // whose leader a fault test SIGKILLs (no Lease release) for the standby to take over.
-import { createWriteStream } from 'node:fs';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { chartControllerRender } from '../../../operator/render/charts/controller-render';
-import { createLogger } from '../../../lib/log';
-import { createRegistry } from '../../../lib/metrics';
 import { freePorts } from '../../../hack/cluster/ports';
 import type { RawKubeClient } from '../../../operator/controller/kube/raw-object-api';
 import { OperatorManager } from '../../../operator/controller/manager';
 import { RenderCache } from '../../../operator/render/charts/render-cache';
-import { MANAGED_KINDS } from '../../../operator/render/gvk';
 import { HelmProcessRenderer } from '../../../operator/render/helm/helm-process';
 import { ReleasesDirProvider } from '../../../release/local';
 import { helm, REFERENCE } from '../../unit/operator/charts/parity-helpers';
 import { startCli, stopCli, type CliProcess } from './audit';
 import { operatorReleaseEnv } from './chart-render';
 import { kubeconfigPath, waitFor } from './cluster';
+import { startOperatorManager } from './operator-manager';
 
 /** One helm render cache per test file, shared by its in-process operators (a restart keeps it warm). */
 const cache = new RenderCache(new HelmProcessRenderer({ binary: helm() }));
@@ -25,7 +22,7 @@ const cache = new RenderCache(new HelmProcessRenderer({ binary: helm() }));
  * Starts the operator in-process on namespace `namespace` (debug log to `logFile`), rendering the reference
  * releases with its injection webhooks at `url`, and waits for its watches to sync.
  */
-export async function startInProcessOperator(o: {
+export function startInProcessOperator(o: {
   kc: KubeConfig;
   namespace: string;
   url: string;
@@ -33,30 +30,17 @@ export async function startInProcessOperator(o: {
   logFile: string;
   sidecarCensusTtlMs?: number;
 }): Promise<OperatorManager> {
-  const m = new OperatorManager({
-    kc: o.kc,
+  const injection = { target: { url: o.url } };
+  return startOperatorManager({
+    ...o,
     render: chartControllerRender({
       releases: new ReleasesDirProvider(REFERENCE),
       cache,
       defaultVersion: '1.30.3',
-      injection: { target: { url: o.url } },
+      injection,
     }),
-    managedKinds: MANAGED_KINDS,
-    namespace: o.namespace,
-    leaderElect: false,
-    leaderElectionNamespace: o.namespace,
-    identity: o.identity,
-    resyncPeriodMs: 600_000,
-    registry: createRegistry(false),
-    log: createLogger({ level: 'debug', stream: createWriteStream(o.logFile) }),
-    onLostLeadership: () => undefined,
-    pollMs: 1000,
-    ...(o.sidecarCensusTtlMs !== undefined ? { sidecarCensusTtlMs: o.sidecarCensusTtlMs } : {}),
-    injection: { target: { url: o.url } },
+    injection,
   });
-  await m.start();
-  await waitFor(async () => m.ready(), 30_000, `operator ${o.identity} synced`);
-  return m;
 }
 
 /**

@@ -5,13 +5,11 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createLogger } from '../../../lib/log';
-import { createRegistry } from '../../../lib/metrics';
 import { OperatorManager } from '../../../operator/controller/manager';
-import { MANAGED_KINDS } from '../../../operator/render/gvk';
 import { chartRender } from './chart-render';
-import { admissionApi, waitFor } from './cluster';
+import { admissionApi } from './cluster';
 import { startLoopbackWebhook } from './loopback-webhook';
+import { startOperatorManager } from './operator-manager';
 import { revisionWebhookConfiguration } from './revision-webhook';
 
 export interface LoopbackRevisionWebhook {
@@ -54,29 +52,19 @@ export async function startLoopbackRevisionWebhook(o: {
  * version 1.30.3), logging at debug to its own file. Pods
  * are not watched: a HEALTHY IstioOperator is re-queued when its sidecar census expires (every 2 s here).
  */
-export async function startNamespaceOperator(o: {
+export function startNamespaceOperator(o: {
   kubeConfig: KubeConfig;
   namespace: string;
   releasesDir?: string;
   identity: string;
   logFile: string;
 }): Promise<OperatorManager> {
-  const manager = new OperatorManager({
+  return startOperatorManager({
     kc: o.kubeConfig,
-    render: chartRender({ releasesDir: o.releasesDir }),
-    managedKinds: MANAGED_KINDS,
     namespace: o.namespace,
-    leaderElect: false,
-    leaderElectionNamespace: o.namespace,
     identity: o.identity,
-    resyncPeriodMs: 600_000,
-    registry: createRegistry(false),
-    log: createLogger({ level: 'debug', stream: createWriteStream(o.logFile) }),
-    onLostLeadership: () => undefined,
-    pollMs: 1000,
+    logFile: o.logFile,
+    render: chartRender({ releasesDir: o.releasesDir }),
     sidecarCensusTtlMs: 2000,
   });
-  await manager.start();
-  await waitFor(async () => manager.ready(), 30_000, `operator ${o.identity} synced`);
-  return manager;
 }
