@@ -17,7 +17,7 @@ import { table, type Section, type SuiteOptions } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { type SteadyCost, steadyCost } from '../upgrade/run';
 import { OPERATOR_NAMESPACE, operatorKubeconfig } from '../upgrade/operator-identity';
-import { deployedNodeOptions } from '../webhook/run';
+import { deployedNodeFlags } from '../webhook/run';
 import { describeEnv, startBenchOperator } from './start';
 import { CensusSettle, censusCounts, censusDelta, type CensusCounts, meanCensusMs } from './census-figures';
 import { benchReleases } from './releases';
@@ -124,7 +124,7 @@ export async function runOperatorMemoryBench(
       'BENCH_MEMORY_PODS must be at least 2, BENCH_MEMORY_STEADY_SECONDS and BENCH_MEMORY_CENSUS_INTERVAL positive',
     );
   const nodeFlags = [
-    ...deployedNodeOptions(o.root, 'operator'),
+    ...deployedNodeFlags(o.root, 'operator'),
     ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
   ];
   const perRevision = REVISIONS.map(

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { freePorts } from '../../hack/cluster/ports';
 import { httpGet } from '../../hack/cluster/readiness';
 import { type Child, startChild, waitFor } from '../common/children';
-import { deployedExtraEnv, deployedNodeOptions } from '../webhook/run';
+import { deployedExtraEnv, deployedNodeFlags } from '../webhook/run';
 import { operatorReleaseFlags, type BenchReleases } from './releases';
 
 export interface BenchOperatorOptions {
@@ -31,7 +31,7 @@ export async function startBenchOperator(o: BenchOperatorOptions): Promise<Bench
   const [metricsPort, healthPort] = await freePorts(2);
   // Deployed flags first, then extra ones, e.g. BENCH_OPERATOR_NODE_FLAGS=--trace-gc for GC pauses in the log.
   const nodeFlags = [
-    ...deployedNodeOptions(o.root, 'operator'),
+    ...deployedNodeFlags(o.root, 'operator'),
     ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
   ];
   const env = deployedExtraEnv(o.root, 'operator');

@@ -15,7 +15,7 @@ import { load1 } from '../common/machine';
 import { admissionReview, bookinfoPods, syntheticPods } from '../common/pods';
 import { sampleProc } from '../common/proc';
 import { fixedRate, type LoadTarget, saturation } from './load';
-import { deployedNodeOptions } from './run';
+import { deployedNodeFlags } from './run';
 
 interface Slice {
   cpuMs: number;
@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
         '--shutdown-delay=0',
       ],
       join(dir, `${name}.log`),
-      deployedNodeOptions(here),
+      deployedNodeFlags(here),
     );
   const servers: Record<string, { child: Child; port: number }> = {
     floor: {

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { selfSignedServing } from '../../lib/certs';
 import { freePorts } from '../../hack/cluster/ports';
@@ -143,6 +143,17 @@ async function checkInjects(t: LoadTarget, shapes: PodShape[], bodies: Buffer[])
   }
 }
 
+/** A deployed program's container as config/manager/<program>.yaml declares it. */
+function deployedContainer(root: string, program: 'webhook' | 'operator'): V1Container | undefined {
+  for (const doc of parseAllDocuments(
+    readFileSync(join(root, 'config', 'manager', `${program}.yaml`), 'utf8'),
+  )) {
+    const d = doc.toJS() as V1Deployment | null;
+    if (d?.kind === 'Deployment') return d.spec?.template.spec?.containers?.[0];
+  }
+  return undefined;
+}
+
 /**
  * The literal environment of a deployed program's container (config/manager/<program>.yaml; values from
  * fields or secrets left out), so benches run it as deployed.
@@ -151,32 +162,39 @@ export function deployedEnv(
   root: string,
   program: 'webhook' | 'operator' = 'webhook',
 ): Record<string, string> {
-  for (const doc of parseAllDocuments(
-    readFileSync(join(root, 'config', 'manager', `${program}.yaml`), 'utf8'),
-  )) {
-    const d = doc.toJS() as V1Deployment | null;
-    if (d?.kind !== 'Deployment') continue;
-    const c = d.spec?.template.spec?.containers?.[0];
-    return Object.fromEntries(
-      (c?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]),
-    );
-  }
-  return {};
+  const c = deployedContainer(root, program);
+  return Object.fromEntries(
+    (c?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]),
+  );
 }
 
+/** The image's entrypoint (Dockerfile): a container `command` must keep it to be run as the bench runs it. */
+const ENTRYPOINT_SCRIPT = '/app/bin/meshwright.js';
+
 /**
- * NODE_OPTIONS of a deployed program, as node flags (deployedEnv). A flag node refuses in NODE_OPTIONS
- * (most V8 flags) would stop the container at start while a bench passing it on the command line ran
- * fine: it is an error here.
+ * The node flags a deployed program runs with: its NODE_OPTIONS, then the flags its container's `command`
+ * gives node before the entrypoint script (V8 flags node refuses in NODE_OPTIONS go there; they win, as
+ * on the command line). A flag node refuses in NODE_OPTIONS would stop the container at start while a bench
+ * passing it on the command line ran fine, and a command the bench cannot mirror would measure something
+ * else: both are errors here.
  */
-export function deployedNodeOptions(root: string, program: 'webhook' | 'operator' = 'webhook'): string[] {
+export function deployedNodeFlags(root: string, program: 'webhook' | 'operator' = 'webhook'): string[] {
+  const file = `config/manager/${program}.yaml`;
   const flags = (deployedEnv(root, program).NODE_OPTIONS ?? '').split(' ').filter(Boolean);
   const refused = flags.filter((f) => !process.allowedNodeEnvironmentFlags.has(f.split('=')[0]));
   if (refused.length > 0)
     throw new Error(
-      `config/manager/${program}.yaml NODE_OPTIONS: node does not allow ${refused.join(', ')} there (the container would not start)`,
+      `${file} NODE_OPTIONS: node does not allow ${refused.join(', ')} there (the container would not start)`,
     );
-  return flags;
+  const command = deployedContainer(root, program)?.command;
+  if (command === undefined) return flags;
+  const script = command.indexOf(ENTRYPOINT_SCRIPT);
+  const commandFlags = command.slice(1, script);
+  if (command[0] !== 'node' || script !== command.length - 1 || commandFlags.some((f) => !f.startsWith('--')))
+    throw new Error(
+      `${file} command: expected [node, <--flags>, ${ENTRYPOINT_SCRIPT}] (the image's entrypoint with node flags), got ${JSON.stringify(command)}`,
+    );
+  return [...flags, ...commandFlags];
 }
 
 /** The deployed environment without NODE_OPTIONS (given to node as flags instead). */
@@ -211,7 +229,7 @@ async function startServers(o: WebhookBenchOptions): Promise<{
   // The webhook runs with the Node flags it is deployed with; extra ones (e.g. BENCH_WEBHOOK_NODE_FLAGS=
   // --trace-gc to see GC pauses in webhook.log) come after, so they can override them.
   const profFlags = [
-    ...deployedNodeOptions(o.root),
+    ...deployedNodeFlags(o.root),
     ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
     ...(process.env.BENCH_WEBHOOK_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
   ];

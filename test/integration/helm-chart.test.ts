@@ -25,6 +25,7 @@ interface Container {
   name: string;
   image?: string;
   imagePullPolicy?: string;
+  command?: string[];
   args?: string[];
   env?: { name: string; value?: string }[];
   resources?: unknown;
@@ -163,14 +164,14 @@ describe.each([
     }
   });
 
-  it('has the same container args, env and securityContext, and both parse with the binaries own flags', () => {
+  it('has the same container command, args, env and securityContext, and both parse with the binaries own flags', () => {
     const [fromChart, fromConfig] = pair();
     for (const name of ['meshwright-operator', 'meshwright-webhook']) {
       const mine = podSpec(must(fromChart, 'Deployment', name));
       const theirs = podSpec(must(fromConfig, 'Deployment', name));
-      expect(mine.containers.map((x) => [x.name, x.image, x.args, x.env, x.securityContext])).toEqual(
-        theirs.containers.map((x) => [x.name, x.image, x.args, x.env, x.securityContext]),
-      );
+      expect(
+        mine.containers.map((x) => [x.name, x.image, x.command, x.args, x.env, x.securityContext]),
+      ).toEqual(theirs.containers.map((x) => [x.name, x.image, x.command, x.args, x.env, x.securityContext]));
       expect(
         (must(fromChart, 'Deployment', name).spec as { template: { spec: { securityContext: unknown } } })
           .template.spec.securityContext,
@@ -275,6 +276,21 @@ describe('chart values', () => {
       (must(objs, 'PodDisruptionBudget', 'meshwright-webhook').spec as { minAvailable: number }).minAvailable,
     ).toBe(2);
     expect(must(objs, 'Role', 'meshwright-webhook-istio-config').metadata?.namespace).toBe('mesh-istio');
+  });
+
+  it("operator.v8Flags go on node's command line before the entrypoint; empty keeps the image's entrypoint", () => {
+    const command = (sets: string[]) =>
+      podSpec(must(chart('mesh-ops', sets), 'Deployment', 'meshwright-operator')).containers[0].command;
+    expect(command(['operator.v8Flags={--heap-growing-percent=30,--max-lazy}'])).toEqual([
+      'node',
+      '--heap-growing-percent=30',
+      '--max-lazy',
+      '/app/bin/meshwright.js',
+    ]);
+    expect(command(['operator.v8Flags=null'])).toBeUndefined();
+    const refused = helmTemplate('mesh-ops', ['operator.v8Flags={heap-growing-percent}']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('/operator/v8Flags/0');
   });
 
   it('follow the release namespace everywhere config/ names meshwright-system', () => {
