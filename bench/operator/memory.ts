@@ -81,6 +81,8 @@ export interface RevisionFigures {
 
 export interface OperatorMemoryResults {
   nodeFlags: string[];
+  /** The deployed container environment it ran with (MALLOC_ARENA_MAX, ...). */
+  env?: Record<string, string>;
   censusIntervalSeconds: number;
   pods: number;
   /** First pod create -> every pod Running, both namespaces. */
@@ -158,6 +160,7 @@ export async function runOperatorMemoryBench(
       args: [`--sidecar-census-interval=${censusIntervalS}s`],
     });
     operator = started.child;
+    r.env = started.env;
     const { metricsPort } = started;
     o.say(
       `  operator node flags: ${nodeFlags.join(' ') || '(none)'}; env ${describeEnv(started.env)}; census every ${censusIntervalS} s`,
@@ -343,7 +346,8 @@ function markdown(r: OperatorMemoryResults): string {
   ]);
   const s = r.steady;
   return [
-    `\`meshwright operator\` from dist/ with its deployed Node flags (\`${r.nodeFlags.join(' ')}\`), \`--leader-elect\`, ` +
+    `\`meshwright operator\` from dist/ with its deployed Node flags (\`${r.nodeFlags.join(' ')}\`) and environment ` +
+      `(\`${describeEnv(r.env ?? {})}\`), \`--leader-elect\`, ` +
       `census every ${r.censusIntervalSeconds} s, as ServiceAccount meshwright-system/meshwright-operator (config/rbac); ` +
       `${r.pods} pods injected by the bench as their revision injects them, on kwok nodes; no webhook runs ` +
       `(no injection target, so the operator installs no injection MutatingWebhookConfiguration). ` +
