@@ -169,7 +169,7 @@ export function deployedEnv(
 }
 
 /** The image's entrypoint (Dockerfile): a container `command` must keep it to be run as the bench runs it. */
-const ENTRYPOINT_SCRIPT = '/app/bin/meshwright.js';
+export const ENTRYPOINT_SCRIPT = '/app/bin/meshwright.js';
 
 /**
  * The node flags a deployed program runs with: its NODE_OPTIONS, then the flags its container's `command`

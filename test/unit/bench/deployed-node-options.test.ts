@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { deployedNodeFlags } from '../../../bench/webhook/run';
+import { deployedNodeFlags, ENTRYPOINT_SCRIPT } from '../../../bench/webhook/run';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -51,6 +51,13 @@ describe('deployed node flags', () => {
   it("the operator's command puts V8 flags before the image's entrypoint, after NODE_OPTIONS", () => {
     const flags = deployedNodeFlags(root, 'operator');
     expect(flags.slice(-1)).toEqual([expect.stringMatching(/^--heap-growing-percent=\d+$/)]);
+  });
+
+  it("a command's entrypoint script is the image's (Dockerfile ENTRYPOINT)", () => {
+    const line = readFileSync(join(root, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('ENTRYPOINT '));
+    expect(JSON.parse(line!.slice('ENTRYPOINT '.length))).toEqual(['node', ENTRYPOINT_SCRIPT]);
   });
 
   it("the chart's operator.v8Flags are config/'s command flags", () => {
