@@ -3,6 +3,7 @@
 // anyone changed what we set?) it decides that an apply can be skipped.
 import { createHash } from 'crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { compareOrdinal } from '../../../lib/compare';
 
 /** JSON with object keys sorted, so the hash does not depend on construction order. */
 export function stableJson(value: unknown): string {
@@ -12,7 +13,7 @@ export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   const entries = Object.entries(value)
     .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(([a], [b]) => compareOrdinal(a, b));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 

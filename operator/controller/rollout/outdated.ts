@@ -15,6 +15,7 @@ import { canonicalizeResourceList } from '../../../inject/quantity';
 import { parseStatus } from '../../../inject/status';
 import { unmergedPrometheusAnnotations } from '../../../inject/prometheus';
 import { LABEL_OWNING_RESOURCE } from '../apply/ownership';
+import { compareOrdinal } from '../../../lib/compare';
 import { ANNOTATIONS, LABELS } from '../../../lib/istio/names';
 
 export interface PodView {
@@ -361,12 +362,12 @@ export function sidecarCensus(input: CensusInput): SidecarCensus {
   };
 }
 
-/** Code-unit order: the same in every locale, and `localeCompare` would page in ICU's collation (3 MiB RSS). */
-const ordinal = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 function sortedWorkloads(list: WorkloadRef[]): WorkloadRef[] {
   return list.sort(
-    (a, b) => ordinal(a.namespace, b.namespace) || ordinal(a.kind, b.kind) || ordinal(a.name, b.name),
+    (a, b) =>
+      compareOrdinal(a.namespace, b.namespace) ||
+      compareOrdinal(a.kind, b.kind) ||
+      compareOrdinal(a.name, b.name),
   );
 }
 

@@ -3,6 +3,7 @@
 // Services last; within a rank by API group, kind and name. The sort is stable, so equal keys keep the
 // component order.
 import { isPlainObject, type PlainObject } from '../../../lib/istio/merge';
+import { compareOrdinal } from '../../../lib/compare';
 
 function groupOf(o: PlainObject): string {
   const av = typeof o.apiVersion === 'string' ? o.apiVersion : '';
@@ -40,14 +41,12 @@ function rank(o: PlainObject): number {
 const nameOf = (o: PlainObject): string =>
   isPlainObject(o.metadata) && typeof o.metadata.name === 'string' ? o.metadata.name : '';
 
-const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
-
 export function istioctlOrder<T extends PlainObject>(objects: readonly T[]): T[] {
   return [...objects].sort(
     (a, b) =>
-      cmp(rank(a), rank(b)) ||
-      cmp(groupOf(a), groupOf(b)) ||
-      cmp(String(a.kind), String(b.kind)) ||
-      cmp(nameOf(a), nameOf(b)),
+      compareOrdinal(rank(a), rank(b)) ||
+      compareOrdinal(groupOf(a), groupOf(b)) ||
+      compareOrdinal(String(a.kind), String(b.kind)) ||
+      compareOrdinal(nameOf(a), nameOf(b)),
   );
 }
