@@ -17,8 +17,7 @@ import { table, type Section, type SuiteOptions } from '../common/results';
 import { round, sleep } from '../common/stats';
 import { type SteadyCost, steadyCost } from '../upgrade/run';
 import { OPERATOR_NAMESPACE, operatorKubeconfig } from '../upgrade/operator-identity';
-import { deployedNodeFlags } from '../webhook/run';
-import { describeEnv, startBenchOperator } from './start';
+import { benchOperatorNodeFlags, describeEnv, startBenchOperator } from './start';
 import { CensusSettle, censusCounts, censusDelta, type CensusCounts, meanCensusMs } from './census-figures';
 import { benchReleases } from './releases';
 import { applyCrds, createPods, injectedPod, sample, scrape, untilHealthy } from './run';
@@ -125,10 +124,7 @@ export async function runOperatorMemoryBench(
     throw new Error(
       'BENCH_MEMORY_PODS must be at least 2, BENCH_MEMORY_STEADY_SECONDS and BENCH_MEMORY_CENSUS_INTERVAL positive',
     );
-  const nodeFlags = [
-    ...deployedNodeFlags(o.root, 'operator'),
-    ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-  ];
+  const nodeFlags = benchOperatorNodeFlags(o.root);
   const perRevision = REVISIONS.map(
     (_, i) => Math.floor(totalPods / REVISIONS.length) + (i < totalPods % REVISIONS.length ? 1 : 0),
   );

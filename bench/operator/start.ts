@@ -27,13 +27,20 @@ export interface BenchOperator {
   env: Record<string, string>;
 }
 
-export async function startBenchOperator(o: BenchOperatorOptions): Promise<BenchOperator> {
-  const [metricsPort, healthPort] = await freePorts(2);
-  // Deployed flags first, then extra ones, e.g. BENCH_OPERATOR_NODE_FLAGS=--trace-gc for GC pauses in the log.
-  const nodeFlags = [
-    ...deployedNodeFlags(o.root, 'operator'),
+/**
+ * The operator's node flags in a bench: the deployed ones first, then extra ones, e.g.
+ * BENCH_OPERATOR_NODE_FLAGS=--trace-gc for GC pauses in the log.
+ */
+export function benchOperatorNodeFlags(root: string): string[] {
+  return [
+    ...deployedNodeFlags(root, 'operator'),
     ...(process.env.BENCH_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
   ];
+}
+
+export async function startBenchOperator(o: BenchOperatorOptions): Promise<BenchOperator> {
+  const [metricsPort, healthPort] = await freePorts(2);
+  const nodeFlags = benchOperatorNodeFlags(o.root);
   const env = deployedExtraEnv(o.root, 'operator');
   const child = startChild(
     'operator',

@@ -154,18 +154,22 @@ function deployedContainer(root: string, program: 'webhook' | 'operator'): V1Con
   return undefined;
 }
 
+/** A container's literal environment (values from fields or secrets left out). */
+function literalEnv(c: V1Container | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (c?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]),
+  );
+}
+
 /**
- * The literal environment of a deployed program's container (config/manager/<program>.yaml; values from
- * fields or secrets left out), so benches run it as deployed.
+ * The literal environment of a deployed program's container (config/manager/<program>.yaml), so benches
+ * run it as deployed.
  */
 export function deployedEnv(
   root: string,
   program: 'webhook' | 'operator' = 'webhook',
 ): Record<string, string> {
-  const c = deployedContainer(root, program);
-  return Object.fromEntries(
-    (c?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]),
-  );
+  return literalEnv(deployedContainer(root, program));
 }
 
 /** The image's entrypoint (Dockerfile): a container `command` must keep it to be run as the bench runs it. */
@@ -180,13 +184,14 @@ export const ENTRYPOINT_SCRIPT = '/app/bin/meshwright.js';
  */
 export function deployedNodeFlags(root: string, program: 'webhook' | 'operator' = 'webhook'): string[] {
   const file = `config/manager/${program}.yaml`;
-  const flags = (deployedEnv(root, program).NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const container = deployedContainer(root, program);
+  const flags = (literalEnv(container).NODE_OPTIONS ?? '').split(' ').filter(Boolean);
   const refused = flags.filter((f) => !process.allowedNodeEnvironmentFlags.has(f.split('=')[0]));
   if (refused.length > 0)
     throw new Error(
       `${file} NODE_OPTIONS: node does not allow ${refused.join(', ')} there (the container would not start)`,
     );
-  const command = deployedContainer(root, program)?.command;
+  const command = container?.command;
   if (command === undefined) return flags;
   const script = command.indexOf(ENTRYPOINT_SCRIPT);
   const commandFlags = command.slice(1, script);
