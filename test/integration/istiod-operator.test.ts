@@ -6,7 +6,6 @@
 // `values.base.validationURL`/`validationCABundle`, so nothing is patched behind the operator), and with the
 // rights of the `istiod` ServiceAccount the install's RBAC grants (a bound token, not the admin's). The only
 // input not from the operator is the Gateway API CRDs, which a user installs (Istio does not ship them).
-import { LABEL_OWNING_RESOURCE } from '../../operator/controller/apply/ownership';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import {
   type V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { LABEL_OWNING_RESOURCE } from '../../operator/controller/apply/ownership';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import type { OperatorManager } from '../../operator/controller/manager';
 import {

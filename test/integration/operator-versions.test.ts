@@ -5,8 +5,8 @@
 // and the ingress gateway to the new release, and a downgrade across minors is refused with ACTION_REQUIRED,
 // touching nothing. The Istio CRDs are shared with other files: at the end they are released (owner labels
 // removed), never deleted.
-import { LABEL_OWNING_NAMESPACE, LABEL_OWNING_RESOURCE } from '../../operator/controller/apply/ownership';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import { LABEL_OWNING_NAMESPACE, LABEL_OWNING_RESOURCE } from '../../operator/controller/apply/ownership';
 import { RawKubeClient } from '../../operator/controller/kube/raw-object-api';
 import type { OperatorManager } from '../../operator/controller/manager';
 import { appsApi, createTestNamespace, deleteNamespace, kubeConfig, waitFor } from './support/cluster';
