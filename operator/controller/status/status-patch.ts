@@ -2,7 +2,7 @@
 // one, and build a JSON merge patch for the status subresource. Merge patches keep map keys that are
 // not mentioned, so components that disappeared are deleted explicitly with null.
 import type { LiveStatus } from './live-status';
-import { stableJson } from '../apply/applied-hash';
+import { stableJson } from '../../../lib/stable-json';
 import { rfc3339 } from './conditions';
 import type { OwnedStatus } from './compute-status';
 

@@ -3,24 +3,11 @@
 // failed render is not kept, so a transient helm failure is retried next time.
 import { createHash } from 'node:crypto';
 import type { PlainObject } from '../../../lib/istio/merge';
+import { stableJson } from '../../../lib/stable-json';
 import type { Release } from '../../../release/types';
 import type { ChartRenderer } from '../helm/chart-renderer';
 import { render, type ChartRenderOptions } from './render';
 import type { ChartManifest } from './types';
-
-/** JSON with sorted object keys, so equal specs hash equal whatever their key order. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
 
 export function renderKey(
   iops: readonly PlainObject[],

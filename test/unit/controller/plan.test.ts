@@ -1,7 +1,8 @@
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import { decideApply, planObject, planPrune } from '../../../operator/controller/apply/plan';
 import { firstDifference } from '../../../operator/controller/apply/live-match';
-import { appliedHash, stableJson } from '../../../operator/controller/apply/applied-hash';
+import { appliedHash } from '../../../operator/controller/apply/applied-hash';
+import { stableJson } from '../../../lib/stable-json';
 import { objectKey } from '../../../operator/controller/apply/object-key';
 import { applyOrder, installOrder, installStages, stagesOf } from '../../../operator/controller/apply/order';
 import { APPLIED_HASH_ANNOTATION, LABEL_COMPONENT } from '../../../operator/controller/apply/ownership';

@@ -13,7 +13,8 @@ import {
   helmBinary,
   splitRendered,
 } from '../../../../operator/render/helm/helm-process';
-import { RenderCache, stableJson } from '../../../../operator/render/charts/render-cache';
+import { RenderCache } from '../../../../operator/render/charts/render-cache';
+import { stableJson } from '../../../../lib/stable-json';
 import { helm, referenceRelease } from './parity-helpers';
 
 jest.setTimeout(120_000);
